@@ -1,0 +1,111 @@
+// Builds the commander program. Each command's module is imported only when it runs.
+import { Command, CommanderError, Option } from 'commander';
+import { reportError } from './errors.js';
+import type { World } from './world.js';
+
+type CommandModule = { run(world: World, ...args: never[]): Promise<number | void> };
+
+const ENV_HELP = `
+Environment:
+  OAUTHCLI_GITHUB_CLIENT_ID, OAUTHCLI_GITHUB_CLIENT_SECRET   the OAuth app's credentials
+  OAUTHCLI_CONFIG_DIR      folder of the (non-secret) config file
+  OAUTHCLI_BROWSER, BROWSER  command that opens a URL
+  OAUTHCLI_DEBUG=1         same as --debug
+  NO_COLOR, FORCE_COLOR    colours; HTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxies
+
+Exit codes: 0 ok, 1 failure, 2 usage, 4 not signed in, 130 interrupted.
+Tokens live in the OS keychain under the service "oauthcli".`;
+
+export async function run(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  // `oauthcli … | head`: a closed pipe is not an error worth a trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
+
+  let exitCode = 0;
+  let debug = process.env.OAUTHCLI_DEBUG === '1' || process.env.OAUTHCLI_DEBUG === 'true';
+  let world: World | undefined;
+  const execute = (load: () => Promise<CommandModule>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const opts = command.optsWithGlobals() as Record<string, unknown> & { debug?: boolean };
+      debug ||= Boolean(opts.debug);
+      const { createWorld } = await import('./world.js');
+      world = await createWorld({ debug, signal: controller.signal });
+      const mod = await load();
+      const positional = args.slice(0, -2);
+      const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...positional, opts);
+      exitCode = code ?? 0;
+    };
+
+  const program = new Command('oauthcli')
+    .description('Sign in with OAuth 2.0, keep the tokens in the OS keychain, and use them.')
+    .version(__OAUTHCLI_VERSION__, '-V, --version')
+    .option('--debug', 'print an HTTP trace on stderr, with every secret redacted')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', ENV_HELP)
+    .exitOverride();
+
+  const hostname = () => new Option('--hostname <host>', 'the host: github.com, a GitHub Enterprise Server host, or HOST:PORT');
+
+  program
+    .command('login')
+    .description('sign in and store the tokens in the OS keychain')
+    .argument('<provider>', 'github')
+    .option('--device', 'use the device flow (a one-time code entered in a browser anywhere)')
+    .option('--web', 'use the browser flow (loopback redirect with PKCE)')
+    .option('--scopes <scopes>', 'comma-separated scopes to ask for')
+    .addOption(hostname())
+    .option('--no-browser', 'print the URL instead of opening a browser')
+    .option('--with-token', 'read a token from stdin, validate it and store it')
+    .option('--insecure-storage', 'store tokens in a file readable only by you when no keychain is usable')
+    .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s', '5m')
+    .action(execute(() => import('./commands/login.js')));
+
+  program
+    .command('whoami')
+    .description('the signed-in profile, fetched live from the provider')
+    .argument('[provider]')
+    .addOption(hostname())
+    .option('--user <login>', 'which account, when several are stored')
+    .option('--json', 'machine-readable output')
+    .action(execute(() => import('./commands/whoami.js')));
+
+  program
+    .command('status')
+    .description('every stored account: provider, host, login, active, scopes, expiry, storage')
+    .option('--json', 'machine-readable output')
+    .action(execute(() => import('./commands/status.js')));
+
+  program
+    .command('logout')
+    .description('forget the account on this machine (and revoke its token where possible)')
+    .argument('[provider]')
+    .addOption(hostname())
+    .option('--user <login>', 'which account, when several are stored')
+    .option('--keep-remote', 'do not revoke the token at the provider')
+    .action(execute(() => import('./commands/logout.js')));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed its message already; help and version are not errors.
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      exitCode = ok ? 0 : 2;
+    } else {
+      exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t) });
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return exitCode;
+}

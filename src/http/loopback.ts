@@ -1,0 +1,22 @@
+// Which hosts may be reached over plain http: loopback only (RFC 8252 §8.3, and our rule that no
+// token ever crosses a network unencrypted).
+
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** `host` is HOST or HOST:PORT, with IPv6 literals in brackets. */
+export function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  return host.split(':')[0] ?? host;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return isLoopbackHostname(hostnameOf(host));
+}
+
+/** `https://host`, or `http://host` for a loopback host. */
+export function originFor(host: string): string {
+  return `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
+}

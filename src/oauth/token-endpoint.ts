@@ -1,0 +1,46 @@
+// One request to a token endpoint (RFC 6749 §3.2) and the reading of its answer. Used by the
+// device, authorization-code and refresh grants alike.
+import type { HttpClient } from '../http/client.js';
+import { failure } from '../errors.js';
+import { oauthErrorFrom } from './errors.js';
+import type { TokenResponse } from './token-set.js';
+
+export interface TokenRequest {
+  endpoint: string;
+  params: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** Returns the token response, or throws an OAuthError carrying the provider's `error` code. */
+export async function requestToken(http: HttpClient, req: TokenRequest): Promise<TokenResponse> {
+  const res = await http.request({
+    method: 'POST',
+    url: req.endpoint,
+    headers: { accept: 'application/json', ...req.headers },
+    form: req.params,
+    signal: req.signal,
+  });
+  const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
+  // Some providers (GitHub) answer errors with HTTP 200, so `error` wins over the status.
+  if (typeof body.error === 'string' || res.status >= 400) throw oauthErrorFrom(body, `${res.url.host} refused the token request`);
+  if (typeof body.access_token !== 'string' || body.access_token === '') {
+    throw failure(`${res.url.host} sent a token response without an access token`, { code: 'malformed_response' });
+  }
+  return body as unknown as TokenResponse;
+}
+
+/** Parses an OAuth endpoint's body: JSON (RFC 6749), or form-encoded where a provider defaults to it. */
+export function readOAuthBody(status: number, contentType: string | undefined, raw: string, url: URL): Record<string, unknown> {
+  if (/application\/x-www-form-urlencoded/i.test(contentType ?? '')) {
+    return Object.fromEntries(new URLSearchParams(raw));
+  }
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through to the clear message below
+  }
+  const what = /^\s*</.test(raw) ? 'an HTML page' : raw.trim() === '' ? 'an empty body' : 'a malformed reply';
+  throw failure(`${url.host} answered ${url.pathname} with ${what} instead of JSON (HTTP ${status})`, { code: 'malformed_response' });
+}
