@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineConfig({
+  define: { __OAUTHCLI_VERSION__: JSON.stringify(pkg.version) },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // End-to-end tests spawn the CLI and servers; two cores here, so a few files at a time.
+    // End-to-end tests spawn the CLI, servers and a browser; the machines have two cores.
     maxWorkers: 4,
   },
 });

@@ -1,14 +1,14 @@
 // `oauthcli login <provider>`: choose a flow, run it, look up who signed in, store the tokens.
-import { AppError, failure, usageError } from '../../errors.js';
-import { requestDeviceAuthorization, pollForDeviceToken } from '../../oauth/device.js';
-import { tokenSetFrom, type TokenSet } from '../../oauth/token-set.js';
+import { failure, interrupted, usageError } from '../../errors.js';
+import type { TokenSet } from '../../oauth/token-set.js';
 import { getProvider, normalizeHost } from '../../providers/registry.js';
-import type { Endpoints, Provider } from '../../providers/types.js';
+import type { Provider } from '../../providers/types.js';
 import { clientCredentials } from '../../session.js';
 import { accountKey, type AccountMeta } from '../../store/accounts.js';
 import type { SecretStore } from '../../store/secrets.js';
-import { openBrowser } from '../browser.js';
-import { paintFor, startSpinner } from '../output.js';
+import { chooseFlow, type Flow } from '../choose-flow.js';
+import { deviceLogin, parseDuration, webLogin, type FlowParams } from '../login-flows.js';
+import { paintFor } from '../output.js';
 import type { World } from '../world.js';
 
 export interface LoginOptions {
@@ -28,21 +28,20 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   if (opts.device && opts.web) throw usageError('choose one of --device and --web');
   const scopes = opts.scopes ? opts.scopes.split(/[\s,]+/).filter(Boolean) : provider.defaultScopes;
   const endpoints = provider.endpoints(host);
+  if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
 
-  // Check the keychain before the user does anything in a browser.
+  // Usage errors first, then the keychain, and only then anything the user must do in a browser.
+  const plan = opts.withToken ? undefined : planInteractiveLogin(world, provider, host, scopes, opts);
   const store = world.secrets(opts.insecureStorage ? 'insecure-file' : 'keychain');
   await store.check();
 
   let tokens: TokenSet;
-  if (opts.withToken) {
+  if (!plan) {
     tokens = { accessToken: (await readStdin(world)).trim(), tokenType: 'bearer', scopes: [] };
     if (!tokens.accessToken) throw usageError('--with-token reads a token from stdin, and stdin was empty');
   } else {
-    const { clientId } = clientCredentials(world, provider);
-    if (!clientId) {
-      throw usageError(`no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(host)}`, 'no_client_id');
-    }
-    tokens = await deviceLogin(world, provider, endpoints, clientId, scopes, opts);
+    if (plan.announce) world.info(plan.announce);
+    tokens = plan.flow === 'web' ? await webLogin(world, { ...plan.params, timeoutMs: plan.timeoutMs }) : await deviceLogin(world, plan.params);
   }
   world.rememberSecret(tokens.accessToken);
   world.rememberSecret(tokens.refreshToken);
@@ -50,7 +49,7 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   const http = await world.http();
   const profile = await provider.fetchProfile(http, endpoints, tokens, world.signal);
   if (profile.scopes) tokens.scopes = profile.scopes;
-  if (world.signal.aborted) throw new AppError('interrupted', 'Interrupted.');
+  if (world.signal.aborted) throw interrupted();
 
   await saveAccount(world, store, {
     provider: provider.name,
@@ -67,37 +66,41 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   return 0;
 }
 
-async function deviceLogin(world: World, provider: Provider, endpoints: Endpoints, clientId: string, scopes: string[], opts: LoginOptions): Promise<TokenSet> {
-  const http = await world.http();
-  const auth = await requestDeviceAuthorization(http, {
-    endpoint: endpoints.deviceAuthorization,
-    clientId,
-    scopes,
-    scopeSeparator: provider.scopeSeparator,
-    headers: provider.oauthHeaders,
-    signal: world.signal,
+interface LoginPlan {
+  flow: Flow;
+  /** One line saying which flow was chosen and why, when the user did not choose. */
+  announce?: string;
+  params: FlowParams;
+  timeoutMs: number;
+}
+
+function planInteractiveLogin(world: World, provider: Provider, host: string, scopes: string[], opts: LoginOptions): LoginPlan {
+  const { clientId, clientSecret } = clientCredentials(world, provider);
+  if (!clientId) {
+    throw usageError(`no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(host)}`, 'no_client_id');
+  }
+  const missingSecret = provider.webFlowNeedsSecret && !clientSecret;
+  const timeoutMs = parseDuration(opts.timeout);
+  if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (examples: 90s, 5m)`);
+  const params: FlowParams = { provider, endpoints: provider.endpoints(host), clientId, clientSecret, scopes, openBrowser: opts.browser };
+  if (opts.web) {
+    if (missingSecret) {
+      const env = `OAUTHCLI_${provider.envName}_CLIENT_SECRET`;
+      throw usageError(`the browser flow for ${provider.displayName} needs the OAuth app's client secret: set ${env}, or use --device`, 'no_client_secret');
+    }
+    return { flow: 'web', params, timeoutMs };
+  }
+  if (opts.device) return { flow: 'device', params, timeoutMs };
+  const choice = chooseFlow({
+    env: world.env,
+    platform: process.platform,
+    stdinIsTTY: Boolean(world.stdin.isTTY),
+    stderrIsTTY: Boolean(world.stderr.isTTY),
+    noBrowser: !opts.browser,
+    missingSecret,
   });
-  world.rememberSecret(auth.deviceCode);
-  const paint = await paintFor(world, world.stderr);
-  world.info(`! First copy your one-time code: ${paint.bold(auth.userCode)}`);
-  world.info(`Open this URL to continue in your web browser: ${auth.verificationUri}`);
-  if (opts.browser) {
-    const opened = await openBrowser(auth.verificationUriComplete ?? auth.verificationUri, world.env);
-    if (!opened) world.info('(could not open a browser; open the URL above yourself)');
-  }
-  const spinner = await startSpinner(world, 'Waiting for authorization in the browser…');
-  try {
-    const response = await pollForDeviceToken(http, {
-      tokenEndpoint: endpoints.token,
-      clientId,
-      authorization: auth,
-      headers: provider.oauthHeaders,
-      signal: world.signal,
-    });
-    return tokenSetFrom(response, new Date(), scopes);
-  } finally {
-    spinner.stop();
-  }
+  const announce = `Using the ${choice.flow === 'web' ? 'browser' : 'device'} flow: ${choice.reason}.`;
+  return { flow: choice.flow, announce, params, timeoutMs };
 }
 
 /** Keychain first, then metadata: an account on record always has its tokens stored. */

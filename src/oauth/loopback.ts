@@ -1,0 +1,155 @@
+// RFC 8252 loopback redirect: a one-shot listener on 127.0.0.1 (never 0.0.0.0, never
+// "localhost", which may resolve elsewhere), on a port the OS picks. It accepts exactly one
+// authorization response carrying the expected `state` (and `iss`, when sent: RFC 9207),
+// refuses everything else, and closes as soon as the flow ends, on abort, or on timeout.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { failure, interrupted } from '../errors.js';
+import { OAuthError } from './errors.js';
+import { pages, PAGE_HEADERS } from './pages.js';
+
+export const CALLBACK_PATH = '/callback';
+
+export interface LoopbackOptions {
+  expectedState: string;
+  /** When the response carries `iss`, it must equal this. */
+  expectedIssuer?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface LoopbackListener {
+  redirectUri: string;
+  port: number;
+  /** Resolves with the authorization code; rejects on an error response, timeout or abort. */
+  result: Promise<{ code: string }>;
+  /** Validates a redirect URL the user pasted, exactly like a callback. */
+  submitRedirectUrl(url: string): { accepted: true } | { accepted: false; reason: string };
+  close(): Promise<void>;
+}
+
+type Verdict =
+  | { outcome: 'code'; code: string }
+  | { outcome: 'error'; error: string; description: string | undefined }
+  | { outcome: 'refused'; status: number; page: string; reason: string };
+
+export async function startLoopbackListener(opts: LoopbackOptions): Promise<LoopbackListener> {
+  let settled = false;
+  let resolveResult!: (v: { code: string }) => void;
+  let rejectResult!: (e: unknown) => void;
+  const result = new Promise<{ code: string }>((resolve, reject) => {
+    resolveResult = resolve;
+    rejectResult = reject;
+  });
+  // The flow may end with nobody awaiting yet (e.g. Ctrl-C before login awaits): no unhandled rejection.
+  result.catch(() => undefined);
+
+  const judge = (params: URLSearchParams): Verdict => {
+    if (settled) return { outcome: 'refused', status: 409, page: pages.alreadyDone(), reason: 'this sign-in has already finished' };
+    if (params.get('state') !== opts.expectedState) {
+      return { outcome: 'refused', status: 400, page: pages.badState(), reason: 'the state does not match this sign-in' };
+    }
+    const iss = params.get('iss');
+    if (iss !== null && opts.expectedIssuer !== undefined && iss !== opts.expectedIssuer) {
+      return { outcome: 'refused', status: 400, page: pages.badIssuer(), reason: 'the issuer (iss) does not match' };
+    }
+    const error = params.get('error');
+    if (error !== null) return { outcome: 'error', error, description: params.get('error_description') ?? undefined };
+    const code = params.get('code');
+    if (!code) return { outcome: 'refused', status: 400, page: pages.badState(), reason: 'the response carries no code' };
+    return { outcome: 'code', code };
+  };
+
+  const settle = (verdict: Verdict) => {
+    if (verdict.outcome === 'refused') return;
+    settled = true;
+    if (verdict.outcome === 'code') resolveResult({ code: verdict.code });
+    else {
+      const message =
+        verdict.error === 'access_denied'
+          ? 'the sign-in was denied in the browser'
+          : `the provider answered the sign-in with ${verdict.error}${verdict.description ? `: ${verdict.description}` : ''}`;
+      rejectResult(new OAuthError('failure', verdict.error, message, verdict.description));
+    }
+    void close();
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
+      respond(res, 404, pages.notFound());
+      return;
+    }
+    const verdict = judge(url.searchParams);
+    if (verdict.outcome === 'refused') respond(res, verdict.status, verdict.page);
+    else if (verdict.outcome === 'code') respond(res, 200, pages.success(), () => settle(verdict));
+    else respond(res, 200, pages.denied(verdict.error, verdict.description), () => settle(verdict));
+  });
+  server.keepAliveTimeout = 1_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(failure(`cannot listen on 127.0.0.1: ${error.message}`, { cause: error })));
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+
+  const timer = setTimeout(() => {
+    if (settled) return;
+    settled = true;
+    rejectResult(failure(`no answer from the browser within ${formatDuration(opts.timeoutMs)}; run the login again`, { code: 'timeout' }));
+    void close();
+  }, opts.timeoutMs);
+  const onAbort = () => {
+    if (settled) return;
+    settled = true;
+    rejectResult(interrupted());
+    void close();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let closing: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closing ??= new Promise<void>((resolve) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      // A browser may hold a keep-alive socket open; do not let it keep us waiting.
+      setTimeout(() => server.closeAllConnections(), 200).unref();
+    });
+    return closing;
+  }
+
+  return {
+    redirectUri,
+    port,
+    result,
+    close,
+    submitRedirectUrl(text) {
+      let url: URL;
+      try {
+        url = new URL(text.trim());
+      } catch {
+        return { accepted: false, reason: 'that is not a URL' };
+      }
+      if (url.origin !== `http://127.0.0.1:${port}` || url.pathname !== CALLBACK_PATH) {
+        return { accepted: false, reason: `that URL does not start with ${redirectUri}` };
+      }
+      const verdict = judge(url.searchParams);
+      if (verdict.outcome === 'refused') return { accepted: false, reason: verdict.reason };
+      settle(verdict);
+      return { accepted: true };
+    },
+  };
+}
+
+function respond(res: ServerResponse, status: number, body: string, then?: () => void): void {
+  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body, then);
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 && s % 60 === 0 ? `${s / 60} min` : `${s} s`;
+}

@@ -1,0 +1,117 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../src/http/client.js';
+import { pollDelayMs, pollForDeviceToken, requestDeviceAuthorization, type DeviceAuthorization } from '../../src/oauth/device.js';
+
+const ORIGIN = 'https://gh.example';
+const http = createHttpClient({ maxTries: 1 });
+
+function fakeClock() {
+  let t = 1_000_000;
+  const waits: number[] = [];
+  return {
+    now: () => t,
+    waits,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+      t += ms;
+    },
+  };
+}
+
+const auth = (over: Partial<DeviceAuthorization> = {}): DeviceAuthorization => ({
+  deviceCode: 'dc',
+  userCode: 'ABCD-EFGH',
+  verificationUri: `${ORIGIN}/login/device`,
+  expiresIn: 900,
+  interval: 5,
+  ...over,
+});
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+
+describe('device authorization request', () => {
+  it('asks for JSON and sends GitHub-style comma-separated scopes', async () => {
+    nock(ORIGIN, { reqheaders: { accept: 'application/json' } })
+      .post('/login/device/code', { client_id: 'cid', scope: 'read:user,repo' })
+      .reply(200, { device_code: 'dc', user_code: 'WDJB-MJHT', verification_uri: `${ORIGIN}/login/device`, expires_in: 899, interval: 5 });
+    const got = await requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, clientId: 'cid', scopes: ['read:user', 'repo'], scopeSeparator: ',' });
+    expect(got).toMatchObject({ deviceCode: 'dc', userCode: 'WDJB-MJHT', expiresIn: 899, interval: 5 });
+  });
+
+  it('reads a form-encoded answer (GitHub without Accept) and an error sent with HTTP 200', async () => {
+    nock(ORIGIN).post('/login/device/code').reply(200, 'error=device_flow_disabled&error_description=Device+Flow+must+be+explicitly+enabled', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, clientId: 'cid', scopes: [] })).rejects.toMatchObject({
+      code: 'device_flow_disabled',
+    });
+  });
+
+  it('turns an HTML error page into one clear failure', async () => {
+    nock(ORIGIN).post('/login/device/code').reply(502, '<html><body>Bad gateway</body></html>', { 'content-type': 'text/html' });
+    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, clientId: 'cid', scopes: [] })).rejects.toThrow(
+      /answered \/login\/device\/code with an HTML page instead of JSON \(HTTP 502\)/,
+    );
+  });
+});
+
+describe('device token polling', () => {
+  const poll = (clock: ReturnType<typeof fakeClock>, a = auth()) =>
+    pollForDeviceToken(http, { tokenEndpoint: `${ORIGIN}/login/oauth/access_token`, clientId: 'cid', authorization: a, sleep: clock.sleep, now: clock.now });
+
+  it('waits before every poll, with a 20 % margin, and returns the token', async () => {
+    nock(ORIGIN)
+      .post('/login/oauth/access_token', (b) => b.grant_type === 'urn:ietf:params:oauth:grant-type:device_code' && b.device_code === 'dc')
+      .times(2)
+      .reply(200, { error: 'authorization_pending' })
+      .post('/login/oauth/access_token')
+      .reply(200, { access_token: 'gho_x', token_type: 'bearer', scope: 'repo' });
+    const clock = fakeClock();
+    const res = await poll(clock);
+    expect(res.access_token).toBe('gho_x');
+    expect(clock.waits).toEqual([6000, 6000, 6000]);
+  });
+
+  it('on slow_down uses the interval the server sends, with a 40 % margin from then on', async () => {
+    nock(ORIGIN)
+      .post('/login/oauth/access_token')
+      .reply(200, { error: 'slow_down', interval: 10 })
+      .post('/login/oauth/access_token')
+      .reply(200, { error: 'authorization_pending' })
+      .post('/login/oauth/access_token')
+      .reply(200, { access_token: 'gho_x' });
+    const clock = fakeClock();
+    await poll(clock);
+    expect(clock.waits).toEqual([6000, 14000, 14000]);
+  });
+
+  it('adds 5 seconds on slow_down when the server sends no interval (RFC 8628 §3.5)', async () => {
+    nock(ORIGIN).post('/login/oauth/access_token').reply(400, { error: 'slow_down' }).post('/login/oauth/access_token').reply(200, { access_token: 'x' });
+    const clock = fakeClock();
+    await poll(clock);
+    expect(clock.waits).toEqual([pollDelayMs(5, false), pollDelayMs(10, true)]);
+  });
+
+  it.each([
+    ['access_denied', /denied/],
+    ['expired_token', /expired/],
+    ['token_expired', /expired/],
+    ['incorrect_client_credentials', /client id/],
+    ['incorrect_device_code', /device code/],
+    ['device_flow_disabled', /not enabled/],
+    ['unsupported_grant_type', /does not support/],
+  ])('stops on %s with a clear message', async (code, message) => {
+    nock(ORIGIN).post('/login/oauth/access_token').reply(200, { error: code, error_description: 'x' });
+    await expect(poll(fakeClock())).rejects.toMatchObject({ kind: 'failure', code, message: expect.stringMatching(message) });
+  });
+
+  it('gives up when expires_in has passed, without polling past it', async () => {
+    const scope = nock(ORIGIN).post('/login/oauth/access_token').times(3).reply(200, { error: 'authorization_pending' });
+    const clock = fakeClock();
+    await expect(poll(clock, auth({ expiresIn: 20, interval: 5 }))).rejects.toMatchObject({ code: 'expired_token' });
+    expect(clock.waits).toEqual([6000, 6000, 6000]);
+    expect(scope.isDone()).toBe(true);
+  });
+});
