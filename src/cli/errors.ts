@@ -8,9 +8,19 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   interrupted: 130,
 };
 
-export function reportError(error: unknown, out: { stderr: NodeJS.WritableStream; debug: boolean; redact(text: string): string }): number {
+export interface ErrorOutput {
+  stderr: NodeJS.WritableStream;
+  debug: boolean;
+  redact(text: string): string;
+  /** e.g. "oauthcli login github": added to not-signed-in errors that do not say it already. */
+  loginHint?: string | undefined;
+}
+
+export function reportError(error: unknown, out: ErrorOutput): number {
   if (error instanceof AppError) {
-    if (error.kind !== 'interrupted') out.stderr.write(`oauthcli: ${out.redact(error.message)}\n`);
+    let message = error.message;
+    if (error.kind === 'not-signed-in' && !message.includes('oauthcli login')) message += `. Run: ${out.loginHint ?? 'oauthcli login <provider>'}`;
+    if (error.kind !== 'interrupted') out.stderr.write(`oauthcli: ${out.redact(message)}\n`);
     if (out.debug && error.cause instanceof Error) out.stderr.write(`${out.redact(error.cause.stack ?? String(error.cause))}\n`);
     return EXIT_CODES[error.kind];
   }

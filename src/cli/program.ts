@@ -80,6 +80,30 @@ export async function run(argv: string[]): Promise<number> {
     .action(execute(() => import('./commands/whoami.js')));
 
   program
+    .command('token')
+    .description('print a valid access token on stdout, refreshing it first if needed')
+    .argument('[provider]')
+    .addOption(hostname())
+    .option('--user <login>', 'which account, when several are stored')
+    .action(execute(() => import('./commands/token.js')));
+
+  program
+    .command('refresh')
+    .description('refresh the access token now')
+    .argument('[provider]')
+    .addOption(hostname())
+    .option('--user <login>', 'which account, when several are stored')
+    .action(execute(() => import('./commands/refresh.js')));
+
+  program
+    .command('revoke')
+    .description('revoke the token at the provider, then forget it locally')
+    .argument('[provider]')
+    .addOption(hostname())
+    .option('--user <login>', 'which account, when several are stored')
+    .action(execute(() => import('./commands/revoke.js')));
+
+  program
     .command('status')
     .description('every stored account: provider, host, login, active, scopes, expiry, storage')
     .option('--json', 'machine-readable output')
@@ -102,7 +126,7 @@ export async function run(argv: string[]): Promise<number> {
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
       exitCode = ok ? 0 : 2;
     } else {
-      exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t) });
+      exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint });
     }
   } finally {
     process.off('SIGINT', onSigint);

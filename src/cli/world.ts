@@ -1,8 +1,10 @@
 // Everything a command touches outside itself, handed in (as gh's Factory does): streams, env,
 // the HTTP client, the stores, the browser, Ctrl-C. Heavy modules load only when first asked for.
+import { dirname } from 'node:path';
 import type { HttpClient } from '../http/client.js';
 import { redactText } from '../http/redact.js';
-import type { SessionDeps } from '../session.js';
+import { loginCommandFor, selectAccount, type AccountSelector, type SessionDeps } from '../session.js';
+import type { AccountMeta } from '../store/accounts.js';
 import { InsecureFileStore, KeychainStore, type SecretStore, type StorageKind } from '../store/secrets.js';
 
 export interface World extends SessionDeps {
@@ -13,23 +15,26 @@ export interface World extends SessionDeps {
   debug: boolean;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
-  configDir: string | undefined;
   /** Remembers a secret so that nothing this process prints can show it. */
   rememberSecret(value: string | undefined): void;
   redact(text: string): string;
   /** A line for the user on stderr (never stdout). */
   info(line: string): void;
+  /** The account a command means (see selectAccount); remembered for "run oauthcli login …" hints. */
+  selectAccount(selector: AccountSelector): AccountMeta;
+  /** The login command for the account this command is about, once known. */
+  loginHint: string | undefined;
 }
 
 export async function createWorld(opts: { debug: boolean; signal: AbortSignal }): Promise<World> {
   const env = process.env;
-  const configDir = env.OAUTHCLI_CONFIG_DIR || undefined;
   const secrets: string[] = [];
   const redact = (text: string) => redactText(text, secrets);
   const stores = new Map<StorageKind, SecretStore>();
   let http: Promise<HttpClient> | undefined;
   const { AccountStore } = await import('../store/accounts.js');
-  const accounts = await AccountStore.open(configDir);
+  const accounts = await AccountStore.open(env.OAUTHCLI_CONFIG_DIR || undefined);
+  const configDir = dirname(accounts.path);
 
   const world: World = {
     stdout: process.stdout,
@@ -47,10 +52,18 @@ export async function createWorld(opts: { debug: boolean; signal: AbortSignal })
     info(line) {
       process.stderr.write(`${redact(line)}\n`);
     },
+    loginHint: undefined,
+    selectAccount(selector) {
+      const provider = selector.provider;
+      if (provider) world.loginHint = loginCommandFor(provider, selector.hostname);
+      const account = selectAccount(accounts, selector);
+      world.loginHint = loginCommandFor(account.provider, account.host);
+      return account;
+    },
     secrets(kind) {
       let store = stores.get(kind);
       if (!store) {
-        store = kind === 'keychain' ? new KeychainStore() : new InsecureFileStore(configDir ?? defaultConfigDir(accounts.path));
+        store = kind === 'keychain' ? new KeychainStore() : new InsecureFileStore(configDir);
         stores.set(kind, store);
       }
       return store;
@@ -67,10 +80,6 @@ export async function createWorld(opts: { debug: boolean; signal: AbortSignal })
     },
   };
   return world;
-}
-
-function defaultConfigDir(configPath: string): string {
-  return configPath.replace(/[\\/][^\\/]+$/, '');
 }
 
 declare global {

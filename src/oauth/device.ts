@@ -42,10 +42,11 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
     signal: req.signal,
   });
   const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
-  if (typeof body.error === 'string' || res.status >= 400) {
-    if (res.status === 404 && body.error === undefined) body.error = 'invalid_client';
-    throw oauthErrorFrom(body, `${res.url.host} refused to start the device flow`);
+  if (res.status === 404) {
+    // GitHub answers an unknown client id here with a bare 404.
+    throw new OAuthError('failure', 'incorrect_client_credentials', `${res.url.host} does not know the client id '${req.clientId}' (HTTP 404). Check the OAuth app's client id.`);
   }
+  if (typeof body.error === 'string' || res.status >= 400) throw oauthErrorFrom(body, `${res.url.host} refused to start the device flow`);
   const { device_code, user_code, verification_uri, verification_uri_complete, expires_in, interval } = body;
   if (typeof device_code !== 'string' || typeof user_code !== 'string' || typeof verification_uri !== 'string') {
     throw failure(`${res.url.host} sent a device authorization response without its codes`, { code: 'malformed_response' });

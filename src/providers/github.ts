@@ -102,7 +102,8 @@ export async function rejectUnsuccessful(res: HttpResponse, endpoints: Endpoints
     throw notSignedIn(`${endpoints.host} no longer accepts the stored token`, 'bad_credentials');
   }
   if (res.status >= 400) {
-    const body = await res.json<{ message?: string }>().catch(() => ({ message: undefined }));
+    // An HTML error page becomes "answered … with an HTML page instead of JSON (HTTP 502)".
+    const body = await res.json<{ message?: string }>();
     throw failure(`${endpoints.host} answered HTTP ${res.status}${body.message ? `: ${body.message}` : ''}`, { code: `http_${res.status}` });
   }
 }

@@ -1,7 +1,8 @@
-// `oauthcli logout [provider]`: forget the account on this machine.
-import { selectAccount } from '../../session.js';
+// `oauthcli logout [provider]`: the user wants this machine to lose access. Always forget
+// locally; revoke at the provider when we can, and say plainly what happened there.
+import { AppError } from '../../errors.js';
 import { accountKey } from '../../store/accounts.js';
-import { clientCredentials } from '../../session.js';
+import { clientCredentials, forgetAccount, revokeAtProvider } from '../../session.js';
 import { getProvider } from '../../providers/registry.js';
 import type { World } from '../world.js';
 
@@ -12,14 +13,31 @@ export interface LogoutOptions {
 }
 
 export async function run(world: World, providerName: string | undefined, opts: LogoutOptions): Promise<number> {
-  const account = selectAccount(world.accounts, { provider: providerName, hostname: opts.hostname, user: opts.user });
+  const account = world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user });
   const provider = getProvider(account.provider);
-  const key = accountKey(account);
-  await world.secrets(account.storage).delete(key);
-  world.accounts.remove(key);
+  const tokens = await world.secrets(account.storage).get(accountKey(account)).catch(() => undefined);
+  world.rememberSecret(tokens?.accessToken);
+  world.rememberSecret(tokens?.refreshToken);
+
+  let remote: string;
+  if (opts.keepRemote) remote = 'kept at the provider (--keep-remote)';
+  else if (!tokens) remote = 'not revoked: no token was found in storage';
+  else {
+    try {
+      await revokeAtProvider(world, { account, provider, tokens });
+      remote = `revoked at ${provider.displayName}`;
+    } catch (error) {
+      remote = `not revoked: ${error instanceof AppError ? error.message : String(error)}`;
+    }
+  }
+  await forgetAccount(world, account);
   world.info(`✓ Signed out of ${account.host} as ${account.login}`);
-  const { clientId } = clientCredentials(world, provider);
-  const url = provider.revokeByHandUrl(provider.endpoints(account.host), clientId ?? '');
-  world.info(`! The token is still valid at ${provider.displayName}. Revoke it at ${url}`);
+  if (remote.startsWith('revoked')) {
+    world.info(`✓ The token was ${remote}.`);
+  } else {
+    const { clientId } = clientCredentials(world, provider);
+    const url = provider.revokeByHandUrl(provider.endpoints(account.host), clientId ?? '');
+    world.info(`! The token was ${remote}. It may still be valid at ${provider.displayName}: revoke it at ${url}`);
+  }
   return 0;
 }

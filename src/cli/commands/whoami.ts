@@ -1,5 +1,5 @@
 // `oauthcli whoami [provider]`: the profile, fetched live with the stored token.
-import { openSession, selectAccount } from '../../session.js';
+import { openSession } from '../../session.js';
 import { formatExpiry, paintFor, writeResult } from '../output.js';
 import type { World } from '../world.js';
 
@@ -10,7 +10,7 @@ export interface WhoamiOptions {
 }
 
 export async function run(world: World, provider: string | undefined, opts: WhoamiOptions): Promise<number> {
-  const account = selectAccount(world.accounts, { provider, hostname: opts.hostname, user: opts.user });
+  const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
   const session = await openSession(world, account);
   world.rememberSecret(session.tokens.accessToken);
   world.rememberSecret(session.tokens.refreshToken);

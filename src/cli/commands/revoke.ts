@@ -1,0 +1,25 @@
+// `oauthcli revoke [provider]`: strict. Revoke at the provider first; only then forget locally.
+// If revocation fails, the local copy stays, so the user can try again.
+import { AppError, failure } from '../../errors.js';
+import { forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import type { World } from '../world.js';
+
+export async function run(world: World, provider: string | undefined, opts: { hostname?: string; user?: string }): Promise<number> {
+  const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
+  // No refresh first: revoking is about the token we hold, whatever its expiry.
+  const session = await openSession(world, { ...account, needsLogin: false }, { skipRefresh: true });
+  world.rememberSecret(session.tokens.accessToken);
+  world.rememberSecret(session.tokens.refreshToken);
+  try {
+    await revokeAtProvider(world, session);
+  } catch (error) {
+    const reason = error instanceof AppError ? error.message : String(error);
+    throw failure(`could not revoke the token at ${account.host}: ${reason}. The account is still stored here; use oauthcli logout to forget it anyway.`, {
+      code: 'revoke_failed',
+      cause: error,
+    });
+  }
+  await forgetAccount(world, account);
+  world.info(`✓ Revoked the token at ${session.provider.displayName} and signed out of ${account.host} as ${account.login}`);
+  return 0;
+}

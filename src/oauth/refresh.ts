@@ -1,0 +1,25 @@
+// The refresh-token grant (RFC 6749 §6).
+import type { HttpClient } from '../http/client.js';
+import { requestToken } from './token-endpoint.js';
+import type { TokenResponse } from './token-set.js';
+
+export interface RefreshRequest {
+  tokenEndpoint: string;
+  clientId: string;
+  clientSecret?: string;
+  refreshToken: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export function refreshTokenGrant(http: HttpClient, r: RefreshRequest): Promise<TokenResponse> {
+  return requestToken(http, {
+    endpoint: r.tokenEndpoint,
+    params: { grant_type: 'refresh_token', refresh_token: r.refreshToken, client_id: r.clientId, client_secret: r.clientSecret },
+    headers: r.headers,
+    signal: r.signal,
+  });
+}
+
+/** Error codes by which a provider says the refresh token is dead (GitHub: bad_refresh_token). */
+export const REFRESH_REFUSALS = new Set(['invalid_grant', 'bad_refresh_token', 'unauthorized_client', 'invalid_token']);

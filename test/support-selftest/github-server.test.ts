@@ -1,0 +1,563 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { htmlErrorFault, rateLimitFault, startFakeGitHub } from '../support/github-server.js';
+import type { FakeGitHub, FakeGitHubOptions } from '../support/github-server.js';
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const servers: FakeGitHub[] = [];
+
+async function start(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const s = await startFakeGitHub(opts);
+  servers.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+type Json = Record<string, unknown>;
+
+async function postJson(url: string, params: Record<string, string>): Promise<{ status: number; body: Json; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  });
+  return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
+}
+
+async function postForm(url: string, params: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+async function deviceCode(s: FakeGitHub, scope = 'repo read:org'): Promise<Json> {
+  const r = await postJson(`${s.url}/login/device/code`, { client_id: 'test-client-id', scope });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+function poll(s: FakeGitHub, code: string, extra: Record<string, string> = {}) {
+  return postJson(`${s.url}/login/oauth/access_token`, {
+    client_id: 'test-client-id',
+    device_code: code,
+    grant_type: DEVICE_GRANT,
+    ...extra,
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+async function webCode(
+  s: FakeGitHub,
+  opts: { verifier?: string; state?: string; redirect?: string; decision?: 'authorize' | 'deny' } = {},
+) {
+  const redirect = opts.redirect ?? 'http://127.0.0.1:45678/callback';
+  const u = new URL(`${s.url}/login/oauth/authorize`);
+  u.searchParams.set('client_id', 'test-client-id');
+  u.searchParams.set('redirect_uri', redirect);
+  u.searchParams.set('scope', 'repo gist');
+  u.searchParams.set('state', opts.state ?? 'st4te');
+  if (opts.verifier) {
+    u.searchParams.set('code_challenge', s256(opts.verifier));
+    u.searchParams.set('code_challenge_method', 'S256');
+  }
+  const { location } = await s.simulateBrowser(u.toString(), { decision: opts.decision ?? 'authorize', followRedirect: false });
+  return new URL(location);
+}
+
+function exchange(s: FakeGitHub, code: string, extra: Record<string, string> = {}) {
+  return postJson(`${s.url}/login/oauth/access_token`, {
+    client_id: 'test-client-id',
+    client_secret: 'test-client-secret',
+    code,
+    redirect_uri: 'http://127.0.0.1:45678/callback',
+    grant_type: 'authorization_code',
+    ...extra,
+  });
+}
+
+describe('device flow', () => {
+  it('goes pending → success with JSON negotiation and the token works on /user', async () => {
+    const s = await start({ device: { interval: 0, pendingPolls: 2 } });
+    const dc = await deviceCode(s);
+    expect(dc).toMatchObject({ expires_in: 900, interval: 0, verification_uri: `${s.url}/login/device` });
+    expect(dc.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    expect(dc.device_code).toMatch(/^[0-9a-f]{40}$/);
+
+    for (let i = 0; i < 2; i++) {
+      const p = await poll(s, String(dc.device_code));
+      expect(p.status).toBe(200);
+      expect(p.body).toMatchObject({ error: 'authorization_pending' });
+      expect(p.body.error_uri).toContain('docs.github.com');
+    }
+    const ok = await poll(s, String(dc.device_code));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(Object.keys(ok.body).sort()).toEqual(['access_token', 'scope', 'token_type']);
+    expect(ok.body).toMatchObject({ token_type: 'bearer', scope: 'read:org,repo' });
+    const token = String(ok.body.access_token);
+    expect(token).toMatch(/^gho_[A-Za-z0-9]{36}$/);
+    expect(s.isTokenValid(token)).toBe(true);
+    expect(s.grants).toEqual([
+      expect.objectContaining({ grant_type: 'device_code', login: 'octocat', client_secret_sent: false, access_token: token }),
+    ]);
+
+    // reuse of a consumed device code
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('incorrect_device_code');
+
+    const user = await fetch(`${s.url}/api/v3/user`, { headers: { authorization: `Bearer ${token}` } });
+    expect(user.status).toBe(200);
+    expect(user.headers.get('x-oauth-scopes')).toBe('read:org, repo');
+    expect(user.headers.get('x-accepted-oauth-scopes')).toBe('');
+    expect(user.headers.get('x-github-api-version-selected')).toBe('2022-11-28');
+    const body = (await user.json()) as Json;
+    expect(body).toMatchObject({
+      login: 'octocat',
+      id: 583231,
+      node_id: 'MDQ6VXNlcjU4MzIzMQ==',
+      name: 'The Octocat',
+      email: 'octocat@example.com',
+      type: 'User',
+      html_url: `${s.url}/octocat`,
+    });
+    // `token` scheme is accepted too, and the raw header is recorded
+    const u2 = await fetch(`${s.url}/api/v3/user`, { headers: { authorization: `token ${token}` } });
+    expect(u2.status).toBe(200);
+    expect(s.requests.at(-1)?.authorization).toBe(`token ${token}`);
+  });
+
+  it('answers form-encoded by default (GitHub default negotiation)', async () => {
+    const s = await start({ device: { interval: 0, pendingPolls: 1 } });
+    const r = await postForm(`${s.url}/login/device/code`, { client_id: 'test-client-id', scope: 'repo' });
+    expect(r.headers.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/);
+    const dc = new URLSearchParams(r.text);
+    expect(dc.get('verification_uri')).toBe(`${s.url}/login/device`);
+    expect(dc.get('interval')).toBe('0');
+    const params = { client_id: 'test-client-id', device_code: dc.get('device_code')!, grant_type: DEVICE_GRANT };
+    const pending = await postForm(`${s.url}/login/oauth/access_token`, params);
+    expect(pending.status).toBe(200);
+    expect(pending.headers.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(new URLSearchParams(pending.text).get('error')).toBe('authorization_pending');
+    const ok = new URLSearchParams((await postForm(`${s.url}/login/oauth/access_token`, params)).text);
+    expect(ok.get('access_token')).toMatch(/^gho_/);
+    expect(ok.get('token_type')).toBe('bearer');
+    expect(ok.get('scope')).toBe('repo');
+  });
+
+  it('detects early polls (0 tolerance) and answers slow_down with the new interval', async () => {
+    const s = await start({ device: { interval: 1, pendingPolls: 5 } });
+    const dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('authorization_pending');
+    const early = await poll(s, String(dc.device_code));
+    expect(early.body).toMatchObject({ error: 'slow_down', interval: 2 });
+    expect(s.earlyPolls).toHaveLength(1);
+    expect(s.earlyPolls[0]).toMatchObject({ device_code: dc.device_code, requiredMs: 1000 });
+
+    // an on-time poll is not early
+    const dc2 = await deviceCode(s);
+    await poll(s, String(dc2.device_code));
+    await sleep(1010);
+    expect((await poll(s, String(dc2.device_code))).body.error).toBe('authorization_pending');
+    expect(s.earlyPolls).toHaveLength(1);
+  });
+
+  it('optionally checks the first poll against issuance time', async () => {
+    const s = await start({ device: { interval: 1, checkFirstPoll: true } });
+    const dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code))).body).toMatchObject({ error: 'slow_down', interval: 2 });
+    expect(s.earlyPolls).toHaveLength(1);
+  });
+
+  it('sends slow_down on the configured poll and then enforces the larger interval', async () => {
+    const s = await start({ device: { interval: 0, slowDownOnPoll: 2, slowDownIncrement: 5, pendingPolls: 3 } });
+    const dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('authorization_pending');
+    expect((await poll(s, String(dc.device_code))).body).toMatchObject({ error: 'slow_down', interval: 5 });
+    expect((await poll(s, String(dc.device_code))).body).toMatchObject({ error: 'slow_down', interval: 10 });
+    expect(s.earlyPolls).toHaveLength(1);
+    expect(s.deviceCodes[0]!.polls.map((p) => p.result)).toEqual(['authorization_pending', 'slow_down', 'slow_down']);
+  });
+
+  it('can disable interval enforcement', async () => {
+    const s = await start({ device: { interval: 5, enforceInterval: false, pendingPolls: 1 } });
+    const dc = await deviceCode(s);
+    await poll(s, String(dc.device_code));
+    expect((await poll(s, String(dc.device_code))).body.access_token).toBeDefined();
+    expect(s.earlyPolls).toHaveLength(0);
+  });
+
+  it('reports denial, expiry and bad credentials', async () => {
+    const s = await start({ device: { interval: 0, pendingPolls: 0, outcome: 'access_denied' } });
+    let dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('access_denied');
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('access_denied');
+
+    s.setDevice({ outcome: 'expired_token' });
+    dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('expired_token');
+
+    s.setDevice({ outcome: 'approve', expiresIn: 0 });
+    dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('expired_token');
+
+    s.setDevice({ expiresIn: 900 });
+    dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code), { client_id: 'nope' })).body.error).toBe('incorrect_client_credentials');
+    expect((await poll(s, 'f'.repeat(40))).body.error).toBe('incorrect_device_code');
+    const bad = await postJson(`${s.url}/login/oauth/access_token`, { client_id: 'test-client-id', grant_type: 'password' });
+    expect(bad.body.error).toBe('unsupported_grant_type');
+
+    const unknownClient = await postJson(`${s.url}/login/device/code`, { client_id: 'nope' });
+    expect(unknownClient.status).toBe(404);
+    s.setDevice({ deviceFlowDisabled: true });
+    const disabled = await postJson(`${s.url}/login/device/code`, { client_id: 'test-client-id' });
+    expect(disabled.status).toBe(400);
+    expect(disabled.body.error).toBe('device_flow_disabled');
+  });
+
+  it('supports manual approval, denial and which user approves', async () => {
+    const s = await start({ device: { interval: 0, outcome: 'manual' } });
+    s.addUser({ login: 'hubot', id: 2, name: 'Hubot', email: null });
+    const dc = await deviceCode(s);
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('authorization_pending');
+    expect((await poll(s, String(dc.device_code))).body.error).toBe('authorization_pending');
+    s.approveDevice('hubot');
+    const ok = await poll(s, String(dc.device_code));
+    expect(s.grants.at(-1)?.login).toBe('hubot');
+    const me = await fetch(`${s.url}/api/v3/user`, { headers: { authorization: `Bearer ${String(ok.body.access_token)}` } });
+    expect(((await me.json()) as Json).login).toBe('hubot');
+
+    const dc2 = await deviceCode(s);
+    s.denyDevice(String(dc2.user_code));
+    expect((await poll(s, String(dc2.device_code))).body.error).toBe('access_denied');
+  });
+
+  it('issues expiring tokens with refresh tokens when tokenLifetime is set', async () => {
+    const s = await start({ device: { interval: 0, pendingPolls: 0 }, tokenLifetime: 28800 });
+    const dc = await deviceCode(s);
+    const ok = await poll(s, String(dc.device_code));
+    expect(ok.body).toMatchObject({ expires_in: 28800, refresh_token_expires_in: 15897600, token_type: 'bearer' });
+    expect(String(ok.body.access_token)).toMatch(/^ghu_/);
+    expect(String(ok.body.refresh_token)).toMatch(/^ghr_[A-Za-z0-9]{76}$/);
+  });
+});
+
+describe('web flow (authorization code + PKCE)', () => {
+  it('exchanges a code with the right verifier, rejects reuse', async () => {
+    const s = await start({ issParam: 'https://github.com/login/oauth' });
+    const verifier = randomBytes(32).toString('base64url');
+    const cb = await webCode(s, { verifier, state: 'abc' });
+    expect(cb.origin + cb.pathname).toBe('http://127.0.0.1:45678/callback');
+    expect(cb.searchParams.get('state')).toBe('abc');
+    expect(cb.searchParams.get('iss')).toBe('https://github.com/login/oauth');
+    const code = cb.searchParams.get('code')!;
+    expect(code).toMatch(/^[0-9a-f]{20}$/);
+
+    const ok = await exchange(s, code, { code_verifier: verifier });
+    expect(ok.body).toMatchObject({ token_type: 'bearer', scope: 'gist,repo' });
+    expect(s.isTokenValid(String(ok.body.access_token))).toBe(true);
+    expect(s.grants.at(-1)).toMatchObject({ grant_type: 'authorization_code', client_secret_sent: true, pkce: true });
+
+    expect((await exchange(s, code, { code_verifier: verifier })).body.error).toBe('bad_verification_code');
+    expect((await exchange(s, 'deadbeef', { code_verifier: verifier })).body.error).toBe('bad_verification_code');
+  });
+
+  it('rejects a wrong verifier, wrong secret and redirect_uri mismatch', async () => {
+    const s = await start();
+    const verifier = randomBytes(32).toString('base64url');
+    let code = (await webCode(s, { verifier })).searchParams.get('code')!;
+    expect((await exchange(s, code, { client_secret: 'wrong', code_verifier: verifier })).body.error).toBe('incorrect_client_credentials');
+    expect((await exchange(s, code, { redirect_uri: 'http://127.0.0.1:1/other', code_verifier: verifier })).body.error).toBe(
+      'redirect_uri_mismatch',
+    );
+    expect((await exchange(s, code, { code_verifier: 'x'.repeat(43) })).body.error).toBe('bad_verification_code');
+
+    code = (await webCode(s, { verifier })).searchParams.get('code')!;
+    expect((await exchange(s, code)).body.error).toBe('bad_verification_code'); // verifier missing
+  });
+
+  it('redirects with access_denied when the user clicks Deny', async () => {
+    const s = await start();
+    const cb = await webCode(s, { decision: 'deny', state: 'xyz' });
+    expect(Object.fromEntries(cb.searchParams)).toEqual({
+      error: 'access_denied',
+      error_description: 'The user has denied your application access.',
+      error_uri: expect.stringContaining('docs.github.com'),
+      state: 'xyz',
+    });
+    expect(cb.search).toContain('error_description=The+user+has+denied+your+application+access.');
+  });
+
+  it('serves a consent page with the two buttons and validates the request', async () => {
+    const s = await start();
+    const page = await fetch(
+      `${s.url}/login/oauth/authorize?client_id=test-client-id&redirect_uri=${encodeURIComponent('http://127.0.0.1:5000/cb')}&scope=repo&state=s`,
+    );
+    const html = await page.text();
+    expect(html).toContain('<button id="authorize" type="submit">Authorize</button>');
+    expect(html).toContain('<button id="deny" type="submit">Deny</button>');
+    expect(html).toContain('action="/login/oauth/authorize/decision"');
+
+    expect((await fetch(`${s.url}/login/oauth/authorize?client_id=nope&redirect_uri=http://127.0.0.1:5000/cb`)).status).toBe(404);
+    expect(
+      (await fetch(`${s.url}/login/oauth/authorize?client_id=test-client-id&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`))
+        .status,
+    ).toBe(400);
+    const plain = await fetch(
+      `${s.url}/login/oauth/authorize?client_id=test-client-id&redirect_uri=http://127.0.0.1:5000/cb&code_challenge=${'a'.repeat(43)}&code_challenge_method=plain`,
+      { redirect: 'manual' },
+    );
+    expect(plain.status).toBe(302);
+    expect(plain.headers.get('location')).toContain('error=invalid_request');
+  });
+
+  it('simulateBrowser follows the redirect to the loopback callback', async () => {
+    const s = await start();
+    let seen = '';
+    const loop = createServer((req, res) => {
+      seen = req.url ?? '';
+      res.end('You can close this tab.');
+    });
+    await new Promise<void>((r) => loop.listen(0, '127.0.0.1', r));
+    const port = (loop.address() as AddressInfo).port;
+    try {
+      const u = `${s.url}/login/oauth/authorize?client_id=test-client-id&redirect_uri=${encodeURIComponent(`http://127.0.0.1:${port}/callback`)}&state=q`;
+      const r = await s.simulateBrowser(u);
+      expect(r.callback).toEqual({ status: 200, body: 'You can close this tab.' });
+      expect(seen).toMatch(/^\/callback\?code=[0-9a-f]{20}&state=q$/);
+    } finally {
+      await new Promise<void>((r) => loop.close(() => r()));
+    }
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotates, and revokes the whole family when a used refresh token is replayed', async () => {
+    const s = await start({ tokenLifetime: 3600 });
+    const first = s.issueToken('octocat');
+    expect(first.refresh_token).toMatch(/^ghr_/);
+    const refresh = (rt: string, extra: Record<string, string> = {}) =>
+      postJson(`${s.url}/login/oauth/access_token`, { client_id: 'test-client-id', grant_type: 'refresh_token', refresh_token: rt, ...extra });
+
+    const r1 = await refresh(first.refresh_token!);
+    expect(r1.body).toMatchObject({ expires_in: 3600, token_type: 'bearer' });
+    const second = { access: String(r1.body.access_token), refresh: String(r1.body.refresh_token) };
+    expect(second.refresh).not.toBe(first.refresh_token);
+    expect(s.grants.at(-1)).toMatchObject({ grant_type: 'refresh_token', client_secret_sent: false });
+
+    const r2 = await refresh(second.refresh, { client_secret: 'test-client-secret' });
+    const third = String(r2.body.access_token);
+    expect(s.grants.at(-1)?.client_secret_sent).toBe(true);
+    expect(s.isTokenValid(third)).toBe(true);
+
+    // replay of an already-used refresh token
+    expect((await refresh(first.refresh_token!)).body.error).toBe('bad_refresh_token');
+    expect(s.isTokenValid(first.access_token)).toBe(false);
+    expect(s.isTokenValid(second.access)).toBe(false);
+    expect(s.isTokenValid(third)).toBe(false);
+    expect(s.revocations.map((r) => r.via)).toEqual(['family', 'family', 'family']);
+    expect((await refresh(String(r2.body.refresh_token))).body.error).toBe('bad_refresh_token');
+
+    // unknown, wrong secret, expired
+    expect((await refresh('ghr_unknown')).body.error).toBe('bad_refresh_token');
+    const t = s.issueToken('octocat');
+    expect((await refresh(t.refresh_token!, { client_secret: 'wrong' })).body.error).toBe('incorrect_client_credentials');
+    s.expireRefreshToken(t.refresh_token!);
+    expect((await refresh(t.refresh_token!)).body.error).toBe('bad_refresh_token');
+  });
+});
+
+describe('REST API', () => {
+  it('answers 401 Bad credentials for unknown, expired and revoked tokens', async () => {
+    const s = await start();
+    const get = (auth?: string) => fetch(`${s.url}/api/v3/user`, { headers: auth ? { authorization: auth } : {} });
+    const bad = await get('Bearer gho_nope');
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toEqual({ message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    expect((await get()).status).toBe(401);
+    const expired = s.issueToken('octocat', { expired: true });
+    expect(expired.expires_at).toBeLessThan(Date.now());
+    expect((await get(`Bearer ${expired.access_token}`)).status).toBe(401);
+    const t = s.issueToken('octocat', { scopes: 'repo' });
+    expect(t.refresh_token).toBeUndefined();
+    expect((await get(`Bearer ${t.access_token}`)).status).toBe(200);
+    s.revokeToken(t.access_token);
+    expect((await get(`Bearer ${t.access_token}`)).status).toBe(401);
+    const unsupported = await fetch(`${s.url}/api/v3/user`, {
+      headers: { authorization: `Bearer ${s.issueToken('octocat').access_token}`, 'x-github-api-version': '1999-01-01' },
+    });
+    expect(unsupported.status).toBe(400);
+    const other = await fetch(`${s.url}/api/v3/nothing`);
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as Json).message).toBe('Not Found');
+  });
+
+  it('revokes tokens via DELETE /applications/:client_id/token', async () => {
+    const s = await start({ tokenLifetime: 3600 });
+    const t = s.issueToken('octocat');
+    const del = (token: unknown, basic = 'test-client-id:test-client-secret') =>
+      fetch(`${s.url}/api/v3/applications/test-client-id/token`, {
+        method: 'DELETE',
+        headers: { authorization: `Basic ${Buffer.from(basic).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(token === undefined ? {} : { access_token: token }),
+      });
+    expect((await del(t.access_token, 'test-client-id:wrong')).status).toBe(401);
+    expect((await del(undefined)).status).toBe(422);
+    const ok = await del(t.access_token);
+    expect(ok.status).toBe(204);
+    expect(s.isTokenValid(t.access_token)).toBe(false);
+    expect(s.revocations).toEqual([expect.objectContaining({ access_token: t.access_token, via: 'api', login: 'octocat' })]);
+    // its refresh token died with it
+    const r = await postJson(`${s.url}/login/oauth/access_token`, {
+      client_id: 'test-client-id',
+      grant_type: 'refresh_token',
+      refresh_token: t.refresh_token!,
+    });
+    expect(r.body.error).toBe('bad_refresh_token');
+    expect((await del(t.access_token)).status).toBe(404);
+    expect((await del('gho_unknown')).status).toBe(404);
+  });
+
+  it('paginates /user/repos with Link headers and fixture-shaped repos', async () => {
+    const s = await start();
+    s.setRepos('octocat', 250);
+    const { access_token } = s.issueToken('octocat');
+    const headers = { authorization: `Bearer ${access_token}` };
+    const pages: Json[][] = [];
+    let next: string | undefined = `${s.url}/api/v3/user/repos?per_page=100&sort=full_name`;
+    const links: string[] = [];
+    while (next) {
+      const res = await fetch(next, { headers });
+      expect(res.status).toBe(200);
+      const link = res.headers.get('link') ?? '';
+      links.push(link);
+      pages.push((await res.json()) as Json[]);
+      next = /<([^>]+)>; rel="next"/.exec(link)?.[1];
+    }
+    expect(pages.map((p) => p.length)).toEqual([100, 100, 50]);
+    expect(links[0]).toBe(
+      `<${s.url}/api/v3/user/repos?per_page=100&sort=full_name&page=2>; rel="next", <${s.url}/api/v3/user/repos?per_page=100&sort=full_name&page=3>; rel="last"`,
+    );
+    expect(links[1]).toContain('rel="prev"');
+    expect(links[1]).toContain('rel="first"');
+    expect(links[2]).not.toContain('rel="next"');
+    expect(s.requestCount('/api/v3/user/repos')).toBe(3);
+
+    const all = pages.flat();
+    expect(new Set(all.map((r) => r.id)).size).toBe(250);
+    const r1 = all[0]!;
+    expect(r1).toMatchObject({
+      name: 'repo-0001',
+      full_name: 'octocat/repo-0001',
+      html_url: `${s.url}/octocat/repo-0001`,
+      url: `${s.url}/api/v3/repos/octocat/repo-0001`,
+      owner: expect.objectContaining({ login: 'octocat', type: 'User' }),
+      permissions: expect.any(Object),
+    });
+    const size = JSON.stringify(r1).length;
+    expect(size).toBeGreaterThan(4500);
+    expect(size).toBeLessThan(8000);
+
+    // per_page is capped at 100, visibility filters, omitLastLink
+    const capped = await fetch(`${s.url}/api/v3/user/repos?per_page=500`, { headers });
+    expect(((await capped.json()) as Json[]).length).toBe(100);
+    const priv = (await (await fetch(`${s.url}/api/v3/user/repos?per_page=100&visibility=private`, { headers })).json()) as Json[];
+    expect(priv.length).toBe(83);
+    expect(priv.every((r) => r.private === true && r.visibility === 'private')).toBe(true);
+    s.setOptions({ omitLastLink: true });
+    const noLast = await fetch(`${s.url}/api/v3/user/repos?per_page=100&page=2`, { headers });
+    expect(noLast.headers.get('link')).toMatch(/rel="prev", <[^>]+page=3>; rel="next"$/);
+    // no repos → [] and no Link
+    s.setRepos('octocat', 0);
+    const empty = await fetch(`${s.url}/api/v3/user/repos`, { headers });
+    expect(await empty.json()).toEqual([]);
+    expect(empty.headers.get('link')).toBeNull();
+  });
+
+  it('applies pageDelay and latency', async () => {
+    const s = await start({ pageDelay: (p) => (p === 1 ? 300 : 0) });
+    s.setRepos('octocat', 3);
+    const { access_token } = s.issueToken('octocat');
+    const headers = { authorization: `Bearer ${access_token}` };
+    let t = performance.now();
+    await (await fetch(`${s.url}/api/v3/user/repos?per_page=1&page=1`, { headers })).text();
+    expect(performance.now() - t).toBeGreaterThanOrEqual(290);
+    t = performance.now();
+    await (await fetch(`${s.url}/api/v3/user/repos?per_page=1&page=2`, { headers })).text();
+    expect(performance.now() - t).toBeLessThan(250);
+    s.setOptions({ latencyMs: 150 });
+    t = performance.now();
+    await (await fetch(`${s.url}/api/v3/user`, { headers })).text();
+    expect(performance.now() - t).toBeGreaterThanOrEqual(140);
+  });
+});
+
+describe('fault injection and recording', () => {
+  it('fails the next N requests to a path, then recovers', async () => {
+    const s = await start();
+    const { access_token } = s.issueToken('octocat');
+    const headers = { authorization: `Bearer ${access_token}` };
+    s.fail('/api/v3/user', { ...htmlErrorFault(502, 2), exact: true });
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(`${s.url}/api/v3/user`, { headers });
+      expect(r.status).toBe(502);
+      expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await r.text()).toContain('Unicorn');
+    }
+    expect((await fetch(`${s.url}/api/v3/user`, { headers })).status).toBe(200);
+
+    s.fail('/api/v3/user/repos', rateLimitFault({ resetInSeconds: 30 }));
+    const rl = await fetch(`${s.url}/api/v3/user/repos`, { headers });
+    expect(rl.status).toBe(403);
+    expect(rl.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(rl.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
+
+    s.fail('/api/v3/user', rateLimitFault({ kind: 'secondary', status: 429, retryAfter: 2 }));
+    const sec = await fetch(`${s.url}/api/v3/user`, { headers });
+    expect(sec.status).toBe(429);
+    expect(sec.headers.get('retry-after')).toBe('2');
+
+    s.fail('/login/oauth/access_token', { status: 500, body: { message: 'boom' }, method: 'POST' });
+    expect((await postJson(`${s.url}/login/oauth/access_token`, {})).status).toBe(500);
+
+    s.fail('/api/v3/user', { destroySocket: true });
+    await expect(fetch(`${s.url}/api/v3/user`, { headers })).rejects.toThrow();
+    expect((await fetch(`${s.url}/api/v3/user`, { headers })).status).toBe(200);
+    expect(s.requests.filter((r) => r.fault)).toHaveLength(6);
+  });
+
+  it('records requests with query, headers and parsed body', async () => {
+    const s = await start();
+    await postForm(`${s.url}/login/device/code?x=1`, { client_id: 'test-client-id', scope: 'repo' });
+    const r = s.requests[0]!;
+    expect(r).toMatchObject({
+      method: 'POST',
+      path: '/login/device/code',
+      query: { x: '1' },
+      body: { client_id: 'test-client-id', scope: 'repo' },
+    });
+    expect(r.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(typeof r.time).toBe('number');
+    expect(s.requestCount('/login/')).toBe(1);
+  });
+
+  it('close() destroys keep-alive sockets', async () => {
+    const s = await startFakeGitHub();
+    await (await fetch(`${s.url}/api/v3/user`)).text();
+    const t = performance.now();
+    await s.close();
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+});
