@@ -1,15 +1,24 @@
 // Bundles the CLI into dist/ with esbuild. Code splitting keeps start-up lean: the entry chunk
 // answers --version on its own, and each command's heavy modules (undici, ora, conf, chalk, the
 // keyring binding) live in chunks that only that command imports.
+//
+// Files are replaced atomically (write to a temp name, rename), chunks before the entry, and
+// stale chunks are removed only once a minute old: a CLI running while we rebuild never sees a
+// half-written bundle, nor loses a chunk it is about to import.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-await build({
+const result = await build({
+  absWorkingDir: root,
   entryPoints: { cli: 'src/cli/main.ts' },
-  outdir: 'dist',
+  outdir,
+  write: false,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -24,3 +33,20 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
+
+const isEntry = (path) => relative(outdir, path).startsWith('cli.js');
+const files = [...result.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)));
+for (const file of files) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, file.contents);
+  renameSync(tmp, file.path);
+}
+const keep = new Set(files.map((f) => f.path));
+for (const dir of [outdir, join(outdir, 'chunks')]) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === 'chunks' || keep.has(path) || name.endsWith('.tmp')) continue;
+    if (Date.now() - statSync(path).mtimeMs > 60_000) rmSync(path, { force: true });
+  }
+}
