@@ -1,17 +1,19 @@
-// "Give me a valid token for account X": which account a command means, and its tokens.
+// "Give me a valid token for account X": which account a command means, its tokens (refreshed
+// under a cross-process lock when close to expiry), revocation, and forgetting an account.
 import { failure, notSignedIn, usageError } from './errors.js';
 import type { HttpClient } from './http/client.js';
 import { OAuthError } from './oauth/errors.js';
 import { REFRESH_REFUSALS, refreshTokenGrant } from './oauth/refresh.js';
 import { tokenSetFrom, type TokenSet } from './oauth/token-set.js';
-import { getProvider, normalizeHost } from './providers/registry.js';
-import type { Provider } from './providers/types.js';
+import { normalizeHost, type ProviderRegistry } from './providers/registry.js';
+import type { Credentials, Endpoints, Provider } from './providers/types.js';
 import { accountKey, type AccountMeta, type AccountStore } from './store/accounts.js';
 import { withAccountLock } from './store/lock.js';
 import type { SecretStore, StorageKind } from './store/secrets.js';
 
 export interface SessionDeps {
   accounts: AccountStore;
+  providers: ProviderRegistry;
   /** Folder of the config file; lock files live there too. */
   configDir: string;
   secrets(kind: StorageKind): SecretStore;
@@ -26,26 +28,33 @@ export interface AccountSelector {
   user?: string;
 }
 
-export function loginCommandFor(provider: string, host?: string): string {
-  const p = getProvider(provider);
-  return `oauthcli login ${p.name}${host && host !== p.defaultHost ? ` --hostname ${host}` : ''}`;
+export function loginCommandFor(provider: Provider, host?: string): string {
+  return `oauthcli login ${provider.name}${host && host !== provider.defaultHost ? ` --hostname ${host}` : ''}`;
 }
 
-/** The account a command means: named by provider/host/user, the only one, or the active one. */
-export function selectAccount(accounts: AccountStore, selector: AccountSelector): AccountMeta {
-  const provider = selector.provider ? getProvider(selector.provider) : undefined;
-  const host = provider && selector.hostname ? normalizeHost(provider, selector.hostname) : selector.hostname;
-  const matching = accounts
+/**
+ * The account a command means: the only one matching provider/host/user, else the active one
+ * of those, else (no provider named) the current one.
+ */
+export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers'>, selector: AccountSelector): AccountMeta {
+  const provider = selector.provider ? deps.providers.get(selector.provider) : undefined;
+  const host = provider && selector.hostname ? normalizeHost(provider, selector.hostname) : selector.hostname?.toLowerCase();
+  const matching = deps.accounts
     .list()
     .filter((a) => (!provider || a.provider === provider.name) && (!host || a.host === host) && (!selector.user || a.login === selector.user));
-  const what = [provider?.name, host, selector.user].filter(Boolean).join(' ');
   if (matching.length === 0) {
-    const hint = provider ? loginCommandFor(provider.name, host) : 'oauthcli login <provider>';
+    const what = [provider?.name, host, selector.user].filter(Boolean).join(' ');
+    const hint = provider ? loginCommandFor(provider, host) : 'oauthcli login <provider>';
     throw notSignedIn(`not signed in${what ? ` to ${what}` : ''}. Run: ${hint}`, 'no_account');
   }
   if (matching.length === 1) return matching[0]!;
-  const active = matching.filter((a) => accounts.activeKey(a.provider) === accountKey(a));
+  const active = matching.filter((a) => deps.accounts.isActive(a));
   if (active.length === 1) return active[0]!;
+  const current = deps.accounts.currentKey();
+  const currentMatch = active.find((a) => accountKey(a) === current);
+  if (currentMatch) return currentMatch;
+  const onDefaultHost = provider && active.filter((a) => a.host === provider.defaultHost);
+  if (onDefaultHost?.length === 1) return onDefaultHost[0]!;
   const names = matching.map((a) => `${a.provider} ${a.host} ${a.login}`).join(', ');
   throw usageError(`several accounts match (${names}); name one with a provider, --hostname or --user`, 'ambiguous_account');
 }
@@ -53,6 +62,7 @@ export function selectAccount(accounts: AccountStore, selector: AccountSelector)
 export interface Session {
   account: AccountMeta;
   provider: Provider;
+  endpoints: Endpoints;
   tokens: TokenSet;
 }
 
@@ -67,59 +77,63 @@ export function needsRefresh(tokens: TokenSet, now = Date.now()): boolean {
  * The account's tokens, refreshed first when the access token expires within 5 minutes (or
  * always, with `forceRefresh`). Every command that calls an API gets its token here.
  */
-export async function openSession(deps: SessionDeps, account: AccountMeta, options: { forceRefresh?: boolean; skipRefresh?: boolean } = {}): Promise<Session> {
-  const provider = getProvider(account.provider);
+export async function openSession(
+  deps: SessionDeps,
+  account: AccountMeta,
+  options: { forceRefresh?: boolean; skipRefresh?: boolean } = {},
+): Promise<Session> {
+  const provider = deps.providers.get(account.provider);
   const key = accountKey(account);
-  if (account.needsLogin) throw expiredSignIn(account);
+  if (account.needsLogin && !options.skipRefresh) throw expiredSignIn(account, provider);
   const tokens = await deps.secrets(account.storage).get(key);
-  if (!tokens) throw notSignedIn(`no stored token for ${account.login} on ${account.host}. Run: ${loginCommandFor(account.provider, account.host)}`, 'no_token');
-  if (options.skipRefresh || (!options.forceRefresh && !needsRefresh(tokens))) return { account, provider, tokens };
+  if (!tokens) throw notSignedIn(`no stored token for ${account.login} on ${account.host}. Run: ${loginCommandFor(provider, account.host)}`, 'no_token');
+  const endpoints = await provider.endpoints(account.host, await deps.http(), deps.signal);
+  if (options.skipRefresh || (!options.forceRefresh && !needsRefresh(tokens))) return { account, provider, endpoints, tokens };
   if (!tokens.refreshToken) {
     if (options.forceRefresh) throw failure(`the token for ${account.login} on ${account.host} has no refresh token, so it cannot be refreshed`, { code: 'no_refresh_token' });
     // Close to expiry but not refreshable: use it while it lasts, then the user must sign in.
-    if (tokens.expiresAt && Date.parse(tokens.expiresAt) <= Date.now()) throw expiredSignIn(account);
-    return { account, provider, tokens };
+    if (tokens.expiresAt && Date.parse(tokens.expiresAt) <= Date.now()) throw expiredSignIn(account, provider);
+    return { account, provider, endpoints, tokens };
   }
-  const refreshed = await withAccountLock(deps.configDir, key, () => refreshLocked(deps, account, provider, tokens, Boolean(options.forceRefresh)));
-  return { account, provider, tokens: refreshed };
+  const refreshed = await withAccountLock(deps.configDir, key, () => refreshLocked(deps, account, provider, endpoints, tokens, Boolean(options.forceRefresh)));
+  return { account, provider, endpoints, tokens: refreshed };
 }
 
 /** Runs under the account's lock: re-read, refresh only if still needed, save before unlocking. */
-async function refreshLocked(deps: SessionDeps, account: AccountMeta, provider: Provider, seen: TokenSet, force: boolean): Promise<TokenSet> {
+async function refreshLocked(deps: SessionDeps, account: AccountMeta, provider: Provider, endpoints: Endpoints, seen: TokenSet, force: boolean): Promise<TokenSet> {
   const key = accountKey(account);
   const store = deps.secrets(account.storage);
   const current = await store.get(key);
-  if (!current) throw expiredSignIn(account);
+  if (!current) throw expiredSignIn(account, provider);
   // Another process refreshed while we waited for the lock: its tokens are ours too.
   if (current.accessToken !== seen.accessToken || (!force && !needsRefresh(current))) return current;
-  if (!current.refreshToken) throw expiredSignIn(account);
+  if (!current.refreshToken) throw expiredSignIn(account, provider);
   if (current.refreshTokenExpiresAt && Date.parse(current.refreshTokenExpiresAt) <= Date.now()) {
     markNeedsLogin(deps, account);
-    throw expiredSignIn(account);
+    throw expiredSignIn(account, provider);
   }
   const { clientId, clientSecret } = clientCredentials(deps, provider);
   if (!clientId) throw usageError(`refreshing needs the OAuth app's client id: set OAUTHCLI_${provider.envName}_CLIENT_ID`, 'no_client_id');
-  const http = await deps.http();
   let response;
   try {
-    response = await refreshTokenGrant(http, {
-      tokenEndpoint: provider.endpoints(account.host).token,
+    response = await refreshTokenGrant(await deps.http(), {
+      tokenEndpoint: endpoints.token,
       clientId,
-      clientSecret,
+      ...(clientSecret ? { clientSecret } : {}),
       refreshToken: current.refreshToken,
       headers: provider.oauthHeaders,
-      signal: deps.signal,
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
   } catch (error) {
     if (error instanceof OAuthError && REFRESH_REFUSALS.has(error.code ?? '')) {
       // Nothing is written to the keychain; the account is marked so every command says so.
       markNeedsLogin(deps, account);
-      throw expiredSignIn(account);
+      throw expiredSignIn(account, provider);
     }
     throw error;
   }
   const next = tokenSetFrom(response, new Date(), current.scopes);
-  // RFC 6749 §6: without a new refresh token, the old one stays valid.
+  // RFC 6749 §6: without a new refresh token (Google never rotates), the old one stays valid.
   if (!next.refreshToken) {
     next.refreshToken = current.refreshToken;
     if (current.refreshTokenExpiresAt) next.refreshTokenExpiresAt = current.refreshTokenExpiresAt;
@@ -133,24 +147,27 @@ function markNeedsLogin(deps: SessionDeps, account: AccountMeta): void {
   if (stored) deps.accounts.save({ ...stored, needsLogin: true });
 }
 
-function expiredSignIn(account: AccountMeta) {
-  return notSignedIn(`the sign-in to ${account.host} as ${account.login} has expired. Run: ${loginCommandFor(account.provider, account.host)}`, 'needs_login');
+function expiredSignIn(account: AccountMeta, provider: Provider) {
+  return notSignedIn(`the sign-in to ${account.host} as ${account.login} has expired. Run: ${loginCommandFor(provider, account.host)}`, 'needs_login');
 }
 
-export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): { clientId?: string; clientSecret?: string } {
-  const settings = deps.accounts.providerSettings(provider.name);
+/** The OAuth app's credentials: the environment first, then the config file. */
+export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): Credentials {
+  const settings = { ...deps.accounts.providerSettings(provider.name), ...provider.credentials };
   const clientId = deps.env[`OAUTHCLI_${provider.envName}_CLIENT_ID`] || settings.clientId;
   const clientSecret = deps.env[`OAUTHCLI_${provider.envName}_CLIENT_SECRET`] || settings.clientSecret;
   return { ...(clientId ? { clientId } : {}), ...(clientSecret ? { clientSecret } : {}) };
 }
 
 /** Revokes the session's token at the provider. Throws with the reason when it cannot. */
-export async function revokeAtProvider(deps: SessionDeps, session: Session): Promise<void> {
+export async function revokeAtProvider(deps: SessionDeps, session: Omit<Session, 'endpoints'> & { endpoints?: Endpoints }): Promise<void> {
   const { provider, account, tokens } = session;
   if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here`, { code: 'no_revocation' });
   const { clientId, clientSecret } = clientCredentials(deps, provider);
   if (!clientId) throw failure(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, { code: 'no_client_id' });
-  await provider.revoke(await deps.http(), { endpoints: provider.endpoints(account.host), clientId, clientSecret, tokens, signal: deps.signal });
+  const http = await deps.http();
+  const endpoints = session.endpoints ?? (await provider.endpoints(account.host, http, deps.signal));
+  await provider.revoke(http, { endpoints, clientId, clientSecret, tokens, ...(deps.signal ? { signal: deps.signal } : {}) });
 }
 
 /** Forgets an account on this machine: its tokens, then its metadata. */

@@ -17,6 +17,8 @@ export interface FlowContext {
   noBrowser: boolean;
   /** The browser flow needs a client secret here and none is configured. */
   missingSecret: boolean;
+  /** The provider offers a device flow (OIDC issuers advertise it, or not). Default true. */
+  deviceAvailable?: boolean;
 }
 
 /** Why no browser can be opened here, or undefined when one can. */
@@ -31,6 +33,7 @@ export function whyNoBrowser(ctx: Omit<FlowContext, 'noBrowser' | 'missingSecret
 }
 
 export function chooseFlow(ctx: FlowContext): FlowChoice {
+  if (ctx.deviceAvailable === false) return { flow: 'web', reason: 'the provider offers no device flow' };
   if (ctx.noBrowser) return { flow: 'device', reason: '--no-browser was given' };
   if (ctx.missingSecret) return { flow: 'device', reason: 'no client secret is configured for the browser flow' };
   const why = whyNoBrowser(ctx);

@@ -1,6 +1,7 @@
 // The two sign-in flows as the user sees them: what is printed, what is opened, what is read
 // from stdin. The protocol itself lives in src/oauth.
 import { createInterface } from 'node:readline';
+import { failure } from '../errors.js';
 import { requestDeviceAuthorization, pollForDeviceToken } from '../oauth/device.js';
 import { buildAuthorizationUrl, exchangeAuthorizationCode } from '../oauth/authorization-code.js';
 import { startLoopbackListener } from '../oauth/loopback.js';
@@ -20,7 +21,15 @@ export interface FlowParams {
   openBrowser: boolean;
 }
 
-export async function deviceLogin(world: World, p: FlowParams): Promise<TokenSet> {
+export interface FlowResult {
+  tokens: TokenSet;
+  /** OpenID Connect: to validate once, never to store. */
+  idToken?: string;
+  nonce?: string;
+}
+
+export async function deviceLogin(world: World, p: FlowParams): Promise<FlowResult> {
+  if (!p.endpoints.deviceAuthorization) throw failure(`${p.endpoints.host} offers no device flow; use --web`, { code: 'no_device_flow' });
   const http = await world.http();
   const auth = await requestDeviceAuthorization(http, {
     endpoint: p.endpoints.deviceAuthorization,
@@ -42,19 +51,21 @@ export async function deviceLogin(world: World, p: FlowParams): Promise<TokenSet
     const response = await pollForDeviceToken(http, {
       tokenEndpoint: p.endpoints.token,
       clientId: p.clientId,
+      ...(p.provider.secretOnEveryTokenRequest && p.clientSecret ? { clientSecret: p.clientSecret } : {}),
       authorization: auth,
       headers: p.provider.oauthHeaders,
       signal: world.signal,
     });
-    return tokenSetFrom(response, new Date(), p.scopes);
+    return { tokens: tokenSetFrom(response, new Date(), p.scopes), ...(response.id_token ? { idToken: response.id_token } : {}) };
   } finally {
     spinner.stop();
   }
 }
 
-export async function webLogin(world: World, p: FlowParams & { timeoutMs: number }): Promise<TokenSet> {
+export async function webLogin(world: World, p: FlowParams & { timeoutMs: number }): Promise<FlowResult> {
   const state = createState();
   const verifier = createCodeVerifier();
+  const nonce = p.provider.openIdConnect ? createState() : undefined;
   world.rememberSecret(verifier);
   const listener = await startLoopbackListener({
     expectedState: state,
@@ -70,6 +81,7 @@ export async function webLogin(world: World, p: FlowParams & { timeoutMs: number
     scopeSeparator: p.provider.scopeSeparator,
     state,
     codeChallenge: codeChallengeS256(verifier),
+    extraParams: { ...p.provider.authorizationParams, ...(nonce ? { nonce } : {}) },
   });
   world.info(`Open this URL in your browser to sign in: ${url}`);
   const stopPasting = p.openBrowser ? undefined : acceptPastedRedirect(world, listener);
@@ -90,7 +102,11 @@ export async function webLogin(world: World, p: FlowParams & { timeoutMs: number
       headers: p.provider.oauthHeaders,
       signal: world.signal,
     });
-    return tokenSetFrom(response, new Date(), p.scopes);
+    return {
+      tokens: tokenSetFrom(response, new Date(), p.scopes),
+      ...(response.id_token ? { idToken: response.id_token } : {}),
+      ...(nonce ? { nonce } : {}),
+    };
   } finally {
     spinner.stop();
     stopPasting?.();

@@ -40,7 +40,9 @@ export interface Spinner {
 }
 
 export async function startSpinner(world: World, text: string, json = false): Promise<Spinner> {
-  const interactive = world.stderr.isTTY && world.stdout.isTTY && !json && !world.env.CI && !world.debug;
+  // ora loops forever (blocking the event loop, so even Ctrl-C is ignored) on a terminal that
+  // reports 0 columns, e.g. a pty whose size was never set: no spinner there.
+  const interactive = world.stderr.isTTY && world.stdout.isTTY && Boolean(world.stderr.columns) && !json && !world.env.CI && !world.debug;
   if (!interactive) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: world.stderr, discardStdin: false }).start();

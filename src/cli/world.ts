@@ -35,6 +35,8 @@ export async function createWorld(opts: { debug: boolean; signal: AbortSignal })
   const { AccountStore } = await import('../store/accounts.js');
   const accounts = await AccountStore.open(env.OAUTHCLI_CONFIG_DIR || undefined);
   const configDir = dirname(accounts.path);
+  const { ProviderRegistry } = await import('../providers/registry.js');
+  const providers = new ProviderRegistry(accounts.customProviders());
 
   const world: World = {
     stdout: process.stdout,
@@ -45,6 +47,7 @@ export async function createWorld(opts: { debug: boolean; signal: AbortSignal })
     signal: opts.signal,
     configDir,
     accounts,
+    providers,
     rememberSecret(value) {
       if (value && !secrets.includes(value)) secrets.push(value);
     },
@@ -54,10 +57,9 @@ export async function createWorld(opts: { debug: boolean; signal: AbortSignal })
     },
     loginHint: undefined,
     selectAccount(selector) {
-      const provider = selector.provider;
-      if (provider) world.loginHint = loginCommandFor(provider, selector.hostname);
-      const account = selectAccount(accounts, selector);
-      world.loginHint = loginCommandFor(account.provider, account.host);
+      if (selector.provider) world.loginHint = loginCommandFor(providers.get(selector.provider), selector.hostname);
+      const account = selectAccount(world, selector);
+      world.loginHint = loginCommandFor(providers.get(account.provider), account.host);
       return account;
     },
     secrets(kind) {

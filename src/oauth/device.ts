@@ -47,7 +47,9 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
     throw new OAuthError('failure', 'incorrect_client_credentials', `${res.url.host} does not know the client id '${req.clientId}' (HTTP 404). Check the OAuth app's client id.`);
   }
   if (typeof body.error === 'string' || res.status >= 400) throw oauthErrorFrom(body, `${res.url.host} refused to start the device flow`);
-  const { device_code, user_code, verification_uri, verification_uri_complete, expires_in, interval } = body;
+  const { device_code, user_code, verification_uri_complete, expires_in, interval } = body;
+  // Google names it verification_url, after a draft of RFC 8628.
+  const verification_uri = body.verification_uri ?? body.verification_url;
   if (typeof device_code !== 'string' || typeof user_code !== 'string' || typeof verification_uri !== 'string') {
     throw failure(`${res.url.host} sent a device authorization response without its codes`, { code: 'malformed_response' });
   }

@@ -4,23 +4,29 @@
 // - scopes are comma-separated and the granted ones come back in the X-OAuth-Scopes header;
 // - github.com's API lives on another host (api.github.com); GHES serves it under /api/v3;
 // - revocation is not RFC 7009 but DELETE /applications/{client_id}/token with Basic auth.
-import type { HttpClient, HttpResponse } from '../http/client.js';
+import type { HttpClient } from '../http/client.js';
 import { originFor } from '../http/loopback.js';
-import { failure, notSignedIn } from '../errors.js';
+import { failure } from '../errors.js';
+import { getWithToken } from './api.js';
 import { splitScopes } from '../oauth/token-set.js';
-import type { Endpoints, Profile, Provider, RevokeRequest } from './types.js';
+import { listGitHubRepos } from './github-repos.js';
+import type { Profile, Provider, RevokeRequest } from './types.js';
 
-const API_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+export const API_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 
 export const github: Provider = {
   name: 'github',
   displayName: 'GitHub',
   defaultHost: 'github.com',
+  multiHost: true,
   defaultScopes: ['read:user', 'repo'],
   scopeSeparator: ',',
   envName: 'GITHUB',
   webFlowNeedsSecret: true,
+  // Device-flow tokens refresh without the secret; it is sent only where GitHub requires it.
+  secretOnEveryTokenRequest: false,
   oauthHeaders: { accept: 'application/json' },
+  openIdConnect: false,
 
   registerAppHelp(host) {
     return (
@@ -30,7 +36,7 @@ export const github: Provider = {
     );
   },
 
-  endpoints(host) {
+  async endpoints(host) {
     const origin = originFor(host);
     const api = host === 'github.com' ? 'https://api.github.com' : `${origin}/api/v3`;
     return {
@@ -43,16 +49,8 @@ export const github: Provider = {
     };
   },
 
-  async fetchProfile(http, endpoints, tokens, signal) {
-    const res = await http.request({
-      url: `${endpoints.api}/user`,
-      headers: { ...API_HEADERS, authorization: `Bearer ${tokens.accessToken}` },
-      retry: true,
-      signal,
-      secrets: [tokens.accessToken],
-    });
-    await rejectUnsuccessful(res, endpoints);
-    const user = await res.json<Record<string, unknown>>();
+  async fetchProfile(http, { endpoints, tokens, signal }) {
+    const { body: user, res } = await getWithToken<Record<string, unknown>>(http, `${endpoints.api}/user`, tokens.accessToken, { headers: API_HEADERS, signal });
     if (typeof user.login !== 'string' || user.id === undefined) {
       throw failure(`${endpoints.host} sent a user profile without a login`, { code: 'malformed_response' });
     }
@@ -93,17 +91,6 @@ export const github: Provider = {
     if (res.status === 401) throw failure(`${req.endpoints.host} refused the OAuth app's client id and secret while revoking`, { code: 'revoke_failed' });
     throw failure(`${req.endpoints.host} answered HTTP ${res.status} while revoking the token`, { code: 'revoke_failed' });
   },
-};
 
-/** A 401 means the token is dead: the user has to sign in again. Other errors are failures. */
-export async function rejectUnsuccessful(res: HttpResponse, endpoints: Endpoints): Promise<void> {
-  if (res.status === 401) {
-    await res.dump();
-    throw notSignedIn(`${endpoints.host} no longer accepts the stored token`, 'bad_credentials');
-  }
-  if (res.status >= 400) {
-    // An HTML error page becomes "answered … with an HTML page instead of JSON (HTTP 502)".
-    const body = await res.json<{ message?: string }>();
-    throw failure(`${endpoints.host} answered HTTP ${res.status}${body.message ? `: ${body.message}` : ''}`, { code: `http_${res.status}` });
-  }
-}
+  listRepos: listGitHubRepos,
+};

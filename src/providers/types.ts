@@ -1,19 +1,24 @@
 // What a provider is: data (hosts, endpoints, scopes, what its flows need) plus the few small
-// functions no standard covers (profile lookup, revocation). Nothing here knows about accounts
-// on disk or about the terminal.
+// functions no standard covers (profile lookup, revocation, repositories). Nothing here knows
+// about accounts on disk or about the terminal.
 import type { HttpClient } from '../http/client.js';
 import type { TokenSet } from '../oauth/token-set.js';
 
 export interface Endpoints {
   /** The host as the user named it: `github.com`, `ghe.example.com`, `127.0.0.1:PORT`. */
   host: string;
-  deviceAuthorization: string;
-  token: string;
-  authorize: string;
-  /** Base URL of the REST API, without a trailing slash. */
-  api: string;
-  /** The expected `iss` of authorization responses (RFC 9207). */
+  /** The expected `iss` of authorization responses (RFC 9207) and of ID tokens. */
   issuer: string;
+  authorize: string;
+  token: string;
+  /** Absent when the provider offers no device flow. */
+  deviceAuthorization?: string;
+  /** RFC 7009 revocation endpoint, where the provider has one. */
+  revocation?: string;
+  userinfo?: string;
+  jwksUri?: string;
+  /** Base URL of the REST API, without a trailing slash (the issuer for plain OIDC). */
+  api: string;
 }
 
 export interface Profile {
@@ -26,6 +31,17 @@ export interface Profile {
   scopes?: string[];
 }
 
+export interface ProfileRequest {
+  endpoints: Endpoints;
+  tokens: TokenSet;
+  clientId: string | undefined;
+  /** From the token response at sign-in; validated, never stored. */
+  idToken?: string;
+  /** The nonce sent in the authorization request. */
+  nonce?: string;
+  signal?: AbortSignal;
+}
+
 export interface RevokeRequest {
   endpoints: Endpoints;
   clientId: string;
@@ -34,10 +50,17 @@ export interface RevokeRequest {
   signal?: AbortSignal;
 }
 
+export interface Credentials {
+  clientId?: string;
+  clientSecret?: string;
+}
+
 export interface Provider {
   name: string;
   displayName: string;
   defaultHost: string;
+  /** Whether --hostname may pick another host (GitHub Enterprise, self-managed GitLab, a test server). */
+  multiHost: boolean;
   defaultScopes: string[];
   /** How scopes are joined in requests: ' ' per RFC 6749, ',' for GitHub. */
   scopeSeparator: string;
@@ -45,14 +68,59 @@ export interface Provider {
   envName: string;
   /** Whether the browser flow's code exchange needs a client secret. */
   webFlowNeedsSecret: boolean;
+  /** Whether a configured client secret is sent on every token request (confidential clients), or only where required. */
+  secretOnEveryTokenRequest: boolean;
   /** Headers every OAuth endpoint request carries (GitHub answers form-encoded without Accept). */
   oauthHeaders: Record<string, string>;
+  /** Extra authorization-request parameters (Google: access_type=offline for a refresh token). */
+  authorizationParams?: Record<string, string>;
+  /** OpenID Connect: send a nonce and validate the ID token. */
+  openIdConnect: boolean;
+  /** Credentials the provider's own configuration carries (custom OIDC providers). */
+  credentials?: Credentials;
   /** How to register an OAuth app for this provider; shown when no client id is configured. */
   registerAppHelp(host: string): string;
-  endpoints(host: string): Endpoints;
-  fetchProfile(http: HttpClient, endpoints: Endpoints, tokens: TokenSet, signal?: AbortSignal): Promise<Profile>;
+  endpoints(host: string, http: HttpClient, signal?: AbortSignal): Promise<Endpoints>;
+  fetchProfile(http: HttpClient, req: ProfileRequest): Promise<Profile>;
   /** Where a user can revoke the app's access by hand. */
   revokeByHandUrl(endpoints: Endpoints, clientId: string): string;
   /** Revokes the token at the provider; absent when the provider offers no way. */
   revoke?(http: HttpClient, req: RevokeRequest): Promise<void>;
+  /** The signed-in user's repositories, page by page in the provider's order; absent when not offered. */
+  listRepos?(http: HttpClient, endpoints: Endpoints, tokens: TokenSet, query: RepoQuery, signal?: AbortSignal): AsyncIterable<RepoPage>;
+}
+
+export interface RepoQuery {
+  /** Stop after this many repositories. */
+  limit?: number;
+  visibility?: 'all' | 'public' | 'private';
+  affiliation?: Array<'owner' | 'collaborator' | 'organization_member'>;
+  sort?: 'created' | 'updated' | 'pushed' | 'full_name';
+  direction?: 'asc' | 'desc';
+  /** Pages in flight at once (see src/http/paginate.ts). */
+  concurrency?: number;
+}
+
+/** A repository as the provider sent it: its own field names, these at least. */
+export interface Repo {
+  full_name: string;
+  name: string;
+  private: boolean;
+  fork: boolean;
+  archived: boolean;
+  description: string | null;
+  html_url: string;
+  language: string | null;
+  stargazers_count: number;
+  updated_at: string;
+  visibility?: string;
+  [field: string]: unknown;
+}
+
+export interface RepoPage {
+  repos: Repo[];
+  /** The page's repositories as the provider's JSON text, without brackets, when `repos` is the whole page. */
+  json?: string;
+  /** Whether more repositories exist after this page (more pages, or a page cut by `limit`). */
+  more: boolean;
 }

@@ -1,6 +1,12 @@
 // Non-secret account metadata and provider settings, in a JSON config file managed by `conf`.
 // Never a token, never a client secret that came from the environment.
+//
+// All accounts belong to one local profile: the identities linked to it are every account
+// stored here. Each provider+host has one active account; the most recently used account is
+// "current", which is what a command with no provider means when several providers are linked.
+import { randomUUID } from 'node:crypto';
 import { failure } from '../errors.js';
+import type { CustomProviderConfig } from '../providers/oidc.js';
 import type { StorageKind } from './secrets.js';
 
 export interface AccountMeta {
@@ -16,23 +22,36 @@ export interface AccountMeta {
   needsLogin?: boolean;
 }
 
+/** Client credentials for a built-in provider, or a whole OpenID Connect issuer added by the user. */
 export interface ProviderSettings {
   clientId?: string;
   clientSecret?: string;
+  issuer?: string;
+  scopes?: string[];
+}
+
+export interface LocalProfile {
+  id: string;
+  createdAt: string;
 }
 
 interface ConfigShape {
   accounts: Record<string, AccountMeta>;
-  /** provider name → key of its active account */
+  /** `provider:host` → key of its active account */
   active: Record<string, string>;
+  /** key of the most recently signed-in or switched-to account */
+  current?: string;
   providers: Record<string, ProviderSettings>;
+  profile?: LocalProfile;
 }
 
 export function accountKey(a: Pick<AccountMeta, 'provider' | 'host' | 'login'>): string {
   return `${a.provider}:${a.host}:${a.login}`;
 }
 
-type ConfStore = { get(key: string): unknown; set(key: string, value: unknown): void; path: string };
+const slot = (a: Pick<AccountMeta, 'provider' | 'host'>) => `${a.provider}:${a.host}`;
+
+type ConfStore = { get(key: string): unknown; set(key: string, value: unknown): void; delete(key: string): void; path: string };
 
 export class AccountStore {
   private constructor(private readonly conf: ConfStore) {}
@@ -78,7 +97,7 @@ export class AccountStore {
     }
   }
 
-  private read<K extends keyof ConfigShape>(key: K): ConfigShape[K] {
+  private read<K extends 'accounts' | 'active' | 'providers'>(key: K): ConfigShape[K] {
     return { ...(this.conf.get(key) as ConfigShape[K]) };
   }
 
@@ -90,38 +109,74 @@ export class AccountStore {
     return this.read('accounts')[key];
   }
 
+  /** Saves an account's metadata; the first account creates the local profile. */
   save(meta: AccountMeta): void {
     const accounts = this.read('accounts');
     accounts[accountKey(meta)] = meta;
     this.conf.set('accounts', accounts);
+    if (!this.conf.get('profile')) this.conf.set('profile', { id: randomUUID(), createdAt: new Date().toISOString() } satisfies LocalProfile);
   }
 
   remove(key: string): void {
     const accounts = this.read('accounts');
     const removed = accounts[key];
+    if (!removed) return;
     delete accounts[key];
     this.conf.set('accounts', accounts);
     const active = this.read('active');
-    if (removed && active[removed.provider] === key) {
-      // Hand "active" to another account of the same provider, if any, as gh does.
-      const next = Object.entries(accounts).find(([, a]) => a.provider === removed.provider)?.[0];
-      if (next) active[removed.provider] = next;
-      else delete active[removed.provider];
+    if (active[slot(removed)] === key) {
+      // Hand "active" to another account of the same provider and host, if any, as gh does.
+      const next = Object.entries(accounts).find(([, a]) => slot(a) === slot(removed))?.[0];
+      if (next) active[slot(removed)] = next;
+      else delete active[slot(removed)];
       this.conf.set('active', active);
     }
+    if (this.conf.get('current') === key) {
+      const next = active[slot(removed)] ?? Object.values(active)[0];
+      if (next) this.conf.set('current', next);
+      else this.conf.delete('current');
+    }
+    if (Object.keys(accounts).length === 0) this.conf.delete('profile');
   }
 
-  activeKey(provider: string): string | undefined {
-    return this.read('active')[provider];
+  isActive(meta: AccountMeta): boolean {
+    return this.read('active')[slot(meta)] === accountKey(meta);
   }
 
+  /** Makes the account the active one of its provider and host, and the current one. */
   setActive(meta: AccountMeta): void {
     const active = this.read('active');
-    active[meta.provider] = accountKey(meta);
+    active[slot(meta)] = accountKey(meta);
     this.conf.set('active', active);
+    this.conf.set('current', accountKey(meta));
+  }
+
+  currentKey(): string | undefined {
+    const key = this.conf.get('current');
+    return typeof key === 'string' ? key : undefined;
+  }
+
+  profile(): LocalProfile | undefined {
+    return this.conf.get('profile') as LocalProfile | undefined;
   }
 
   providerSettings(provider: string): ProviderSettings {
     return this.read('providers')[provider] ?? {};
+  }
+
+  /** OpenID Connect issuers added with `oauthcli provider add`. */
+  customProviders(): Record<string, CustomProviderConfig> {
+    const out: Record<string, CustomProviderConfig> = {};
+    for (const [name, s] of Object.entries(this.read('providers'))) {
+      if (s.issuer && s.clientId) out[name] = { issuer: s.issuer, clientId: s.clientId, ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}), ...(s.scopes ? { scopes: s.scopes } : {}) };
+    }
+    return out;
+  }
+
+  setProviderSettings(name: string, settings: ProviderSettings | undefined): void {
+    const providers = this.read('providers');
+    if (settings) providers[name] = settings;
+    else delete providers[name];
+    this.conf.set('providers', providers);
   }
 }

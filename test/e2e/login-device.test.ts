@@ -50,7 +50,8 @@ describe('login github (device flow)', () => {
     expect(meta).toMatchObject({ provider: 'github', host: w.host, login: 'octocat', id: '583231', storage: 'keychain' });
     expect(meta.scopes).toEqual(['read:user', 'repo']);
     expect(Date.parse(meta.signedInAt as string)).toBeGreaterThan(Date.now() - 60_000);
-    expect(w.config().active.github).toBe(accountKeyFor(w));
+    expect(w.config().active[`github:${w.host}`]).toBe(accountKeyFor(w));
+    expect((w.config() as { current?: string }).current).toBe(accountKeyFor(w));
   });
 
   it('plain `login github` with no secret and no terminal uses the device flow and says why', async () => {
@@ -223,7 +224,7 @@ describe('status', () => {
     const res = await w.cli(['status']);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain(`${w.host} (github)`);
-    expect(res.stdout).toMatch(/octocat \(active\)/);
+    expect(res.stdout).toMatch(/octocat \(active, current\)/);
     expect(res.stdout).toMatch(/Storage: keychain/);
     const json = JSON.parse((await w.cli(['status', '--json'])).stdout);
     expect(json).toEqual([

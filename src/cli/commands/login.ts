@@ -1,13 +1,13 @@
 // `oauthcli login <provider>`: choose a flow, run it, look up who signed in, store the tokens.
 import { failure, interrupted, usageError } from '../../errors.js';
 import type { TokenSet } from '../../oauth/token-set.js';
-import { getProvider, normalizeHost } from '../../providers/registry.js';
-import type { Provider } from '../../providers/types.js';
+import { normalizeHost } from '../../providers/registry.js';
+import type { Credentials, Endpoints, Provider } from '../../providers/types.js';
 import { clientCredentials } from '../../session.js';
 import { accountKey, type AccountMeta } from '../../store/accounts.js';
 import type { SecretStore } from '../../store/secrets.js';
 import { chooseFlow, type Flow } from '../choose-flow.js';
-import { deviceLogin, parseDuration, webLogin, type FlowParams } from '../login-flows.js';
+import { deviceLogin, parseDuration, webLogin, type FlowParams, type FlowResult } from '../login-flows.js';
 import { paintFor } from '../output.js';
 import type { World } from '../world.js';
 
@@ -23,31 +23,44 @@ export interface LoginOptions {
 }
 
 export async function run(world: World, providerName: string, opts: LoginOptions): Promise<number> {
-  const provider = getProvider(providerName);
+  const provider = world.providers.get(providerName);
+  world.loginHint = `oauthcli login ${provider.name}`;
   const host = normalizeHost(provider, opts.hostname);
   if (opts.device && opts.web) throw usageError('choose one of --device and --web');
-  const scopes = opts.scopes ? opts.scopes.split(/[\s,]+/).filter(Boolean) : provider.defaultScopes;
-  const endpoints = provider.endpoints(host);
   if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
-
+  const scopes = opts.scopes ? opts.scopes.split(/[\s,]+/).filter(Boolean) : provider.defaultScopes;
+  const { clientId, clientSecret } = clientCredentials(world, provider);
   // Usage errors first, then the keychain, and only then anything the user must do in a browser.
-  const plan = opts.withToken ? undefined : planInteractiveLogin(world, provider, host, scopes, opts);
+  const plan = opts.withToken ? undefined : planInteractiveLogin(world, provider, host, opts, { clientId, clientSecret });
   const store = world.secrets(opts.insecureStorage ? 'insecure-file' : 'keychain');
   await store.check();
+  const http = await world.http();
+  const endpoints = await provider.endpoints(host, http, world.signal);
 
-  let tokens: TokenSet;
+  let result: FlowResult;
   if (!plan) {
-    tokens = { accessToken: (await readStdin(world)).trim(), tokenType: 'bearer', scopes: [] };
-    if (!tokens.accessToken) throw usageError('--with-token reads a token from stdin, and stdin was empty');
+    const token = (await readStdin(world)).trim();
+    if (!token) throw usageError('--with-token reads a token from stdin, and stdin was empty');
+    result = { tokens: { accessToken: token, tokenType: 'bearer', scopes: [] } };
   } else {
-    if (plan.announce) world.info(plan.announce);
-    tokens = plan.flow === 'web' ? await webLogin(world, { ...plan.params, timeoutMs: plan.timeoutMs }) : await deviceLogin(world, plan.params);
+    const flow = plan.choose(endpoints);
+    if (flow.announce) world.info(flow.announce);
+    const params: FlowParams = { provider, endpoints, clientId: plan.clientId, clientSecret, scopes, openBrowser: opts.browser };
+    result = flow.flow === 'web' ? await webLogin(world, { ...params, timeoutMs: plan.timeoutMs }) : await deviceLogin(world, params);
   }
+  const { tokens } = result;
   world.rememberSecret(tokens.accessToken);
   world.rememberSecret(tokens.refreshToken);
+  world.rememberSecret(result.idToken);
 
-  const http = await world.http();
-  const profile = await provider.fetchProfile(http, endpoints, tokens, world.signal);
+  const profile = await provider.fetchProfile(http, {
+    endpoints,
+    tokens,
+    clientId,
+    ...(result.idToken ? { idToken: result.idToken } : {}),
+    ...(result.nonce ? { nonce: result.nonce } : {}),
+    signal: world.signal,
+  });
   if (profile.scopes) tokens.scopes = profile.scopes;
   if (world.signal.aborted) throw interrupted();
 
@@ -67,40 +80,42 @@ export async function run(world: World, providerName: string, opts: LoginOptions
 }
 
 interface LoginPlan {
-  flow: Flow;
-  /** One line saying which flow was chosen and why, when the user did not choose. */
-  announce?: string;
-  params: FlowParams;
+  clientId: string;
   timeoutMs: number;
+  /** The flow, once the endpoints say whether a device flow exists. */
+  choose(endpoints: Endpoints): { flow: Flow; announce?: string };
 }
 
-function planInteractiveLogin(world: World, provider: Provider, host: string, scopes: string[], opts: LoginOptions): LoginPlan {
-  const { clientId, clientSecret } = clientCredentials(world, provider);
+function planInteractiveLogin(world: World, provider: Provider, host: string, opts: LoginOptions, credentials: Credentials): LoginPlan {
+  const { clientId, clientSecret } = credentials;
   if (!clientId) {
     throw usageError(`no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(host)}`, 'no_client_id');
   }
   const missingSecret = provider.webFlowNeedsSecret && !clientSecret;
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (examples: 90s, 5m)`);
-  const params: FlowParams = { provider, endpoints: provider.endpoints(host), clientId, clientSecret, scopes, openBrowser: opts.browser };
-  if (opts.web) {
-    if (missingSecret) {
-      const env = `OAUTHCLI_${provider.envName}_CLIENT_SECRET`;
-      throw usageError(`the browser flow for ${provider.displayName} needs the OAuth app's client secret: set ${env}, or use --device`, 'no_client_secret');
-    }
-    return { flow: 'web', params, timeoutMs };
+  if (opts.web && missingSecret) {
+    const env = `OAUTHCLI_${provider.envName}_CLIENT_SECRET`;
+    throw usageError(`the browser flow for ${provider.displayName} needs the OAuth app's client secret: set ${env}, or use --device`, 'no_client_secret');
   }
-  if (opts.device) return { flow: 'device', params, timeoutMs };
-  const choice = chooseFlow({
-    env: world.env,
-    platform: process.platform,
-    stdinIsTTY: Boolean(world.stdin.isTTY),
-    stderrIsTTY: Boolean(world.stderr.isTTY),
-    noBrowser: !opts.browser,
-    missingSecret,
-  });
-  const announce = `Using the ${choice.flow === 'web' ? 'browser' : 'device'} flow: ${choice.reason}.`;
-  return { flow: choice.flow, announce, params, timeoutMs };
+  return {
+    clientId,
+    timeoutMs,
+    choose(endpoints) {
+      if (opts.web) return { flow: 'web' };
+      if (opts.device) return { flow: 'device' };
+      const choice = chooseFlow({
+        env: world.env,
+        platform: process.platform,
+        stdinIsTTY: Boolean(world.stdin.isTTY),
+        stderrIsTTY: Boolean(world.stderr.isTTY),
+        noBrowser: !opts.browser,
+        missingSecret,
+        deviceAvailable: Boolean(endpoints.deviceAuthorization),
+      });
+      return { flow: choice.flow, announce: `Using the ${choice.flow === 'web' ? 'browser' : 'device'} flow: ${choice.reason}.` };
+    },
+  };
 }
 
 /** Keychain first, then metadata: an account on record always has its tokens stored. */

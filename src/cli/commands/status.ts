@@ -15,7 +15,8 @@ export async function run(world: World, opts: { json?: boolean }): Promise<numbe
         provider: a.provider,
         host: a.host,
         login: a.login,
-        active: world.accounts.activeKey(a.provider) === accountKey(a),
+        active: world.accounts.isActive(a),
+        current: world.accounts.currentKey() === accountKey(a),
         scopes: tokens?.scopes ?? a.scopes,
         expiresAt: tokens ? (tokens.expiresAt ?? null) : null,
         storage: STORAGE_LABEL[a.storage],
@@ -34,14 +35,16 @@ export async function run(world: World, opts: { json?: boolean }): Promise<numbe
     return 0;
   }
   const paint = await paintFor(world, world.stdout);
-  const lines: string[] = [];
+  const providers = [...new Set(rows.map((r) => world.providers.get(r.provider).displayName))];
+  const lines: string[] = [`${paint.bold('Profile')} ${world.accounts.profile()?.id ?? '—'}: connected to ${providers.join(', ')}`, ''];
   let lastHost = '';
   for (const r of rows) {
     const heading = `${r.host} (${r.provider})`;
     if (heading !== lastHost) lines.push(paint.bold(heading));
     lastHost = heading;
     const marker = r.active ? paint.green('✓') : ' ';
-    lines.push(`  ${marker} ${r.login}${r.active ? ' (active)' : ''}`);
+    const marks = [r.active ? 'active' : '', r.current ? 'current' : ''].filter(Boolean).join(', ');
+    lines.push(`  ${marker} ${r.login}${marks ? ` (${marks})` : ''}`);
     lines.push(`    Scopes:  ${r.scopes.length ? r.scopes.join(', ') : 'none'}`);
     const state = r.needsLogin ? paint.red('sign-in expired: run oauthcli login again') : r.tokenFound ? formatExpiry(r.expiresAt) : paint.yellow('token not found in storage');
     lines.push(`    Token:   ${state}`);

@@ -1,5 +1,9 @@
-// `oauthcli whoami [provider]`: the profile, fetched live with the stored token.
-import { openSession } from '../../session.js';
+// `oauthcli whoami [provider]`: the profile, fetched live with the stored token. With no
+// provider and several linked identities, the local profile with each of them.
+import { AppError } from '../../errors.js';
+import { clientCredentials, openSession } from '../../session.js';
+import { accountKey, type AccountMeta } from '../../store/accounts.js';
+import { EXIT_CODES } from '../errors.js';
 import { formatExpiry, paintFor, writeResult } from '../output.js';
 import type { World } from '../world.js';
 
@@ -9,30 +13,104 @@ export interface WhoamiOptions {
   json?: boolean;
 }
 
-export async function run(world: World, provider: string | undefined, opts: WhoamiOptions): Promise<number> {
-  const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
+/** The contract's `whoami --json` object. */
+export interface Identity {
+  provider: string;
+  host: string;
+  login: string;
+  id: string;
+  name: string | null;
+  email: string | null;
+  url: string | null;
+  scopes: string[];
+  expiresAt: string | null;
+}
+
+async function identity(world: World, account: AccountMeta): Promise<Identity> {
   const session = await openSession(world, account);
   world.rememberSecret(session.tokens.accessToken);
   world.rememberSecret(session.tokens.refreshToken);
-  const http = await world.http();
-  const profile = await session.provider.fetchProfile(http, session.provider.endpoints(account.host), session.tokens, world.signal);
-  const scopes = profile.scopes ?? session.tokens.scopes;
-  const expiresAt = session.tokens.expiresAt ?? null;
-  if (opts.json) {
-    const out = { provider: account.provider, host: account.host, login: profile.login, id: profile.id, name: profile.name, email: profile.email, url: profile.url, scopes, expiresAt };
-    await writeResult(world, `${JSON.stringify(out, null, 2)}\n`);
+  const { clientId } = clientCredentials(world, session.provider);
+  const profile = await session.provider.fetchProfile(await world.http(), { endpoints: session.endpoints, tokens: session.tokens, clientId, signal: world.signal });
+  return {
+    provider: account.provider,
+    host: account.host,
+    login: profile.login,
+    id: profile.id,
+    name: profile.name,
+    email: profile.email,
+    url: profile.url,
+    scopes: profile.scopes ?? session.tokens.scopes,
+    expiresAt: session.tokens.expiresAt ?? null,
+  };
+}
+
+export async function run(world: World, provider: string | undefined, opts: WhoamiOptions): Promise<number> {
+  const all = world.accounts.list();
+  if (provider || opts.hostname || opts.user || all.length <= 1) {
+    const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
+    const who = await identity(world, account);
+    if (opts.json) await writeResult(world, `${JSON.stringify(who, null, 2)}\n`);
+    else await writeResult(world, await block(world, who));
     return 0;
   }
+  return linkedProfile(world, all, Boolean(opts.json));
+}
+
+/** Every identity linked to the local profile, each fetched live (in parallel). */
+async function linkedProfile(world: World, accounts: AccountMeta[], json: boolean): Promise<number> {
+  const current = world.accounts.currentKey();
+  const sorted = [...accounts].sort((a, b) => Number(accountKey(b) === current) - Number(accountKey(a) === current) || accountKey(a).localeCompare(accountKey(b)));
+  const results = await Promise.all(
+    sorted.map(async (account) => {
+      try {
+        return { account, who: await identity(world, account) };
+      } catch (error) {
+        if (error instanceof AppError && error.kind === 'interrupted') throw error;
+        return { account, error: error instanceof AppError ? error : new AppError('failure', String(error)) };
+      }
+    }),
+  );
+  const profile = world.accounts.profile();
+  const first = results.find((r) => r.who)?.who;
+  if (json) {
+    const identities = results.map(({ account, who, error }) => ({
+      ...(who ?? { provider: account.provider, host: account.host, login: account.login, id: account.id }),
+      active: world.accounts.isActive(account),
+      current: accountKey(account) === current,
+      ...(error ? { error: world.redact(error.message) } : {}),
+    }));
+    // The contract's fields describe the current identity; `profile` and `identities` add the rest.
+    await writeResult(world, `${JSON.stringify({ ...first, profile: profile ?? null, identities }, null, 2)}\n`);
+  } else {
+    const paint = await paintFor(world, world.stdout);
+    const parts = [`${paint.bold('Profile')} ${profile?.id ?? '—'}: ${results.length} linked identities\n`];
+    for (const { account, who, error } of results) {
+      const marks = [world.accounts.isActive(account) ? 'active' : '', accountKey(account) === current ? 'current' : ''].filter(Boolean).join(', ');
+      parts.push(`\n${paint.bold(`${account.provider} · ${account.host} · ${account.login}`)}${marks ? ` (${marks})` : ''}\n`);
+      parts.push(who ? indent(await block(world, who)) : `  ${paint.red(world.redact(error!.message))}\n`);
+    }
+    await writeResult(world, parts.join(''));
+  }
+  const failed = results.filter((r) => r.error).map((r) => EXIT_CODES[r.error!.kind]);
+  return failed.length ? Math.max(...failed) : 0;
+}
+
+async function block(world: World, who: Identity): Promise<string> {
   const paint = await paintFor(world, world.stdout);
+  const provider = world.providers.get(who.provider);
   const rows: Array<[string, string]> = [
-    ['Login', paint.bold(profile.login)],
-    ['Name', profile.name ?? '—'],
-    ['Email', profile.email ?? '—'],
-    ['Profile', profile.url ?? '—'],
-    ['Host', `${account.host} (${session.provider.displayName})`],
-    ['Scopes', scopes.length ? scopes.join(', ') : 'none'],
-    ['Token', formatExpiry(expiresAt)],
+    ['Login', paint.bold(who.login)],
+    ['Name', who.name ?? '—'],
+    ['Email', who.email ?? '—'],
+    ['Profile', who.url ?? '—'],
+    ['Host', `${who.host} (${provider.displayName})`],
+    ['Scopes', who.scopes.length ? who.scopes.join(', ') : 'none'],
+    ['Token', formatExpiry(who.expiresAt)],
   ];
-  await writeResult(world, rows.map(([k, v]) => `${`${k}:`.padEnd(9)}${v}\n`).join(''));
-  return 0;
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(9)}${v}\n`).join('');
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '  ');
 }

@@ -1,0 +1,59 @@
+// ID token validation (OpenID Connect Core §3.1.3.7) with jose: signature against the issuer's
+// JWKS, then iss, aud, exp (and azp with several audiences), and the nonce we sent.
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { failure } from '../errors.js';
+import type { HttpClient } from '../http/client.js';
+
+export interface IdTokenCheck {
+  idToken: string;
+  /** The accepted `iss` values (Google signs with two spellings of its issuer). */
+  issuer: string | string[];
+  clientId: string;
+  jwksUri: string;
+  /** The nonce sent in the authorization request; none for the device flow. */
+  nonce?: string;
+  signal?: AbortSignal;
+}
+
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Promise<JWTPayload> {
+  const res = await http.request({ url: check.jwksUri, headers: { accept: 'application/json' }, retry: true, signal: check.signal });
+  const jwks = await res.json<JSONWebKeySet>();
+  if (res.status !== 200 || !Array.isArray(jwks?.keys)) throw failure(`the issuer's key set (${check.jwksUri}) could not be read (HTTP ${res.status})`, { code: 'invalid_id_token' });
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(check.idToken, createLocalJWKSet(jwks), {
+      issuer: check.issuer,
+      audience: check.clientId,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+    }));
+  } catch (error) {
+    throw failure(`the ID token from ${String(check.issuer)} is not valid: ${describe(error)}`, { code: 'invalid_id_token', cause: error });
+  }
+  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== check.clientId) {
+    throw failure(`the ID token from ${String(check.issuer)} is not valid: it was issued to another party (azp)`, { code: 'invalid_id_token' });
+  }
+  if (check.nonce !== undefined && payload.nonce !== check.nonce) {
+    throw failure(`the ID token from ${String(check.issuer)} is not valid: its nonce does not match this sign-in`, { code: 'invalid_id_token' });
+  }
+  return payload;
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const claim = (error as { claim?: string }).claim;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'it has expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'its signature does not verify';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return "it is signed with a key the issuer does not publish";
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return claim === 'aud' ? 'it was issued to another client (aud)' : claim === 'iss' ? 'it comes from another issuer (iss)' : `its "${claim}" claim is wrong`;
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

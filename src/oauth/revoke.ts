@@ -1,0 +1,29 @@
+// RFC 7009 token revocation.
+import { failure } from '../errors.js';
+import type { HttpClient } from '../http/client.js';
+
+export interface RevocationRequest {
+  endpoint: string;
+  token: string;
+  tokenTypeHint: 'access_token' | 'refresh_token';
+  clientId: string;
+  clientSecret?: string;
+  signal?: AbortSignal;
+}
+
+export async function revokeToken(http: HttpClient, r: RevocationRequest): Promise<void> {
+  const res = await http.request({
+    method: 'POST',
+    url: r.endpoint,
+    headers: { accept: 'application/json' },
+    form: { token: r.token, token_type_hint: r.tokenTypeHint, client_id: r.clientId, client_secret: r.clientSecret },
+    signal: r.signal,
+    secrets: [r.token, ...(r.clientSecret ? [r.clientSecret] : [])],
+  });
+  const text = await res.text();
+  // §2.2: 200 whether or not the token was valid. Some servers (Google) answer 400
+  // invalid_token for a token that is already gone: for us that is revoked too.
+  if (res.status === 200) return;
+  if (res.status === 400 && /invalid_token/.test(text)) return;
+  throw failure(`${res.url.host} answered HTTP ${res.status} to the revocation request`, { code: 'revoke_failed' });
+}

@@ -1,0 +1,67 @@
+// GitLab (gitlab.com and self-managed). Standard OAuth 2.0 with PKCE for public ("non
+// confidential") applications, the device flow (GitLab 17.2+), RFC 7009 revocation, rotating
+// refresh tokens, and the REST API under /api/v4.
+import { failure } from '../errors.js';
+import { originFor } from '../http/loopback.js';
+import { revokeToken } from '../oauth/revoke.js';
+import { getWithToken } from './api.js';
+import type { Provider } from './types.js';
+
+export const gitlab: Provider = {
+  name: 'gitlab',
+  displayName: 'GitLab',
+  defaultHost: 'gitlab.com',
+  multiHost: true,
+  defaultScopes: ['read_user', 'read_api'],
+  scopeSeparator: ' ',
+  envName: 'GITLAB',
+  webFlowNeedsSecret: false,
+  // A configured secret means a confidential application, which must authenticate every time.
+  secretOnEveryTokenRequest: true,
+  oauthHeaders: { accept: 'application/json' },
+  openIdConnect: false,
+
+  registerAppHelp(host) {
+    return (
+      `Create an application at ${originFor(host)}/-/user_settings/applications ` +
+      '(untick "Confidential"; scopes read_user and read_api; redirect URI http://127.0.0.1/callback), ' +
+      'then set OAUTHCLI_GITLAB_CLIENT_ID to its application id.'
+    );
+  },
+
+  async endpoints(host) {
+    const origin = originFor(host);
+    return {
+      host,
+      issuer: origin,
+      authorize: `${origin}/oauth/authorize`,
+      token: `${origin}/oauth/token`,
+      deviceAuthorization: `${origin}/oauth/authorize_device`,
+      revocation: `${origin}/oauth/revoke`,
+      api: `${origin}/api/v4`,
+    };
+  },
+
+  async fetchProfile(http, { endpoints, tokens, signal }) {
+    const { body: user } = await getWithToken<Record<string, unknown>>(http, `${endpoints.api}/user`, tokens.accessToken, { signal });
+    if (typeof user.username !== 'string' || user.id === undefined) throw failure(`${endpoints.host} sent a user without a username`, { code: 'malformed_response' });
+    const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+    return {
+      login: user.username,
+      id: String(user.id),
+      name: str(user.name),
+      email: str(user.email) ?? str(user.public_email),
+      url: str(user.web_url),
+    };
+  },
+
+  revokeByHandUrl(endpoints) {
+    return `${originFor(endpoints.host)}/-/user_settings/applications`;
+  },
+
+  async revoke(http, req) {
+    const common = { endpoint: req.endpoints.revocation!, clientId: req.clientId, ...(req.clientSecret ? { clientSecret: req.clientSecret } : {}), ...(req.signal ? { signal: req.signal } : {}) };
+    if (req.tokens.refreshToken) await revokeToken(http, { ...common, token: req.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
+    await revokeToken(http, { ...common, token: req.tokens.accessToken, tokenTypeHint: 'access_token' });
+  },
+};

@@ -1,0 +1,142 @@
+// Any OpenID Connect issuer: endpoints from discovery, the profile from the validated ID token
+// and the userinfo endpoint, RFC 7009 revocation where the issuer advertises it. Google is one of
+// these with a few settings; issuers added with `oauthcli provider add` are others.
+import { failure, usageError } from '../errors.js';
+import { isLoopbackHostname } from '../http/loopback.js';
+import { discoverIssuer } from '../oauth/discovery.js';
+import { validateIdToken } from '../oauth/id-token.js';
+import { revokeToken } from '../oauth/revoke.js';
+import { getWithToken } from './api.js';
+import type { Credentials, Endpoints, Profile, Provider } from './types.js';
+
+export interface OidcSpec {
+  name: string;
+  displayName: string;
+  defaultHost: string;
+  multiHost: boolean;
+  /** The issuer identifier for a host. */
+  issuerFor(host: string): string;
+  /** Extra `iss` spellings an ID token may carry. */
+  extraIssuers?: string[];
+  defaultScopes: string[];
+  envName: string;
+  webFlowNeedsSecret: boolean;
+  authorizationParams?: Record<string, string>;
+  credentials?: Credentials;
+  registerAppHelp(host: string): string;
+  revokeByHandUrl?(endpoints: Endpoints): string;
+}
+
+export function openIdProvider(spec: OidcSpec): Provider {
+  return {
+    name: spec.name,
+    displayName: spec.displayName,
+    defaultHost: spec.defaultHost,
+    multiHost: spec.multiHost,
+    defaultScopes: spec.defaultScopes,
+    scopeSeparator: ' ',
+    envName: spec.envName,
+    webFlowNeedsSecret: spec.webFlowNeedsSecret,
+    secretOnEveryTokenRequest: true,
+    oauthHeaders: { accept: 'application/json' },
+    openIdConnect: true,
+    ...(spec.authorizationParams ? { authorizationParams: spec.authorizationParams } : {}),
+    ...(spec.credentials ? { credentials: spec.credentials } : {}),
+    registerAppHelp: spec.registerAppHelp,
+
+    async endpoints(host, http, signal) {
+      const meta = await discoverIssuer(http, spec.issuerFor(host), signal);
+      const endpoints: Endpoints = { host, issuer: meta.issuer, authorize: meta.authorization_endpoint, token: meta.token_endpoint, api: meta.issuer };
+      if (meta.device_authorization_endpoint) endpoints.deviceAuthorization = meta.device_authorization_endpoint;
+      if (meta.revocation_endpoint) endpoints.revocation = meta.revocation_endpoint;
+      if (meta.userinfo_endpoint) endpoints.userinfo = meta.userinfo_endpoint;
+      if (meta.jwks_uri) endpoints.jwksUri = meta.jwks_uri;
+      return endpoints;
+    },
+
+    async fetchProfile(http, { endpoints, tokens, clientId, idToken, nonce, signal }) {
+      let claims: Record<string, unknown> = {};
+      if (idToken) {
+        if (!endpoints.jwksUri || !clientId) throw failure(`cannot validate the ID token from ${endpoints.issuer}: no jwks_uri or client id`, { code: 'invalid_id_token' });
+        claims = await validateIdToken(http, {
+          idToken,
+          issuer: [endpoints.issuer, ...(spec.extraIssuers ?? [])],
+          clientId,
+          jwksUri: endpoints.jwksUri,
+          ...(nonce !== undefined ? { nonce } : {}),
+          ...(signal ? { signal } : {}),
+        });
+      }
+      if (endpoints.userinfo) {
+        const { body } = await getWithToken<Record<string, unknown>>(http, endpoints.userinfo, tokens.accessToken, { signal });
+        // OIDC Core §5.3.2: userinfo's sub must be the ID token's.
+        if (claims.sub !== undefined && body.sub !== claims.sub) throw failure(`${endpoints.host}'s userinfo describes another user than the ID token`, { code: 'invalid_id_token' });
+        claims = { ...claims, ...body };
+      }
+      if (typeof claims.sub !== 'string') throw failure(`${endpoints.host} told us nothing about who signed in (no ID token, no userinfo)`, { code: 'malformed_response' });
+      const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+      const profile: Profile = {
+        login: str(claims.preferred_username) ?? str(claims.email) ?? claims.sub,
+        id: claims.sub,
+        name: str(claims.name),
+        email: str(claims.email),
+        url: str(claims.profile),
+      };
+      return profile;
+    },
+
+    revokeByHandUrl(endpoints) {
+      return spec.revokeByHandUrl?.(endpoints) ?? endpoints.issuer;
+    },
+
+    async revoke(http, req) {
+      const endpoint = req.endpoints.revocation;
+      if (!endpoint) throw failure(`${req.endpoints.issuer} does not advertise a revocation endpoint`, { code: 'no_revocation' });
+      const common = { endpoint, clientId: req.clientId, ...(req.clientSecret ? { clientSecret: req.clientSecret } : {}), ...(req.signal ? { signal: req.signal } : {}) };
+      // The refresh token first: revoking it ends the whole grant at most servers.
+      if (req.tokens.refreshToken) await revokeToken(http, { ...common, token: req.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
+      await revokeToken(http, { ...common, token: req.tokens.accessToken, tokenTypeHint: 'access_token' });
+    },
+  };
+}
+
+export interface CustomProviderConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  scopes?: string[];
+}
+
+/** An issuer added with `oauthcli provider add`. */
+export function customProvider(name: string, config: CustomProviderConfig): Provider {
+  const issuer = checkIssuerUrl(config.issuer);
+  const host = new URL(issuer).host;
+  return openIdProvider({
+    name,
+    displayName: name,
+    defaultHost: host,
+    multiHost: false,
+    issuerFor: () => issuer,
+    defaultScopes: config.scopes?.length ? config.scopes : ['openid', 'profile', 'email', 'offline_access'],
+    envName: name.toUpperCase().replace(/[^A-Z0-9]/g, '_'),
+    webFlowNeedsSecret: false,
+    credentials: { clientId: config.clientId, ...(config.clientSecret ? { clientSecret: config.clientSecret } : {}) },
+    registerAppHelp: () => `Update it with: oauthcli provider add ${name} --issuer ${issuer} --client-id <id>`,
+  });
+}
+
+/** An issuer URL must be https, or http on a loopback address. Returns it without a trailing slash. */
+export function checkIssuerUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError(`'${text}' is not a URL`, 'bad_issuer');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+    throw usageError(`the issuer must use https (plain http is allowed only on loopback addresses): ${text}`, 'bad_issuer');
+  }
+  if (url.search || url.hash) throw usageError(`an issuer URL has no query or fragment: ${text}`, 'bad_issuer');
+  return url.toString().replace(/\/+$/, '');
+}
+
