@@ -1,0 +1,73 @@
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../src/http/client.js';
+import { validateIdToken } from '../../src/oauth/id-token.js';
+
+const ISSUER = 'https://issuer.example';
+const http = createHttpClient({ maxTries: 1 });
+let key: CryptoKey;
+let otherKey: CryptoKey;
+let jwk: JWK;
+
+beforeAll(async () => {
+  nock.disableNetConnect();
+  const pair = await generateKeyPair('RS256');
+  key = pair.privateKey;
+  jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  otherKey = (await generateKeyPair('RS256')).privateKey;
+});
+afterEach(() => nock.cleanAll());
+
+const serveJwks = () => nock(ISSUER).get('/jwks').reply(200, { keys: [jwk] });
+
+function sign(claims: Record<string, unknown>, options: { key?: CryptoKey; expSeconds?: number } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ nonce: 'n-1', email: 'a@example.com', ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer((claims.iss as string) ?? ISSUER)
+    .setAudience((claims.aud as string) ?? 'client-1')
+    .setSubject('user-1')
+    .setIssuedAt(now - 10)
+    .setExpirationTime(now + (options.expSeconds ?? 300))
+    .sign(options.key ?? key);
+}
+
+const check = (idToken: string, over: Partial<Parameters<typeof validateIdToken>[1]> = {}) =>
+  validateIdToken(http, { idToken, issuer: ISSUER, clientId: 'client-1', jwksUri: `${ISSUER}/jwks`, nonce: 'n-1', ...over });
+
+describe('ID token validation', () => {
+  it('accepts a well-formed token and returns its claims', async () => {
+    serveJwks();
+    const claims = await check(await sign({}));
+    expect(claims).toMatchObject({ sub: 'user-1', email: 'a@example.com', iss: ISSUER, aud: 'client-1' });
+  });
+
+  it.each([
+    ['another audience', async () => sign({ aud: 'someone-else' }), /another client \(aud\)/],
+    ['another issuer', async () => sign({ iss: 'https://evil.example' }), /another issuer \(iss\)/],
+    ['a forged signature', async () => sign({}, { key: otherKey }), /signature does not verify/],
+    ['an expired token', async () => sign({}, { expSeconds: -3600 }), /expired/],
+    ['a nonce from another sign-in', async () => sign({ nonce: 'other' }), /nonce/],
+  ])('rejects %s', async (_what, make, message) => {
+    serveJwks();
+    await expect(check(await make())).rejects.toMatchObject({ code: 'invalid_id_token', message: expect.stringMatching(message) });
+  });
+
+  it('rejects an unsigned token (alg none)', async () => {
+    serveJwks();
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ iss: ISSUER, aud: 'client-1', sub: 'x', exp: 9e9, iat: 1 })).toString('base64url');
+    await expect(check(`${header}.${body}.`)).rejects.toMatchObject({ code: 'invalid_id_token' });
+  });
+
+  it('accepts any of several issuer spellings (Google)', async () => {
+    serveJwks();
+    await expect(check(await sign({ iss: 'accounts.google.com' }), { issuer: [ISSUER, 'accounts.google.com'] })).resolves.toMatchObject({ sub: 'user-1' });
+  });
+
+  it('a key set that cannot be read is one clear failure', async () => {
+    nock(ISSUER).get('/jwks').reply(503, '<html>down</html>');
+    await expect(check(await sign({}))).rejects.toMatchObject({ kind: 'failure' });
+  });
+});
