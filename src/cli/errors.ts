@@ -20,7 +20,7 @@ export function reportError(error: unknown, out: ErrorOutput): number {
   if (error instanceof AppError) {
     let message = error.message;
     if (error.kind === 'not-signed-in' && !message.includes('oauthcli login')) message += `. Run: ${out.loginHint ?? 'oauthcli login <provider>'}`;
-    if (error.kind !== 'interrupted') out.stderr.write(`oauthcli: ${out.redact(message)}\n`);
+    out.stderr.write(`oauthcli: ${out.redact(error.kind === 'interrupted' ? 'interrupted (Ctrl-C)' : message)}\n`);
     if (out.debug && error.cause instanceof Error) out.stderr.write(`${out.redact(error.cause.stack ?? String(error.cause))}\n`);
     return EXIT_CODES[error.kind];
   }

@@ -121,6 +121,7 @@ describe('login github (device flow)', () => {
     cli.kill('SIGINT');
     const res = await cli.exited;
     expect(res.code).toBe(130);
+    expect(res.stderr.trim().split('\n').at(-1)).toBe('oauthcli: interrupted (Ctrl-C)');
     w.server.approveDevice();
     expect(await storedSecret(accountKeyFor(w))).toBeUndefined();
     expect(w.config().accounts).toEqual({});
