@@ -2,6 +2,7 @@
 // under a cross-process lock when close to expiry), revocation, and forgetting an account.
 import { failure, notSignedIn, usageError } from './errors.js';
 import type { HttpClient } from './http/client.js';
+import { clientAuth } from './oauth/client-auth.js';
 import { OAuthError } from './oauth/errors.js';
 import { REFRESH_REFUSALS, refreshTokenGrant } from './oauth/refresh.js';
 import { tokenSetFrom, type TokenSet } from './oauth/token-set.js';
@@ -118,8 +119,7 @@ async function refreshLocked(deps: SessionDeps, account: AccountMeta, provider: 
   try {
     response = await refreshTokenGrant(await deps.http(), {
       tokenEndpoint: endpoints.token,
-      clientId,
-      ...(clientSecret ? { clientSecret } : {}),
+      client: clientAuth(clientId, clientSecret, endpoints.clientAuthMethod),
       refreshToken: current.refreshToken,
       headers: provider.oauthHeaders,
       ...(deps.signal ? { signal: deps.signal } : {}),

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { failure } from '../errors.js';
 import { requestDeviceAuthorization, pollForDeviceToken } from '../oauth/device.js';
 import { buildAuthorizationUrl, exchangeAuthorizationCode } from '../oauth/authorization-code.js';
+import { clientAuth } from '../oauth/client-auth.js';
 import { startLoopbackListener } from '../oauth/loopback.js';
 import { codeChallengeS256, createCodeVerifier, createState } from '../oauth/pkce.js';
 import { tokenSetFrom, type TokenSet } from '../oauth/token-set.js';
@@ -33,7 +34,8 @@ export async function deviceLogin(world: World, p: FlowParams): Promise<FlowResu
   const http = await world.http();
   const auth = await requestDeviceAuthorization(http, {
     endpoint: p.endpoints.deviceAuthorization,
-    clientId: p.clientId,
+    client: clientAuth(p.clientId, p.clientSecret, p.endpoints.clientAuthMethod),
+    sendSecret: p.provider.secretOnEveryTokenRequest,
     scopes: p.scopes,
     scopeSeparator: p.provider.scopeSeparator,
     headers: p.provider.oauthHeaders,
@@ -50,8 +52,8 @@ export async function deviceLogin(world: World, p: FlowParams): Promise<FlowResu
   try {
     const response = await pollForDeviceToken(http, {
       tokenEndpoint: p.endpoints.token,
-      clientId: p.clientId,
-      ...(p.provider.secretOnEveryTokenRequest && p.clientSecret ? { clientSecret: p.clientSecret } : {}),
+      client: clientAuth(p.clientId, p.clientSecret, p.endpoints.clientAuthMethod),
+      sendSecret: p.provider.secretOnEveryTokenRequest,
       authorization: auth,
       headers: p.provider.oauthHeaders,
       signal: world.signal,
@@ -94,8 +96,7 @@ export async function webLogin(world: World, p: FlowParams & { timeoutMs: number
     const http = await world.http();
     const response = await exchangeAuthorizationCode(http, {
       tokenEndpoint: p.endpoints.token,
-      clientId: p.clientId,
-      clientSecret: p.clientSecret,
+      client: clientAuth(p.clientId, p.clientSecret, p.endpoints.clientAuthMethod),
       code,
       codeVerifier: verifier,
       redirectUri: listener.redirectUri,

@@ -1,6 +1,7 @@
 // The authorization-code grant with PKCE (RFC 6749 §4.1, RFC 7636): the URL the browser opens,
 // and the exchange of the code for tokens.
 import type { HttpClient } from '../http/client.js';
+import type { ClientAuth } from './client-auth.js';
 import { requestToken } from './token-endpoint.js';
 import type { TokenResponse } from './token-set.js';
 
@@ -30,8 +31,7 @@ export function buildAuthorizationUrl(p: AuthorizationUrlParams): string {
 
 export interface CodeExchange {
   tokenEndpoint: string;
-  clientId: string;
-  clientSecret?: string;
+  client: ClientAuth;
   code: string;
   codeVerifier: string;
   redirectUri: string;
@@ -42,14 +42,9 @@ export interface CodeExchange {
 export function exchangeAuthorizationCode(http: HttpClient, x: CodeExchange): Promise<TokenResponse> {
   return requestToken(http, {
     endpoint: x.tokenEndpoint,
-    params: {
-      grant_type: 'authorization_code',
-      client_id: x.clientId,
-      client_secret: x.clientSecret,
-      code: x.code,
-      code_verifier: x.codeVerifier,
-      redirect_uri: x.redirectUri,
-    },
+    params: { grant_type: 'authorization_code', code: x.code, code_verifier: x.codeVerifier, redirect_uri: x.redirectUri },
+    client: x.client,
+    sendSecret: true,
     headers: x.headers,
     signal: x.signal,
   });

@@ -5,6 +5,7 @@
 import type { HttpClient } from '../http/client.js';
 import { defaultSleep } from '../http/client.js';
 import { failure } from '../errors.js';
+import { clientAuthFields, type ClientAuth } from './client-auth.js';
 import { OAuthError, oauthErrorFrom } from './errors.js';
 import { readOAuthBody, requestToken } from './token-endpoint.js';
 import type { TokenResponse } from './token-set.js';
@@ -24,7 +25,9 @@ export interface DeviceAuthorization {
 
 export interface DeviceAuthorizationRequest {
   endpoint: string;
-  clientId: string;
+  client: ClientAuth;
+  /** Confidential clients authenticate here too (RFC 8628 §3.1). */
+  sendSecret: boolean;
   scopes: string[];
   /** GitHub wants comma-separated scopes; RFC 6749 says spaces. */
   scopeSeparator?: string;
@@ -34,17 +37,19 @@ export interface DeviceAuthorizationRequest {
 }
 
 export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAuthorizationRequest): Promise<DeviceAuthorization> {
+  const identity = clientAuthFields(req.client, req.sendSecret);
   const res = await http.request({
     method: 'POST',
     url: req.endpoint,
-    headers: { accept: 'application/json', ...req.headers },
-    form: { client_id: req.clientId, scope: req.scopes.join(req.scopeSeparator ?? ' '), ...req.extraParams },
+    headers: { accept: 'application/json', ...req.headers, ...identity.headers },
+    form: { ...identity.params, scope: req.scopes.join(req.scopeSeparator ?? ' '), ...req.extraParams },
     signal: req.signal,
+    ...(req.client.clientSecret ? { secrets: [req.client.clientSecret] } : {}),
   });
   const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
   if (res.status === 404) {
     // GitHub answers an unknown client id here with a bare 404.
-    throw new OAuthError('failure', 'incorrect_client_credentials', `${res.url.host} does not know the client id '${req.clientId}' (HTTP 404). Check the OAuth app's client id.`);
+    throw new OAuthError('failure', 'incorrect_client_credentials', `${res.url.host} does not know the client id '${req.client.clientId}' (HTTP 404). Check the OAuth app's client id.`);
   }
   if (typeof body.error === 'string' || res.status >= 400) throw oauthErrorFrom(body, `${res.url.host} refused to start the device flow`);
   const { device_code, user_code, verification_uri_complete, expires_in, interval } = body;
@@ -66,9 +71,9 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
 
 export interface PollOptions {
   tokenEndpoint: string;
-  clientId: string;
-  /** Some providers want the secret even here (Google's desktop clients). */
-  clientSecret?: string;
+  client: ClientAuth;
+  /** Some providers want the secret even here (Google, confidential OIDC clients); GitHub does not. */
+  sendSecret: boolean;
   authorization: DeviceAuthorization;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -110,12 +115,9 @@ export async function pollForDeviceToken(http: HttpClient, opts: PollOptions): P
     try {
       return await requestToken(http, {
         endpoint: opts.tokenEndpoint,
-        params: {
-          client_id: opts.clientId,
-          client_secret: opts.clientSecret,
-          device_code: opts.authorization.deviceCode,
-          grant_type: DEVICE_CODE_GRANT,
-        },
+        params: { device_code: opts.authorization.deviceCode, grant_type: DEVICE_CODE_GRANT },
+        client: opts.client,
+        sendSecret: opts.sendSecret,
         headers: opts.headers,
         signal: opts.signal,
       });

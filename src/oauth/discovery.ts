@@ -13,6 +13,7 @@ export interface IssuerMetadata {
   revocation_endpoint?: string;
   introspection_endpoint?: string;
   code_challenge_methods_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
   scopes_supported?: string[];
   [key: string]: unknown;
 }

@@ -21,6 +21,8 @@ export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Pr
   const res = await http.request({ url: check.jwksUri, headers: { accept: 'application/json' }, retry: true, signal: check.signal });
   const jwks = await res.json<JSONWebKeySet>();
   if (res.status !== 200 || !Array.isArray(jwks?.keys)) throw failure(`the issuer's key set (${check.jwksUri}) could not be read (HTTP ${res.status})`, { code: 'invalid_id_token' });
+  // The issuer as the user knows it; the other accepted spellings (Google's) are not names to show.
+  const from = Array.isArray(check.issuer) ? (check.issuer[0] ?? '') : check.issuer;
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(check.idToken, createLocalJWKSet(jwks), {
@@ -30,13 +32,13 @@ export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Pr
       requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
     }));
   } catch (error) {
-    throw failure(`the ID token from ${String(check.issuer)} is not valid: ${describe(error)}`, { code: 'invalid_id_token', cause: error });
+    throw failure(`the ID token from ${from} is not valid: ${describe(error)}`, { code: 'invalid_id_token', cause: error });
   }
   if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== check.clientId) {
-    throw failure(`the ID token from ${String(check.issuer)} is not valid: it was issued to another party (azp)`, { code: 'invalid_id_token' });
+    throw failure(`the ID token from ${from} is not valid: it was issued to another party (azp)`, { code: 'invalid_id_token' });
   }
   if (check.nonce !== undefined && payload.nonce !== check.nonce) {
-    throw failure(`the ID token from ${String(check.issuer)} is not valid: its nonce does not match this sign-in`, { code: 'invalid_id_token' });
+    throw failure(`the ID token from ${from} is not valid: its nonce does not match this sign-in`, { code: 'invalid_id_token' });
   }
   return payload;
 }

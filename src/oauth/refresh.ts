@@ -1,12 +1,12 @@
 // The refresh-token grant (RFC 6749 §6).
 import type { HttpClient } from '../http/client.js';
+import type { ClientAuth } from './client-auth.js';
 import { requestToken } from './token-endpoint.js';
 import type { TokenResponse } from './token-set.js';
 
 export interface RefreshRequest {
   tokenEndpoint: string;
-  clientId: string;
-  clientSecret?: string;
+  client: ClientAuth;
   refreshToken: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -15,7 +15,9 @@ export interface RefreshRequest {
 export function refreshTokenGrant(http: HttpClient, r: RefreshRequest): Promise<TokenResponse> {
   return requestToken(http, {
     endpoint: r.tokenEndpoint,
-    params: { grant_type: 'refresh_token', refresh_token: r.refreshToken, client_id: r.clientId, client_secret: r.clientSecret },
+    params: { grant_type: 'refresh_token', refresh_token: r.refreshToken },
+    client: r.client,
+    sendSecret: true,
     headers: r.headers,
     signal: r.signal,
   });

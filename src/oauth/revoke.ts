@@ -1,24 +1,25 @@
 // RFC 7009 token revocation.
 import { failure } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import { clientAuthFields, type ClientAuth } from './client-auth.js';
 
 export interface RevocationRequest {
   endpoint: string;
   token: string;
   tokenTypeHint: 'access_token' | 'refresh_token';
-  clientId: string;
-  clientSecret?: string;
+  client: ClientAuth;
   signal?: AbortSignal;
 }
 
 export async function revokeToken(http: HttpClient, r: RevocationRequest): Promise<void> {
+  const auth = clientAuthFields(r.client, true);
   const res = await http.request({
     method: 'POST',
     url: r.endpoint,
-    headers: { accept: 'application/json' },
-    form: { token: r.token, token_type_hint: r.tokenTypeHint, client_id: r.clientId, client_secret: r.clientSecret },
+    headers: { accept: 'application/json', ...auth.headers },
+    form: { token: r.token, token_type_hint: r.tokenTypeHint, ...auth.params },
     signal: r.signal,
-    secrets: [r.token, ...(r.clientSecret ? [r.clientSecret] : [])],
+    secrets: [r.token, ...(r.client.clientSecret ? [r.client.clientSecret] : [])],
   });
   const text = await res.text();
   // §2.2: 200 whether or not the token was valid. Some servers (Google) answer 400

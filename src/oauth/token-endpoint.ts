@@ -2,24 +2,31 @@
 // device, authorization-code and refresh grants alike.
 import type { HttpClient } from '../http/client.js';
 import { failure } from '../errors.js';
+import { clientAuthFields, type ClientAuth } from './client-auth.js';
 import { oauthErrorFrom } from './errors.js';
 import type { TokenResponse } from './token-set.js';
 
 export interface TokenRequest {
   endpoint: string;
+  /** The grant's own parameters; the client's identity is added from `client`. */
   params: Record<string, string | undefined>;
+  client: ClientAuth;
+  /** Whether this request authenticates with the client secret (when one is configured). */
+  sendSecret: boolean;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
 /** Returns the token response, or throws an OAuthError carrying the provider's `error` code. */
 export async function requestToken(http: HttpClient, req: TokenRequest): Promise<TokenResponse> {
+  const auth = clientAuthFields(req.client, req.sendSecret);
   const res = await http.request({
     method: 'POST',
     url: req.endpoint,
-    headers: { accept: 'application/json', ...req.headers },
-    form: req.params,
+    headers: { accept: 'application/json', ...req.headers, ...auth.headers },
+    form: { ...req.params, ...auth.params },
     signal: req.signal,
+    ...(req.client.clientSecret ? { secrets: [req.client.clientSecret] } : {}),
   });
   const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
   // Some providers (GitHub) answer errors with HTTP 200, so `error` wins over the status.

@@ -46,6 +46,7 @@ export const github: Provider = {
       authorize: `${origin}/login/oauth/authorize`,
       api,
       issuer: `${origin}/login/oauth`,
+      clientAuthMethod: 'client_secret_post',
     };
   },
 

@@ -3,6 +3,7 @@
 // refresh tokens, and the REST API under /api/v4.
 import { failure } from '../errors.js';
 import { originFor } from '../http/loopback.js';
+import { clientAuth } from '../oauth/client-auth.js';
 import { revokeToken } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
 import type { Provider } from './types.js';
@@ -39,6 +40,7 @@ export const gitlab: Provider = {
       deviceAuthorization: `${origin}/oauth/authorize_device`,
       revocation: `${origin}/oauth/revoke`,
       api: `${origin}/api/v4`,
+      clientAuthMethod: 'client_secret_post',
     };
   },
 
@@ -60,7 +62,7 @@ export const gitlab: Provider = {
   },
 
   async revoke(http, req) {
-    const common = { endpoint: req.endpoints.revocation!, clientId: req.clientId, ...(req.clientSecret ? { clientSecret: req.clientSecret } : {}), ...(req.signal ? { signal: req.signal } : {}) };
+    const common = { endpoint: req.endpoints.revocation!, client: clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod), ...(req.signal ? { signal: req.signal } : {}) };
     if (req.tokens.refreshToken) await revokeToken(http, { ...common, token: req.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
     await revokeToken(http, { ...common, token: req.tokens.accessToken, tokenTypeHint: 'access_token' });
   },

@@ -5,6 +5,7 @@ import { failure, usageError } from '../errors.js';
 import { isLoopbackHostname } from '../http/loopback.js';
 import { discoverIssuer } from '../oauth/discovery.js';
 import { validateIdToken } from '../oauth/id-token.js';
+import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
 import { revokeToken } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
 import type { Credentials, Endpoints, Profile, Provider } from './types.js';
@@ -46,7 +47,14 @@ export function openIdProvider(spec: OidcSpec): Provider {
 
     async endpoints(host, http, signal) {
       const meta = await discoverIssuer(http, spec.issuerFor(host), signal);
-      const endpoints: Endpoints = { host, issuer: meta.issuer, authorize: meta.authorization_endpoint, token: meta.token_endpoint, api: meta.issuer };
+      const endpoints: Endpoints = {
+        host,
+        issuer: meta.issuer,
+        authorize: meta.authorization_endpoint,
+        token: meta.token_endpoint,
+        api: meta.issuer,
+        clientAuthMethod: pickSecretMethod(meta.token_endpoint_auth_methods_supported),
+      };
       if (meta.device_authorization_endpoint) endpoints.deviceAuthorization = meta.device_authorization_endpoint;
       if (meta.revocation_endpoint) endpoints.revocation = meta.revocation_endpoint;
       if (meta.userinfo_endpoint) endpoints.userinfo = meta.userinfo_endpoint;
@@ -92,7 +100,7 @@ export function openIdProvider(spec: OidcSpec): Provider {
     async revoke(http, req) {
       const endpoint = req.endpoints.revocation;
       if (!endpoint) throw failure(`${req.endpoints.issuer} does not advertise a revocation endpoint`, { code: 'no_revocation' });
-      const common = { endpoint, clientId: req.clientId, ...(req.clientSecret ? { clientSecret: req.clientSecret } : {}), ...(req.signal ? { signal: req.signal } : {}) };
+      const common = { endpoint, client: clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod), ...(req.signal ? { signal: req.signal } : {}) };
       // The refresh token first: revoking it ends the whole grant at most servers.
       if (req.tokens.refreshToken) await revokeToken(http, { ...common, token: req.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
       await revokeToken(http, { ...common, token: req.tokens.accessToken, tokenTypeHint: 'access_token' });
@@ -111,13 +119,17 @@ export interface CustomProviderConfig {
 export function customProvider(name: string, config: CustomProviderConfig): Provider {
   const issuer = checkIssuerUrl(config.issuer);
   const host = new URL(issuer).host;
+  const defaultScopes = config.scopes?.length ? config.scopes : ['openid', 'profile', 'email', 'offline_access'];
   return openIdProvider({
     name,
     displayName: name,
     defaultHost: host,
     multiHost: false,
     issuerFor: () => issuer,
-    defaultScopes: config.scopes?.length ? config.scopes : ['openid', 'profile', 'email', 'offline_access'],
+    defaultScopes,
+    // OpenID Connect Core §11: offline_access is honoured only with prompt=consent; without it,
+    // conforming issuers drop the scope and the browser flow gets no refresh token.
+    ...(defaultScopes.includes('offline_access') ? { authorizationParams: { prompt: 'consent' } } : {}),
     envName: name.toUpperCase().replace(/[^A-Z0-9]/g, '_'),
     webFlowNeedsSecret: false,
     credentials: { clientId: config.clientId, ...(config.clientSecret ? { clientSecret: config.clientSecret } : {}) },

@@ -2,6 +2,7 @@
 // functions no standard covers (profile lookup, revocation, repositories). Nothing here knows
 // about accounts on disk or about the terminal.
 import type { HttpClient } from '../http/client.js';
+import type { ClientAuth } from '../oauth/client-auth.js';
 import type { TokenSet } from '../oauth/token-set.js';
 
 export interface Endpoints {
@@ -19,6 +20,8 @@ export interface Endpoints {
   jwksUri?: string;
   /** Base URL of the REST API, without a trailing slash (the issuer for plain OIDC). */
   api: string;
+  /** How a confidential client sends its secret here (from discovery for OIDC issuers). */
+  clientAuthMethod: ClientAuth['method'];
 }
 
 export interface Profile {
@@ -99,6 +102,8 @@ export interface RepoQuery {
   direction?: 'asc' | 'desc';
   /** Pages in flight at once (see src/http/paginate.ts). */
   concurrency?: number;
+  /** Pages carry the provider's JSON text (`RepoPage.json`), never parsed, instead of objects. */
+  asJson?: boolean;
 }
 
 /** A repository as the provider sent it: its own field names, these at least. */
@@ -118,9 +123,12 @@ export interface Repo {
 }
 
 export interface RepoPage {
-  repos: Repo[];
-  /** The page's repositories as the provider's JSON text, without brackets, when `repos` is the whole page. */
-  json?: string;
+  /** How many repositories this page holds. */
+  count: number;
+  /** The repositories as objects (without `RepoQuery.asJson`). */
+  repos?: Repo[];
+  /** With `RepoQuery.asJson`: the page's repositories as the provider wrote them (UTF-8), without the brackets. */
+  json?: Uint8Array;
   /** Whether more repositories exist after this page (more pages, or a page cut by `limit`). */
   more: boolean;
 }

@@ -82,7 +82,8 @@ export class KeychainStore implements SecretStore {
   }
 
   async check(): Promise<void> {
-    const probe = '__oauthcli_probe__';
+    // A name of this process's own: two logins at once must not delete each other's probe.
+    const probe = `__oauthcli_probe__:${process.pid}:${Date.now()}`;
     await this.set(probe, { accessToken: 'probe', tokenType: 'probe', scopes: [] });
     await this.get(probe);
     await this.delete(probe);

@@ -275,7 +275,13 @@ function execText(cmd: string, args: string[], env?: Env): Promise<{ stdout: str
  * and each secret is re-read exactly with `secret-tool lookup`.
  */
 export async function keychainEntries(service = 'oauthcli', env?: Env): Promise<KeychainEntry[]> {
-  const res = await execText('secret-tool', ['search', '--all', '--unlock', 'service', service], env);
+  // Other test files add and delete entries at the same time; an item deleted between secret-tool
+  // listing it and reading it makes the whole search fail, so a failed search is tried again.
+  let res = await execText('secret-tool', ['search', '--all', '--unlock', 'service', service], env);
+  for (let attempt = 1; attempt < 5 && res.code !== 0 && /No such interface|No such object|not found/i.test(res.stderr); attempt++) {
+    await new Promise((r) => setTimeout(r, 50 * attempt));
+    res = await execText('secret-tool', ['search', '--all', '--unlock', 'service', service], env);
+  }
   // secret-tool exits 1 with no output when nothing matches.
   const items: Array<{ label?: string | undefined; secret: string }> = [];
   let cur: { label?: string | undefined; secretLines: string[]; inSecret: boolean } | undefined;

@@ -36,7 +36,7 @@ describe('device authorization request', () => {
     nock(ORIGIN, { reqheaders: { accept: 'application/json' } })
       .post('/login/device/code', { client_id: 'cid', scope: 'read:user,repo' })
       .reply(200, { device_code: 'dc', user_code: 'WDJB-MJHT', verification_uri: `${ORIGIN}/login/device`, expires_in: 899, interval: 5 });
-    const got = await requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, clientId: 'cid', scopes: ['read:user', 'repo'], scopeSeparator: ',' });
+    const got = await requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: ['read:user', 'repo'], scopeSeparator: ',' });
     expect(got).toMatchObject({ deviceCode: 'dc', userCode: 'WDJB-MJHT', expiresIn: 899, interval: 5 });
   });
 
@@ -44,14 +44,14 @@ describe('device authorization request', () => {
     nock(ORIGIN).post('/login/device/code').reply(200, 'error=device_flow_disabled&error_description=Device+Flow+must+be+explicitly+enabled', {
       'content-type': 'application/x-www-form-urlencoded',
     });
-    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, clientId: 'cid', scopes: [] })).rejects.toMatchObject({
+    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: [] })).rejects.toMatchObject({
       code: 'device_flow_disabled',
     });
   });
 
   it('turns an HTML error page into one clear failure', async () => {
     nock(ORIGIN).post('/login/device/code').reply(502, '<html><body>Bad gateway</body></html>', { 'content-type': 'text/html' });
-    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, clientId: 'cid', scopes: [] })).rejects.toThrow(
+    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: [] })).rejects.toThrow(
       /answered \/login\/device\/code with an HTML page instead of JSON \(HTTP 502\)/,
     );
   });
@@ -59,7 +59,7 @@ describe('device authorization request', () => {
 
 describe('device token polling', () => {
   const poll = (clock: ReturnType<typeof fakeClock>, a = auth()) =>
-    pollForDeviceToken(http, { tokenEndpoint: `${ORIGIN}/login/oauth/access_token`, clientId: 'cid', authorization: a, sleep: clock.sleep, now: clock.now });
+    pollForDeviceToken(http, { tokenEndpoint: `${ORIGIN}/login/oauth/access_token`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, authorization: a, sleep: clock.sleep, now: clock.now });
 
   it('waits before every poll, with a 20 % margin, and returns the token', async () => {
     nock(ORIGIN)
