@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { leanBundle, prerenderHelp } from './lean-bundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist');
@@ -32,6 +33,7 @@ const result = await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  plugins: leanBundle,
 });
 
 const isEntry = (path) => relative(outdir, path).startsWith('cli.js');
@@ -43,6 +45,7 @@ for (const file of files) {
   renameSync(tmp, file.path);
 }
 const keep = new Set(files.map((f) => f.path));
+keep.add(prerenderHelp(outdir));
 for (const dir of [outdir, join(outdir, 'chunks')]) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);

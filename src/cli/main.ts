@@ -1,9 +1,41 @@
-// Entry point. `--version` answers before anything else loads: start-up is part of the product.
+// Entry point. `--version`, and `--help` into a pipe, answer before anything else loads: start-up
+// is part of the product. They write with fs.writeSync: process.stdout would build a stream (and
+// load node:net for a pipe) just to print a few lines.
+import { fstatSync, readFileSync, writeSync } from 'node:fs';
+
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${__OAUTHCLI_VERSION__}\n`);
+const only = argv.length === 1 ? argv[0] : undefined;
+let answer: string | undefined;
+if (only === '--version' || only === '-V') answer = `${__OAUTHCLI_VERSION__}\n`;
+// help.txt is commander's own 80-column help, written by the build (scripts/lean-bundle.mjs); a
+// terminal gets help drawn for its width by commander, as does everyone when the file is missing.
+else if ((only === '--help' || only === '-h') && !isCharacterDevice(1)) answer = prerenderedHelp();
+
+if (answer !== undefined) {
+  try {
+    writeSync(1, answer);
+  } catch {
+    // A closed stdout (`oauthcli --version | true`) is not an error worth reporting.
+  }
 } else {
   const { run } = await import('./program.js');
   process.exitCode = await run(argv);
 }
+
+function isCharacterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return true;
+  }
+}
+
+function prerenderedHelp(): string | undefined {
+  try {
+    return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export {};

@@ -57,7 +57,7 @@ export async function startSpinner(world: World, text: string, json = false): Pr
 }
 
 /** Writes a result to stdout; a closed pipe (`| head`) ends the process quietly. */
-export function writeResult(world: Pick<World, 'stdout'>, text: string): Promise<void> {
+export function writeResult(world: Pick<World, 'stdout'>, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve) => {
     if (!world.stdout.write(text)) world.stdout.once('drain', resolve);
     else resolve();

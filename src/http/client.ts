@@ -1,7 +1,12 @@
 // The one HTTP client: a single undici dispatcher (EnvHttpProxyAgent, so HTTPS_PROXY, HTTP_PROXY
 // and NO_PROXY are honoured), a timeout on every request, retries for idempotent requests, rate
 // limit errors, the plain-http rule and the --debug trace.
-import { EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// Not `from 'undici'`: its index loads all of undici (fetch, WebSocket, caches, mocks: ~110
+// modules, the slowest step of a command's start-up). This client needs the proxy-aware agent
+// and `request` only (types: src/types/undici-lib.d.ts).
+import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
+import undiciRequest from 'undici/lib/api/api-request.js';
 import { AppError, failure, interrupted } from '../errors.js';
 import { isLoopbackHostname } from './loopback.js';
 import { redactHeaderValue, redactText } from './redact.js';
@@ -28,6 +33,8 @@ export interface HttpResponse {
   url: URL;
   headers: Record<string, string>;
   text(): Promise<string>;
+  /** The body undecoded, in memory of its own: a large body (a page of a listing) can be passed on without copies. */
+  bytes(): Promise<Buffer>;
   /** Parses JSON; a non-JSON body (an HTML error page, say) becomes one clear failure. */
   json<T = unknown>(): Promise<T>;
   /** Discards the body. */
@@ -101,11 +108,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const started = Date.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await undiciRequest(url, {
+      res = await undiciRequest.call(dispatcher, {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method,
         headers,
         body,
-        dispatcher,
         signal,
         headersTimeout: perRequestTimeout,
         bodyTimeout: perRequestTimeout,
@@ -122,31 +130,44 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       debug(`< ${res.statusCode} (${Date.now() - started} ms)`);
       for (const [k, v] of Object.entries(resHeaders)) debug(`< ${k}: ${redactHeaderValue(k, v)}`);
     }
+    const bodyFailure = (error: unknown): never => {
+      if (signal?.aborted) throw interrupted();
+      throw networkFailure(url, error, perRequestTimeout);
+    };
     let textPromise: Promise<string> | undefined;
+    let bytesPromise: Promise<Buffer> | undefined;
     const text = () => {
-      textPromise ??= res.body.text().then(
-        (t) => {
-          if (debug && t) debug(`< ${truncate(redactText(t, secrets), 2000)}`);
-          return t;
-        },
-        (error: unknown) => {
-          if (signal?.aborted) throw interrupted();
-          throw networkFailure(url, error, perRequestTimeout);
-        },
-      );
+      textPromise ??= bytesPromise
+        ? bytesPromise.then((b) => new TextDecoder().decode(b))
+        : res.body.text().then((t) => {
+            if (debug && t) debug(`< ${truncate(redactText(t, secrets), 2000)}`);
+            return t;
+          }, bodyFailure);
       return textPromise;
+    };
+    const bytes = () => {
+      bytesPromise ??= textPromise
+        ? textPromise.then((t) => Buffer.from(t))
+        : res.body.bytes().then((u8) => {
+            const b = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+            // Only the start is decoded for the trace; any secret within its first 2,000 characters is whole in it.
+            if (debug && b.length) debug(`< ${truncate(redactText(b.toString('utf8', 0, 4000), secrets), 2000, b.length)}`);
+            return b;
+          }, bodyFailure);
+      return bytesPromise;
     };
     return {
       status: res.statusCode,
       url,
       headers: resHeaders,
       text,
+      bytes,
       async json<T>() {
         const raw = await text();
         return parseJson<T>(raw, url, res.statusCode, resHeaders['content-type']);
       },
       async dump() {
-        if (!textPromise) await res.body.dump().catch(() => undefined);
+        if (!textPromise && !bytesPromise) await res.body.dump().catch(() => undefined);
       },
     };
   }
@@ -236,8 +257,8 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} bytes)` : text;
+function truncate(text: string, max: number, size = text.length): string {
+  return size > max ? `${text.slice(0, max)}… (${size} bytes)` : text;
 }
 
 export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -6,6 +6,7 @@ import { originFor } from '../http/loopback.js';
 import { clientAuth } from '../oauth/client-auth.js';
 import { revokeToken } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
+import { listGitLabProjects } from './gitlab-repos.js';
 import type { Provider } from './types.js';
 
 export const gitlab: Provider = {
@@ -60,6 +61,8 @@ export const gitlab: Provider = {
   revokeByHandUrl(endpoints) {
     return `${originFor(endpoints.host)}/-/user_settings/applications`;
   },
+
+  listRepos: listGitLabProjects,
 
   async revoke(http, req) {
     const common = { endpoint: req.endpoints.revocation!, client: clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod), ...(req.signal ? { signal: req.signal } : {}) };

@@ -106,28 +106,29 @@ export interface RepoQuery {
   asJson?: boolean;
 }
 
-/** A repository as the provider sent it: its own field names, these at least. */
-export interface Repo {
-  full_name: string;
+/** What the table shows of a repository, whatever the provider calls its fields. */
+export interface RepoSummary {
   name: string;
-  private: boolean;
+  /** public, private, internal… */
+  visibility: string;
   fork: boolean;
   archived: boolean;
   description: string | null;
-  html_url: string;
   language: string | null;
-  stargazers_count: number;
-  updated_at: string;
-  visibility?: string;
-  [field: string]: unknown;
+  stars: number | null;
+  /** ISO-8601 */
+  updatedAt: string | null;
 }
 
 export interface RepoPage {
   /** How many repositories this page holds. */
   count: number;
-  /** The repositories as objects (without `RepoQuery.asJson`). */
-  repos?: Repo[];
-  /** With `RepoQuery.asJson`: the page's repositories as the provider wrote them (UTF-8), without the brackets. */
+  /** The repositories, summarised for the table (without `RepoQuery.asJson`). */
+  repos?: RepoSummary[];
+  /**
+   * With `RepoQuery.asJson`: the page's repositories as the provider wrote them (UTF-8), without
+   * the brackets. The caller may free it once written (releasePageBody in src/http/paginate.ts).
+   */
   json?: Uint8Array;
   /** Whether more repositories exist after this page (more pages, or a page cut by `limit`). */
   more: boolean;

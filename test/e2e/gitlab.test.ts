@@ -1,7 +1,6 @@
 // GitLab, end to end against a local fake of its Doorkeeper OAuth endpoints and REST API, reached
 // with --hostname 127.0.0.1:PORT: a public ("non confidential") application, so PKCE and no
 // secret; the device flow; /api/v4/user; rotating refresh tokens; RFC 7009 revocation; logout.
-// (`repos` for GitLab is tested elsewhere.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge, startFakeGitLab, type FakeGitLab } from '../support/gitlab-server.js';
 import { filesContaining, type CliResult } from '../support/cli.js';
@@ -174,5 +173,38 @@ describe('a GitLab account', () => {
     expect(JSON.parse((await w.cli(['status', '--json'])).stdout)).toEqual([]);
     const who = await w.cli(['whoami', 'gitlab']);
     expect(who.code).toBe(4);
+  });
+});
+
+describe('repos for GitLab: /api/v4/projects', () => {
+  it('--json streams every page in GitLab order with GitLab field names; the table summarises them', async () => {
+    await signIn();
+    server.setProjects('jdoe', 230);
+    const json = await w.cli(['repos', 'gitlab', '--json', '--hostname', server.host]);
+    expect(json.code, json.stderr).toBe(0);
+    const projects = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    expect(projects).toHaveLength(230);
+    expect(projects[0]).toEqual(expect.objectContaining({ path_with_namespace: expect.any(String), web_url: expect.any(String), star_count: expect.any(Number), visibility: expect.any(String) }));
+    expect(json.stderr).toMatch(/230 repositories/);
+    const pages = server.requests.filter((r) => r.path === '/api/v4/projects');
+    expect(pages.map((r) => r.query.page ?? '1').sort()).toEqual(['1', '2', '3']);
+    expect(pages.every((r) => r.query.membership === 'true' && r.query.per_page === '100')).toBe(true);
+
+    const table = await w.cli(['repos', '--hostname', server.host, '--limit', '5']);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+VISIBILITY\s+LANGUAGE\s+STARS\s+UPDATED/);
+    expect(lines).toHaveLength(6);
+    expect(lines[1]).toContain(String(projects[0]!.path_with_namespace));
+    expect(table.stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it('maps the flags onto GitLab parameters', async () => {
+    await signIn();
+    server.setProjects('jdoe', 3);
+    const res = await w.cli(['repos', 'gitlab', '--json', '--hostname', server.host, '--visibility', 'private', '--sort', 'pushed', '--direction', 'asc', '--affiliation', 'owner']);
+    expect(res.code, res.stderr).toBe(0);
+    const req = server.requests.find((r) => r.path === '/api/v4/projects')!;
+    expect(req.query).toMatchObject({ visibility: 'private', order_by: 'last_activity_at', sort: 'asc', owned: 'true' });
   });
 });

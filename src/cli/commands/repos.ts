@@ -1,0 +1,139 @@
+// `oauthcli repos [provider]`: the signed-in user's repositories, streamed page by page as they
+// arrive (pages after the first are fetched in parallel: src/http/paginate.ts). `--json` passes
+// each page's items through as the provider wrote them, so 5,000 repositories (~30 MB of JSON)
+// are never parsed and printed again as a whole, and memory stays bounded.
+import { usageError } from '../../errors.js';
+import { releasePageBody } from '../../http/paginate.js';
+import type { RepoPage, RepoQuery } from '../../providers/types.js';
+import { openSession } from '../../session.js';
+import { paintFor, writeResult } from '../output.js';
+import { RepoTable } from '../table.js';
+import type { World } from '../world.js';
+
+export interface ReposOptions {
+  hostname?: string;
+  user?: string;
+  json?: boolean;
+  limit?: string;
+  visibility?: string;
+  affiliation?: string;
+  sort?: string;
+  direction?: string;
+}
+
+// Every listing needs the HTTP client: its module (undici) starts loading with this one, while
+// the config and the keychain are read.
+void import('../../http/client.js').catch(() => undefined);
+
+const VISIBILITIES = ['all', 'public', 'private'] as const;
+const AFFILIATIONS = ['owner', 'collaborator', 'organization_member'] as const;
+const SORTS = ['created', 'updated', 'pushed', 'full_name'] as const;
+const DIRECTIONS = ['asc', 'desc'] as const;
+
+/** Flags → query, or a usage error (exit 2) before anything is read or requested. */
+export function reposQuery(opts: ReposOptions, env: NodeJS.ProcessEnv = {}): RepoQuery {
+  const query: RepoQuery = {};
+  if (opts.limit !== undefined) query.limit = positiveInteger(opts.limit, '--limit');
+  if (opts.visibility !== undefined) query.visibility = oneOf(opts.visibility, VISIBILITIES, '--visibility');
+  if (opts.affiliation !== undefined) {
+    const parts = opts.affiliation.split(',').map((s) => s.trim());
+    if (parts.some((p) => p === '')) throw usageError(`invalid --affiliation '${opts.affiliation}' (a comma-separated list of ${AFFILIATIONS.join(', ')})`);
+    query.affiliation = [...new Set(parts.map((p) => oneOf(p, AFFILIATIONS, '--affiliation')))];
+  }
+  if (opts.sort !== undefined) query.sort = oneOf(opts.sort, SORTS, '--sort');
+  if (opts.direction !== undefined) query.direction = oneOf(opts.direction, DIRECTIONS, '--direction');
+  // Pages in flight at once; 1 reads the listing one page after another (the benchmark's baseline).
+  const concurrency = env.OAUTHCLI_PAGE_CONCURRENCY;
+  if (concurrency) query.concurrency = positiveInteger(concurrency, 'OAUTHCLI_PAGE_CONCURRENCY');
+  return query;
+}
+
+function positiveInteger(value: string, what: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw usageError(`invalid ${what} '${value}' (a whole number, 1 or more)`);
+  return n;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw usageError(`invalid ${what} '${value}' (one of: ${allowed.join(', ')})`);
+  return value as T;
+}
+
+export async function run(world: World, providerName: string | undefined, opts: ReposOptions): Promise<number> {
+  const query = reposQuery(opts, world.env);
+  const account = world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user });
+  const provider = world.providers.get(account.provider);
+  if (!provider.listRepos) throw usageError(`listing repositories is not available for ${provider.displayName}`, 'unsupported');
+  // Load the HTTP client while the keychain is read (an IPC round trip): both are needed first.
+  void world.http().catch(() => undefined);
+  const session = await openSession(world, account);
+  world.rememberSecret(session.tokens.accessToken);
+  world.rememberSecret(session.tokens.refreshToken);
+  const http = await world.http();
+  const pages = provider.listRepos(http, session.endpoints, session.tokens, { ...query, asJson: Boolean(opts.json) }, world.signal);
+
+  const { count, more } = opts.json ? await writeJson(world, pages) : await writeTable(world, pages);
+  const noun = count === 1 ? 'repository' : 'repositories';
+  world.info(`${thousands(count)} ${noun}${more ? ` (the first ${thousands(count)}; raise --limit for more)` : ''}`);
+  return 0;
+}
+
+/** 5000 → "5,000" (toLocaleString would first load ICU's locale data: ~15 ms). */
+export function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+interface Written {
+  count: number;
+  more: boolean;
+}
+
+/** `[` + each page's items + `]`, page by page: never the whole listing in one string. */
+async function writeJson(world: World, pages: AsyncIterable<RepoPage>): Promise<Written> {
+  let count = 0;
+  let more = false;
+  let opened = false;
+  let empty = true;
+  for await (const page of pages) {
+    count += page.count;
+    more = page.more;
+    // With asJson every page carries the provider's own bytes (summaries are for the table only).
+    const items = page.json ?? new Uint8Array();
+    // `[` waits for the first page: an error before it (401, 404, a rate limit) leaves stdout empty.
+    const prefix = opened ? '' : '[';
+    opened = true;
+    if (items.length === 0) {
+      if (prefix) await writeResult(world, prefix);
+      continue;
+    }
+    // The page's bytes go out as they came in: no decoding, no copy. Once the write is done they
+    // are freed at once, not at some later GC: that keeps a 5,000-repository listing ~20 MB lower.
+    await writeResult(world, `${prefix}${empty ? '' : ','}`);
+    await writeAll(world.stdout, items);
+    if (page.json) releasePageBody(page.json);
+    empty = false;
+  }
+  await writeResult(world, opened ? ']\n' : '[]\n');
+  return { count, more };
+}
+
+/** Resolves once `chunk` has been handed to the OS (its write callback), not merely queued. */
+function writeAll(stream: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
+  return new Promise((resolve) => {
+    // On an error (EPIPE: `| head` closed) program.ts ends the process; nothing to add here.
+    stream.write(chunk, () => resolve());
+  });
+}
+
+async function writeTable(world: World, pages: AsyncIterable<RepoPage>): Promise<Written> {
+  const paint = await paintFor(world, world.stdout);
+  const table = new RepoTable({ paint, width: world.stdout.isTTY ? world.stdout.columns || 80 : undefined });
+  let count = 0;
+  let more = false;
+  for await (const page of pages) {
+    count += page.count;
+    more = page.more;
+    if (page.repos?.length) await writeResult(world, table.render(page.repos));
+  }
+  return { count, more };
+}

@@ -1,0 +1,188 @@
+// The repository table for people. Rows stream out page by page, so the column widths are fixed
+// from the first page (a later, longer value is cut with "…" on a terminal, and overflows in a
+// pipe); the description comes last and takes what is left of the terminal's width. Text from
+// the provider is cleaned of control characters: a description must not drive the terminal.
+import type { RepoSummary } from '../providers/types.js';
+import type { Paint } from './output.js';
+
+export interface RepoTableOptions {
+  paint: Paint;
+  /** The terminal's width; undefined when stdout is not a terminal (then nothing is cut). */
+  width: number | undefined;
+  now?: number;
+}
+
+interface Widths {
+  name: number;
+  visibility: number;
+  language: number;
+  stars: number;
+  updated: number;
+}
+
+const HEADERS = { name: 'NAME', visibility: 'VISIBILITY', language: 'LANGUAGE', stars: 'STARS', updated: 'UPDATED', description: 'DESCRIPTION' };
+const GAP = '  ';
+
+export class RepoTable {
+  private widths: Widths | undefined;
+
+  constructor(private readonly options: RepoTableOptions) {}
+
+  /** The header and rows of one page (the first page also fixes the column widths). */
+  render(repos: RepoSummary[]): string {
+    let out = '';
+    if (!this.widths) {
+      this.widths = this.measure(repos);
+      out += this.line(
+        {
+          name: HEADERS.name,
+          visibility: HEADERS.visibility,
+          language: HEADERS.language,
+          stars: HEADERS.stars,
+          updated: HEADERS.updated,
+          description: HEADERS.description,
+        },
+        true,
+      );
+    }
+    for (const repo of repos) out += this.line(cells(repo, this.options.now ?? Date.now()), false);
+    return out;
+  }
+
+  private measure(repos: RepoSummary[]): Widths {
+    const now = this.options.now ?? Date.now();
+    const rows = repos.map((r) => cells(r, now));
+    const widest = (key: keyof Widths, min: number, max: number) =>
+      Math.min(max, Math.max(min, ...rows.map((c) => displayWidth(c[key]))));
+    const terminal = this.options.width;
+    // On a narrow terminal the name gets at most 40% of it; elsewhere names are never cut.
+    const nameMax = terminal ? Math.max(HEADERS.name.length, Math.floor(terminal * 0.4)) : Number.POSITIVE_INFINITY;
+    return {
+      name: widest('name', HEADERS.name.length, nameMax),
+      visibility: widest('visibility', HEADERS.visibility.length, 24),
+      language: widest('language', HEADERS.language.length, 16),
+      stars: widest('stars', HEADERS.stars.length, 9),
+      updated: widest('updated', HEADERS.updated.length, 20),
+    };
+  }
+
+  private line(c: Cells, header: boolean): string {
+    const w = this.widths!;
+    const { paint } = this.options;
+    const terminal = this.options.width;
+    const style = (s: string, f: (x: string) => string) => (header ? paint.bold(s) : f(s));
+    // Only a terminal's width is worth cutting values for; in a pipe a long value overflows.
+    const cut = (s: string, n: number) => (terminal === undefined ? s : fit(s, n));
+    const plainText = (s: string) => s;
+    const fixed = [
+      style(pad(cut(c.name, w.name), w.name), paint.bold),
+      style(pad(cut(c.visibility, w.visibility), w.visibility), c.visibility.startsWith('private') ? paint.yellow : plainText),
+      style(pad(cut(c.language, w.language), w.language), plainText),
+      style(padStart(cut(c.stars, w.stars), w.stars), plainText),
+      style(pad(cut(c.updated, w.updated), w.updated), paint.dim),
+    ];
+    const used = w.name + w.visibility + w.language + w.stars + w.updated + GAP.length * 5;
+    let description = c.description;
+    if (terminal !== undefined) {
+      const room = terminal - used;
+      description = room >= 8 ? fit(description, room) : '';
+    }
+    const tail = description ? `${GAP}${header ? paint.bold(description) : description}` : '';
+    return `${fixed.join(GAP)}${tail}`.trimEnd() + '\n';
+  }
+}
+
+interface Cells {
+  name: string;
+  visibility: string;
+  language: string;
+  stars: string;
+  updated: string;
+  description: string;
+}
+
+function cells(repo: RepoSummary, now: number): Cells {
+  const flags = [repo.fork ? 'fork' : '', repo.archived ? 'archived' : ''].filter(Boolean);
+  return {
+    name: clean(repo.name),
+    visibility: clean([repo.visibility, ...flags].join(', ')),
+    language: clean(repo.language ?? ''),
+    stars: repo.stars === null ? '' : String(repo.stars),
+    updated: repo.updatedAt ? timeAgo(repo.updatedAt, now) : '',
+    description: clean(repo.description ?? ''),
+  };
+}
+
+/** Provider text → one printable line: control characters (ESC included) become spaces. */
+export function clean(text: unknown): string {
+  return String(text)
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/** "just now", "5 minutes ago", "3 days ago", "2 months ago", "about 1 year ago". */
+export function timeAgo(iso: string, now = Date.now()): string {
+  const then = Date.parse(iso);
+  if (!Number.isFinite(then)) return '';
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'} ago`;
+  if (s < 60) return 'just now';
+  const m = Math.floor(s / 60);
+  if (m < 60) return unit(m, 'minute');
+  const h = Math.floor(m / 60);
+  if (h < 24) return unit(h, 'hour');
+  const d = Math.floor(h / 24);
+  if (d < 30) return unit(d, 'day');
+  const mo = Math.floor(d / 30.44);
+  if (mo < 12) return unit(Math.max(1, mo), 'month');
+  return `about ${unit(Math.floor(d / 365.25), 'year')}`;
+}
+
+/** Terminal cells taken by `text`: wide (CJK, emoji) characters count 2, combining marks 0. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += charWidth(ch.codePointAt(0)!);
+  return width;
+}
+
+function charWidth(cp: number): number {
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp === 0x200d) return 0;
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  ) {
+    return 2;
+  }
+  return 1;
+}
+
+/** `text` cut to `width` cells, ending in "…" when cut. */
+export function fit(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 0) return '';
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = charWidth(ch.codePointAt(0)!);
+    if (used + w > width - 1) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}
+
+function padStart(text: string, width: number): string {
+  return ' '.repeat(Math.max(0, width - displayWidth(text))) + text;
+}

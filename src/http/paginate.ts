@@ -1,0 +1,308 @@
+// Link-header pagination (RFC 8288), provider-neutral. Page 1 first; when its `Link` names a
+// `rel="last"` page by number, pages 2..last are fetched with bounded concurrency; otherwise
+// `rel="next"` is followed one page at a time. Pages come out in the provider's order, each as
+// soon as it and every page before it are in. At most `concurrency` pages are in flight or
+// waiting to be taken (besides the one being handed on): memory stays bounded however long the
+// listing is, and a slow reader of the output slows the requests down instead of piling pages up.
+import { failure } from '../errors.js';
+import type { HttpClient, HttpResponse } from './client.js';
+
+export interface PaginateOptions<T> {
+  http: HttpClient;
+  /** The first page's URL, with every query parameter (the page size included). */
+  url: string | URL;
+  headers?: Record<string, string>;
+  /** Values to hide from the --debug trace (the token). */
+  secrets?: string[];
+  signal?: AbortSignal;
+  /** Most requests in flight (or pages fetched but not yet taken) at once. Default 8; 1 = one after another. */
+  concurrency?: number;
+  /** Stop after this many items: only the pages that hold them are requested. */
+  limit?: number;
+  /** Items per page as asked for in `url`: tells which pages hold the first `limit` items. */
+  pageSize?: number;
+  /** The query parameter that numbers pages in the provider's links. Default `page`. */
+  pageParam?: string;
+  /** Rejects a response that is not a page (401, 404, …). Default: any status ≥ 400 is a failure. */
+  check?(res: HttpResponse): Promise<void>;
+  /** A page's body → its items; throws on a malformed page. Called once per page, when it is taken. */
+  parse(body: Buffer, res: HttpResponse): T[];
+}
+
+export interface Page<T> {
+  /** 1-based position in the listing. */
+  number: number;
+  items: T[];
+  /**
+   * The body as received: lets a caller pass items through without decoding or re-serialising
+   * them. Its memory is the page's own: once nothing needs it (e.g. its write has completed), a
+   * caller may free it at once with releasePageBody rather than wait for a garbage collection.
+   */
+  body: Buffer;
+  /** True when `limit` cut this page short: `items` are then only the first of the body's items. */
+  truncated: boolean;
+  /** Whether the listing goes on after this page (more pages, or items cut by `limit`). */
+  more: boolean;
+}
+
+export const DEFAULT_PAGE_CONCURRENCY = 8;
+
+interface Fetched {
+  res: HttpResponse;
+  body: Buffer;
+  links: Links;
+}
+
+export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<Page<T>, void, undefined> {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_PAGE_CONCURRENCY));
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const pageParam = options.pageParam ?? 'page';
+  const firstUrl = new URL(options.url);
+  const check = options.check ?? defaultCheck;
+
+  // Aborts requests still in flight when the caller stops early, a page fails, or on Ctrl-C.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  if (options.signal?.aborted) controller.abort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const fetchPage = async (url: URL): Promise<Fetched> => {
+    const res = await options.http.request({
+      url,
+      headers: options.headers,
+      secrets: options.secrets,
+      signal: controller.signal,
+      retry: true,
+    });
+    await check(res);
+    const body = await res.bytes();
+    return { res, body, links: parseLinkHeader(res.headers.link, res.url) };
+  };
+  // A link is followed with the caller's credentials: only ever to the origin of the first page.
+  const followable = (url: URL): URL => {
+    if (url.origin !== firstUrl.origin) {
+      throw failure(`${firstUrl.host} sent a pagination link to another origin (${url.origin}); not following it`, {
+        code: 'bad_pagination_link',
+      });
+    }
+    return url;
+  };
+
+  let seen = 0;
+  const take = (number: number, fetched: Fetched, continues: boolean): Page<T> => {
+    const all = options.parse(fetched.body, fetched.res);
+    const room = limit - seen;
+    const truncated = all.length > room;
+    const items = truncated ? all.slice(0, room) : all;
+    seen += items.length;
+    return { number, items, body: fetched.body, truncated, more: truncated || continues };
+  };
+
+  const inflight = new Map<number, Promise<Fetched>>();
+  try {
+    let fetched = await fetchPage(firstUrl);
+    const lastUrl = fetched.links.last ? followable(fetched.links.last) : undefined;
+    const lastNumber = lastUrl ? pageNumberOf(lastUrl, pageParam) : undefined;
+    let number = 1;
+
+    if (lastUrl && lastNumber !== undefined && lastNumber > 1) {
+      const pagesFor = (items: number) =>
+        options.pageSize && Number.isFinite(items) ? Math.ceil(items / options.pageSize) : Number.POSITIVE_INFINITY;
+      // The pages that hold `limit` items if every page is full (a short page extends the plan below).
+      let stop = Math.max(1, Math.min(lastNumber, pagesFor(limit)));
+      let next = 2;
+      const urlFor = (n: number) => {
+        const url = new URL(lastUrl);
+        url.searchParams.set(pageParam, String(n));
+        return url;
+      };
+      // Starts the pages up to `upTo` (and `stop`) not started yet.
+      const fill = (upTo: number) => {
+        while (next <= stop && next <= upTo) {
+          const pending = fetchPage(urlFor(next));
+          pending.catch(() => undefined); // awaited in order below; never an unhandled rejection
+          inflight.set(next, pending);
+          next += 1;
+        }
+      };
+      // The next pages are on their way before page 1 is even read (and then written out).
+      fill(1 + concurrency);
+      yield take(1, fetched, true);
+      if (seen >= limit) return;
+      if (stop === 1) stop = Math.min(lastNumber, 1 + pagesFor(limit - seen));
+      for (number = 2; number <= stop; number++) {
+        fill(number + concurrency - 1);
+        fetched = await inflight.get(number)!;
+        inflight.delete(number);
+        // This page is in: its slot goes to the next request before the page is handed on.
+        fill(number + concurrency);
+        const atEnd = number === lastNumber;
+        const page = take(number, fetched, !atEnd || fetched.links.next !== undefined);
+        yield page;
+        if (seen >= limit) return;
+        // A short page (the listing changed under us) leaves `limit` unmet: plan a few more.
+        if (number === stop && stop < lastNumber) stop = Math.min(lastNumber, number + pagesFor(limit - seen));
+      }
+      // The listing grew while we read it: carry on from the last page's `next`, one at a time.
+      if (!fetched.links.next) return;
+      number = lastNumber;
+    } else {
+      yield take(1, fetched, fetched.links.next !== undefined);
+    }
+
+    const visited = new Set<string>([firstUrl.href, fetched.res.url.href]);
+    while (seen < limit && fetched.links.next) {
+      const url = followable(fetched.links.next);
+      if (visited.has(url.href)) {
+        throw failure(`${firstUrl.host} sent a pagination link back to a page already read (${url.pathname}${url.search})`, {
+          code: 'bad_pagination_link',
+        });
+      }
+      visited.add(url.href);
+      fetched = await fetchPage(url);
+      number += 1;
+      yield take(number, fetched, fetched.links.next !== undefined);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (inflight.size > 0) controller.abort();
+  }
+}
+
+async function defaultCheck(res: HttpResponse): Promise<void> {
+  if (res.status < 400) return;
+  await res.dump();
+  throw failure(`${res.url.host} answered HTTP ${res.status} for ${res.url.pathname}`, { code: `http_${res.status}` });
+}
+
+export type Links = Partial<Record<string, URL>>;
+
+/**
+ * `<https://api.github.com/user/repos?page=2>; rel="next", <…?page=50>; rel="last"` →
+ * `{ next: URL, last: URL }`. Relative references resolve against `base`; a link with several
+ * relation types (`rel="next last"`) counts for each; the first link of a relation wins.
+ */
+export function parseLinkHeader(header: string | undefined, base: string | URL): Links {
+  const links: Links = {};
+  if (!header) return links;
+  for (const match of header.matchAll(/<([^>]*)>([^<]*)/g)) {
+    let url: URL;
+    try {
+      url = new URL(match[1]!, base);
+    } catch {
+      continue;
+    }
+    for (const param of (match[2] ?? '').matchAll(/;\s*([^\s=;,]+)\s*=\s*(?:"([^"]*)"|([^\s;,]+))/g)) {
+      if (param[1]!.toLowerCase() !== 'rel') continue;
+      for (const rel of (param[2] ?? param[3] ?? '').toLowerCase().split(/\s+/)) {
+        if (rel && !links[rel]) links[rel] = url;
+      }
+    }
+  }
+  return links;
+}
+
+function pageNumberOf(url: URL, pageParam: string): number | undefined {
+  const raw = url.searchParams.get(pageParam);
+  if (raw === null || !/^\d+$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+}
+
+/**
+ * Frees a page body's memory now. V8 frees an ArrayBuffer's memory only when it collects the
+ * object, and with little else allocated that can be many pages later: a 28 MB listing then peaks
+ * ~20 MB higher. `view` may be the body or any view of it; nothing may use either afterwards.
+ */
+export function releasePageBody(view: Uint8Array): void {
+  const buffer = view.buffer as ArrayBuffer & { detached?: boolean; transfer?(length?: number): ArrayBuffer };
+  // Bodies own their memory (HttpResponse.bytes); never touch a small buffer that could be Node's shared pool.
+  if (buffer instanceof ArrayBuffer && !buffer.detached && buffer.byteLength > Buffer.poolSize) buffer.transfer?.(0);
+}
+
+/** Where one item of a JSON array lies in its body: `body.subarray(start, end)`. */
+export type Span = [start: number, end: number];
+
+/**
+ * The items of a JSON array body as byte spans, found without parsing or decoding them: a page
+ * can then be passed through unchanged, counted and cut, at a third of JSON.parse's cost and with
+ * nothing allocated per field. The structure is checked (one array; strings closed; brackets
+ * balanced and matched; commas between items; nothing after the array), not every literal in it.
+ */
+export function jsonArraySpans(body: Uint8Array): Span[] {
+  const bad = (why: string): never => {
+    throw failure(`a page is not a JSON array (${why})`, { code: 'malformed_response' });
+  };
+  const spans: Span[] = [];
+  const len = body.length;
+  let i = skipSpace(body, 0);
+  if (body[i] !== 0x5b) bad('it does not start with "["');
+  i = skipSpace(body, i + 1);
+  if (body[i] === 0x5d) {
+    if (skipSpace(body, i + 1) !== len) bad('text after the array');
+    return spans;
+  }
+  const closers: number[] = [];
+  for (;;) {
+    const start = i;
+    const first = body[i];
+    if (first === 0x22) {
+      i = stringEnd(body, i);
+      if (i < 0) bad('a string is not closed');
+    } else if (first === 0x7b || first === 0x5b) {
+      // An object or array: to its matching bracket, jumping over strings.
+      do {
+        if (i >= len) bad('it ends inside an item');
+        const c = body[i];
+        if (c === 0x22) {
+          i = stringEnd(body, i);
+          if (i < 0) bad('a string is not closed');
+          continue;
+        }
+        if (c === 0x7b) closers.push(0x7d);
+        else if (c === 0x5b) closers.push(0x5d);
+        else if ((c === 0x7d || c === 0x5d) && closers.pop() !== c) bad('brackets do not match');
+        i += 1;
+      } while (closers.length > 0);
+    } else {
+      // A literal (number, true, false, null): up to the next separator.
+      for (let c = first; i < len && c !== 0x2c && c !== 0x5d && !isSpace(c); c = body[++i]) {
+        if (c === 0x22 || c === 0x7b || c === 0x7d || c === 0x5b) bad('a malformed literal');
+      }
+    }
+    if (i === start) bad('an empty item');
+    spans.push([start, i]);
+    i = skipSpace(body, i);
+    const c = body[i];
+    if (c === 0x2c) {
+      i = skipSpace(body, i + 1);
+      continue;
+    }
+    if (c === 0x5d) {
+      if (skipSpace(body, i + 1) !== len) bad('text after the array');
+      return spans;
+    }
+    bad('items are not separated by commas');
+  }
+}
+
+/** The index just past the string that opens at `open`, or -1. A plain loop: Buffer#indexOf's
+ * per-call overhead, paid for each of a page's ~16,000 strings, costs more than the bytes. */
+function stringEnd(body: Uint8Array, open: number): number {
+  const len = body.length;
+  for (let j = open + 1; j < len; j++) {
+    const c = body[j];
+    if (c === 0x5c) j += 1; // an escape: the next byte is never the closing quote
+    else if (c === 0x22) return j + 1;
+  }
+  return -1;
+}
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function skipSpace(body: Uint8Array, i: number): number {
+  while (i < body.length && isSpace(body[i])) i += 1;
+  return i;
+}

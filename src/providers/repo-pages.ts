@@ -1,0 +1,90 @@
+// A provider's repository listing as pages: either passed through as the provider wrote them
+// (`--json`: never decoded or parsed, ~30 MB for 5,000 GitHub repositories), or as summaries
+// for the table. Providers give the first page's URL, how to recognise one of their repositories,
+// and how to summarise it; pagination itself is src/http/paginate.ts.
+import { failure } from '../errors.js';
+import type { HttpClient, HttpResponse } from '../http/client.js';
+import { jsonArraySpans, paginate, releasePageBody, type PaginateOptions, type Span } from '../http/paginate.js';
+import { rejectUnsuccessful } from './api.js';
+import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
+
+export interface RepoListing<T> {
+  http: HttpClient;
+  url: URL;
+  headers: Record<string, string>;
+  accessToken: string;
+  query: RepoQuery;
+  pageSize: number;
+  signal?: AbortSignal;
+  /** Whether a parsed item is one of this provider's repositories. */
+  isRepo(item: unknown): item is T;
+  summarize(item: T): RepoSummary;
+}
+
+export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<RepoPage, void, undefined> {
+  const { query } = listing;
+  const options: Omit<PaginateOptions<never>, 'parse'> = {
+    http: listing.http,
+    url: listing.url,
+    headers: { ...listing.headers, authorization: `Bearer ${listing.accessToken}` },
+    secrets: [listing.accessToken],
+    signal: listing.signal,
+    concurrency: query.concurrency,
+    limit: query.limit,
+    pageSize: listing.pageSize,
+    check: rejectUnsuccessful,
+  };
+  if (query.asJson) {
+    for await (const page of paginate<Span>({ ...options, parse: (body, res) => repoSpans(body, res, listing.isRepo) })) {
+      const first = page.items[0];
+      const last = page.items.at(-1);
+      yield { count: page.items.length, json: first && last ? page.body.subarray(first[0], last[1]) : EMPTY, more: page.more };
+    }
+    return;
+  }
+  for await (const page of paginate<T>({ ...options, parse: (body, res) => parseRepos(body, res, listing.isRepo) })) {
+    releasePageBody(page.body); // parsed: the bytes are done with
+    yield { count: page.items.length, repos: page.items.map((item) => listing.summarize(item)), more: page.more };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const where = (res: HttpResponse) => `${res.url.host} ${res.url.pathname}`;
+
+function notRepos(res: HttpResponse, body: Uint8Array): never {
+  const what = /^\s*</.test(Buffer.from(body.buffer, body.byteOffset, Math.min(100, body.byteLength)).toString('latin1')) ? 'an HTML page' : 'something other than a list of repositories';
+  throw failure(`${where(res)} answered with ${what}`, { code: 'malformed_response' });
+}
+
+function parseRepos<T>(body: Uint8Array, res: HttpResponse, isRepo: (item: unknown) => item is T): T[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    notRepos(res, body);
+  }
+  if (!Array.isArray(parsed) || !parsed.every(isRepo)) notRepos(res, body);
+  return parsed as T[];
+}
+
+/** The page's items found without parsing them; the first is parsed to check it is a repository. */
+function repoSpans(body: Uint8Array, res: HttpResponse, isRepo: (item: unknown) => boolean): Span[] {
+  let spans: Span[];
+  try {
+    spans = jsonArraySpans(body);
+  } catch {
+    notRepos(res, body);
+  }
+  const first = spans[0];
+  if (first) {
+    let item: unknown;
+    try {
+      item = JSON.parse(new TextDecoder().decode(body.subarray(first[0], first[1])));
+    } catch {
+      notRepos(res, body);
+    }
+    if (!isRepo(item)) notRepos(res, body);
+  }
+  return spans;
+}

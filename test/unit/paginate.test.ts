@@ -1,0 +1,324 @@
+// src/http/paginate.ts against the fake GitHub's /user/repos (Link headers, per-page delays,
+// faults) through the real HTTP client: order, bounded concurrency, rel="next" fallback, limits,
+// retries, and the links it refuses to follow.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, type HttpClient } from '../../src/http/client.js';
+import { jsonArraySpans, paginate, parseLinkHeader, type Page } from '../../src/http/paginate.js';
+import { startFakeGitHub, type FakeGitHub } from '../support/github-server.js';
+
+interface Repo {
+  full_name: string;
+  name: string;
+}
+
+let server: FakeGitHub;
+let token: string;
+const noWait = async () => undefined;
+
+beforeAll(async () => {
+  server = await startFakeGitHub();
+  token = server.issueToken('octocat').access_token;
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(() => {
+  server.clearFaults();
+  server.setOptions({ pageDelay: undefined, omitLastLink: false, latencyMs: 0 });
+  server.requests.length = 0;
+});
+
+/** An HttpClient that also records the most requests it ever had in flight at once. */
+function trackingClient(): HttpClient & { maxInFlight: number } {
+  const inner = createHttpClient({ sleep: noWait });
+  let inFlight = 0;
+  const client = {
+    maxInFlight: 0,
+    async request(req: Parameters<HttpClient['request']>[0]) {
+      inFlight += 1;
+      client.maxInFlight = Math.max(client.maxInFlight, inFlight);
+      try {
+        const res = await inner.request(req);
+        // Count the body too: a page is in flight until it has been read.
+        const body = await res.bytes();
+        return { ...res, bytes: async () => body, text: async () => body.toString(), json: async <T>() => JSON.parse(body.toString()) as T };
+      } finally {
+        inFlight -= 1;
+      }
+    },
+  };
+  return client;
+}
+
+function list(opts: { perPage?: number; limit?: number; concurrency?: number; http?: HttpClient } = {}) {
+  const perPage = opts.perPage ?? 100;
+  return paginate<Repo>({
+    http: opts.http ?? createHttpClient({ sleep: noWait }),
+    url: `${server.url}/api/v3/user/repos?per_page=${perPage}`,
+    headers: { authorization: `Bearer ${token}` },
+    secrets: [token],
+    pageSize: perPage,
+    limit: opts.limit,
+    concurrency: opts.concurrency,
+    parse: (body) => JSON.parse(body.toString()) as Repo[],
+  });
+}
+
+async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
+  const out: Page<T>[] = [];
+  for await (const page of pages) out.push(page);
+  return out;
+}
+
+const names = (pages: Page<Repo>[]) => pages.flatMap((p) => p.items.map((r) => r.name));
+const expected = (n: number) => Array.from({ length: n }, (_, i) => `repo-${String(i + 1).padStart(4, '0')}`);
+const repoRequests = () => server.requests.filter((r) => r.path === '/api/v3/user/repos');
+
+describe('paginate', () => {
+  it('keeps the provider order when later pages answer first, with at most `concurrency` in flight', async () => {
+    server.setRepos('octocat', 1050);
+    // Page 2 is the slowest, page 11 the quickest: answers arrive in reverse order.
+    server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : (12 - page) * 15) });
+    const http = trackingClient();
+    const pages = await collect(list({ http, concurrency: 4 }));
+    expect(pages.map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(names(pages)).toEqual(expected(1050));
+    expect(pages.at(-1)!.more).toBe(false);
+    expect(pages[0]!.more).toBe(true);
+    expect(http.maxInFlight).toBe(4);
+    expect(repoRequests().map((r) => r.query.page ?? '1').sort((a, b) => Number(a) - Number(b))).toEqual(
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'],
+    );
+  });
+
+  it('fetches the pages after the first in parallel', async () => {
+    server.setRepos('octocat', 900);
+    server.setOptions({ latencyMs: 200 });
+    const pages = await collect(list());
+    expect(names(pages)).toEqual(expected(900));
+    // Pages 2..9 were all asked for before any of them could have been answered.
+    const later = repoRequests().filter((r) => r.query.page !== undefined && r.query.page !== '1');
+    expect(later).toHaveLength(8);
+    const times = later.map((r) => r.time);
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(150);
+  });
+
+  it('yields each page as soon as it and the pages before it are in', async () => {
+    server.setRepos('octocat', 300);
+    server.setOptions({ pageDelay: (page) => (page === 3 ? 400 : 0) });
+    const started = Date.now();
+    const arrivals: number[] = [];
+    for await (const page of list()) arrivals.push(Date.now() - started);
+    expect(arrivals).toHaveLength(3);
+    expect(arrivals[2]!).toBeGreaterThanOrEqual(400);
+    expect(arrivals[1]!).toBeLessThan(arrivals[2]! - 200); // page 2 did not wait for page 3
+  });
+
+  it('follows rel="next" one page at a time when there is no rel="last"', async () => {
+    server.setRepos('octocat', 250);
+    server.setOptions({ omitLastLink: true });
+    const http = trackingClient();
+    const pages = await collect(list({ http }));
+    expect(names(pages)).toEqual(expected(250));
+    expect(http.maxInFlight).toBe(1);
+    expect(repoRequests().map((r) => r.query.page ?? '1')).toEqual(['1', '2', '3']);
+  });
+
+  it('with a limit, requests only the pages that hold it and cuts the last one', async () => {
+    server.setRepos('octocat', 1000);
+    const pages = await collect(list({ limit: 250 }));
+    expect(names(pages)).toEqual(expected(250));
+    expect(repoRequests()).toHaveLength(3);
+    expect(pages.at(-1)).toMatchObject({ truncated: true, more: true });
+    expect(pages[0]!.truncated).toBe(false);
+
+    server.requests.length = 0;
+    const exact = await collect(list({ limit: 200 }));
+    expect(names(exact)).toEqual(expected(200));
+    expect(repoRequests()).toHaveLength(2);
+    expect(exact.at(-1)).toMatchObject({ truncated: false, more: true });
+
+    server.requests.length = 0;
+    server.setOptions({ omitLastLink: true });
+    const viaNext = await collect(list({ limit: 150 }));
+    expect(names(viaNext)).toEqual(expected(150));
+    expect(repoRequests()).toHaveLength(2);
+  });
+
+  it('a limit larger than the listing reads it all and says nothing more exists', async () => {
+    server.setRepos('octocat', 120);
+    const pages = await collect(list({ limit: 5000 }));
+    expect(names(pages)).toEqual(expected(120));
+    expect(pages.at(-1)!.more).toBe(false);
+    expect(repoRequests()).toHaveLength(2);
+  });
+
+  it('one page, and an empty listing', async () => {
+    server.setRepos('octocat', 1);
+    expect(names(await collect(list()))).toEqual(['repo-0001']);
+    server.setRepos('octocat', 0);
+    const empty = await collect(list());
+    expect(empty).toHaveLength(1);
+    expect(empty[0]!.items).toEqual([]);
+    expect(jsonArraySpans(empty[0]!.body)).toEqual([]);
+  });
+
+  /** Injects `fault` once page 1 has been answered, so that it hits the pages after it. */
+  function failAfterFirstPage(fault: Parameters<FakeGitHub['fail']>[1]) {
+    let armed = false;
+    server.setOptions({
+      pageDelay: (page) => {
+        if (page === 1 && !armed) {
+          armed = true;
+          server.fail('/api/v3/user/repos', fault);
+        }
+        return 0;
+      },
+    });
+  }
+
+  it('retries a later page that answers 5xx or resets the connection', async () => {
+    server.setRepos('octocat', 300);
+    failAfterFirstPage({ status: 502, times: 1 });
+    expect(names(await collect(list()))).toEqual(expected(300));
+    expect(repoRequests().filter((r) => r.fault)).toHaveLength(1);
+    expect(repoRequests()).toHaveLength(4);
+
+    server.requests.length = 0;
+    failAfterFirstPage({ destroySocket: true, times: 2 });
+    expect(names(await collect(list()))).toEqual(expected(300));
+    expect(repoRequests().filter((r) => r.fault)).toHaveLength(2);
+  });
+
+  it('stops after the pages before a page that keeps failing, and on an error answer', async () => {
+    server.setRepos('octocat', 300);
+    failAfterFirstPage({ status: 503, times: Number.POSITIVE_INFINITY });
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const page of list()) seen.push(page.number);
+      })(),
+    ).rejects.toThrow(/HTTP 503/);
+    expect(seen).toEqual([1]);
+    await new Promise((r) => setTimeout(r, 100)); // let a request aborted mid-flight land first
+    server.clearFaults();
+    server.setOptions({ pageDelay: undefined });
+    server.fail('/api/v3/user/repos', { status: 404, body: { message: 'Not Found' } });
+    await expect(collect(list())).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('stopping early leaves no request unanswered and no unhandled rejection', async () => {
+    server.setRepos('octocat', 1000);
+    server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 100) });
+    let taken = 0;
+    for await (const page of list({ concurrency: 8 })) {
+      taken += page.items.length;
+      break;
+    }
+    expect(taken).toBe(100);
+    await new Promise((r) => setTimeout(r, 150));
+  });
+});
+
+describe('links paginate refuses to follow', () => {
+  let evil: Server;
+  let evilUrl: string;
+  let linkFor: (url: string) => string;
+  beforeAll(async () => {
+    evil = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('link', linkFor(`http://${req.headers.host}${req.url}`));
+      res.end('[{"full_name":"a/b","name":"b"}]');
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => evil.close(r));
+  });
+
+  const run = () =>
+    collect(
+      paginate<Repo>({
+        http: createHttpClient({ sleep: noWait }),
+        url: `${evilUrl}/items?page=1`,
+        headers: { authorization: 'Bearer secret' },
+        parse: (body) => JSON.parse(body.toString()) as Repo[],
+      }),
+    );
+
+  it('a link to another origin (the token would go with it)', async () => {
+    linkFor = () => '<http://localhost:1/steal?page=2>; rel="next"';
+    await expect(run()).rejects.toThrow(/another origin/);
+    linkFor = () => '<http://localhost:1/steal?page=9>; rel="last"';
+    await expect(run()).rejects.toThrow(/another origin/);
+  });
+
+  it('a next link back to a page already read', async () => {
+    linkFor = (self) => `<${self.replace(/page=\d+/, 'page=1')}>; rel="next"`;
+    await expect(run()).rejects.toThrow(/already read/);
+  });
+});
+
+describe('parseLinkHeader', () => {
+  it('reads GitHub links, relative links, several rels and odd spacing', () => {
+    const base = 'https://api.github.com/user/repos?per_page=100';
+    const links = parseLinkHeader(
+      '<https://api.github.com/user/repos?per_page=100&page=2>; rel="next", <https://api.github.com/user/repos?per_page=100&page=50>; rel="last"',
+      base,
+    );
+    expect(links.next?.href).toBe('https://api.github.com/user/repos?per_page=100&page=2');
+    expect(links.last?.searchParams.get('page')).toBe('50');
+    const odd = parseLinkHeader('</r?page=3> ;rel=next,</r?page=1>; title="a, b"; rel="prev first"', base);
+    expect(odd.next?.href).toBe('https://api.github.com/r?page=3');
+    expect(odd.prev?.href).toBe('https://api.github.com/r?page=1');
+    expect(odd.first?.href).toBe('https://api.github.com/r?page=1');
+    expect(parseLinkHeader(undefined, base)).toEqual({});
+    expect(parseLinkHeader('garbage', base)).toEqual({});
+  });
+
+});
+
+describe('jsonArraySpans', () => {
+  const items = (text: string) => {
+    const body = Buffer.from(text);
+    return jsonArraySpans(body).map(([a, b]) => body.toString('utf8', a, b));
+  };
+
+  it('finds each item of a real page exactly where JSON.parse sees it', async () => {
+    server.setRepos('octocat', 100);
+    const res = await fetch(`${server.url}/api/v3/user/repos?per_page=100`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    const parsed = JSON.parse(text) as unknown[];
+    expect(items(text).map((t) => JSON.parse(t) as unknown)).toEqual(parsed);
+  });
+
+  it('handles strings with brackets, quotes and backslashes, nesting, literals and spacing', () => {
+    const obj = JSON.stringify({ a: ']}\\', b: [1, { c: '\\"{[' }], d: '' });
+    const str = JSON.stringify('x\\"y]');
+    const text = ` [ ${obj} ,\n${str}, 12.5e3 ,true,null,[[]],{}]\n`;
+    expect(items(text)).toEqual([obj, str, '12.5e3', 'true', 'null', '[[]]', '{}']);
+    expect(items(text).map((t) => JSON.parse(t) as unknown)).toEqual(JSON.parse(text));
+    expect(items('[{"d":"é ✓ 😀 \\"]"},"ü"]')).toEqual(['{"d":"é ✓ 😀 \\"]"}', '"ü"']);
+    expect(items('[]')).toEqual([]);
+    expect(items(' [ ] ')).toEqual([]);
+  });
+
+  it.each([
+    ['', /start with/],
+    ['{"a":1}', /start with/],
+    ['<html>[</html>', /start with/],
+    ['[{"a":1}', /separated|ends inside/],
+    ['[{"a":"1}]', /not closed|ends inside/],
+    ['[{"a":1]]', /do not match/],
+    ['[{"a":1} {"b":2}]', /separated by commas/],
+    ['[{"a":1},]', /empty item/],
+    ['[,{"a":1}]', /empty item/],
+    ['[{"a":1}] x', /after the array/],
+    ['[tr"ue]', /malformed literal/],
+  ])('refuses %j', (text, why) => {
+    expect(() => jsonArraySpans(Buffer.from(text))).toThrow(why);
+  });
+});
