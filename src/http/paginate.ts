@@ -66,7 +66,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   if (options.signal?.aborted) controller.abort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const fetchPage = async (url: URL): Promise<Fetched> => {
+  // A page's status and links come with its headers, before its body.
+  const requestPage = async (url: URL): Promise<Omit<Fetched, 'body'>> => {
     const res = await options.http.request({
       url,
       headers: options.headers,
@@ -75,8 +76,11 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       retry: true,
     });
     await check(res);
-    const body = await res.bytes();
-    return { res, body, links: parseLinkHeader(res.headers.link, res.url) };
+    return { res, links: parseLinkHeader(res.headers.link, res.url) };
+  };
+  const fetchPage = async (url: URL): Promise<Fetched> => {
+    const head = await requestPage(url);
+    return { ...head, body: await head.res.bytes() };
   };
   // A link is followed with the caller's credentials: only ever to the origin of the first page.
   const followable = (url: URL): URL => {
@@ -99,9 +103,10 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   };
 
   const inflight = new Map<number, Promise<Fetched>>();
+  let fetched: Fetched;
   try {
-    let fetched = await fetchPage(firstUrl);
-    const lastUrl = fetched.links.last ? followable(fetched.links.last) : undefined;
+    const first = await requestPage(firstUrl);
+    const lastUrl = first.links.last ? followable(first.links.last) : undefined;
     const lastNumber = lastUrl ? pageNumberOf(lastUrl, pageParam) : undefined;
     let number = 1;
 
@@ -125,8 +130,9 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
           next += 1;
         }
       };
-      // The next pages are on their way before page 1 is even read (and then written out).
+      // The next pages are on their way before page 1's body is even read (and then written out).
       fill(1 + concurrency);
+      fetched = { ...first, body: await first.res.bytes() };
       yield take(1, fetched, true);
       if (seen >= limit) return;
       if (stop === 1) stop = Math.min(lastNumber, 1 + pagesFor(limit - seen));
@@ -147,6 +153,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       if (!fetched.links.next) return;
       number = lastNumber;
     } else {
+      fetched = { ...first, body: await first.res.bytes() };
       yield take(1, fetched, fetched.links.next !== undefined);
     }
 
