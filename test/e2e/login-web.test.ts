@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge } from '../support/github-server.js';
 import { CLI_BIN, filesContaining, keychainEntries, stripAnsi, type CliResult, type Env, type RunningCli } from '../support/cli.js';
@@ -18,22 +19,7 @@ const WAIT_MS = 20_000;
 
 let browser: Browser;
 beforeAll(async () => {
-  // chromium.launch gives the browser a fresh temporary profile (user-data-dir) of its own,
-  // deleted again by browser.close().
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

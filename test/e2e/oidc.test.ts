@@ -3,7 +3,8 @@
 // never a downloaded one), the device flow, the automatic choice, refresh with rotation, RFC 7009
 // revocation, and the provider commands themselves.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { blockExternalRequests, completeLoginAndConsent, enterDeviceCode, startOidcProvider, type OidcServer } from '../support/oidc-server.js';
 import { filesContaining } from '../support/cli.js';
@@ -11,20 +12,7 @@ import { deviceCodeFrom, expectOneErrorLine, makeWorld, WAIT_MS, type CliWorld }
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
