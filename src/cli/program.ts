@@ -68,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     })
     .exitOverride();
 
-  const hostname = () => new Option('--hostname <host>', 'the host: github.com, a GitHub Enterprise Server host, or HOST:PORT');
+  const hostname = () => new Option('--hostname <host>', "the provider's host: github.com or gitlab.com by default, a GitHub Enterprise Server or self-managed GitLab host, or HOST:PORT");
 
   program
     .command('login')

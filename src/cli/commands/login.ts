@@ -3,7 +3,7 @@ import { failure, interrupted, usageError } from '../../errors.js';
 import type { TokenSet } from '../../oauth/token-set.js';
 import { normalizeHost } from '../../providers/registry.js';
 import type { Credentials, Endpoints, Provider } from '../../providers/types.js';
-import { clientCredentials } from '../../session.js';
+import { clientCredentials, loginCommandFor } from '../../session.js';
 import { accountKey, type AccountMeta } from '../../store/accounts.js';
 import type { SecretStore } from '../../store/secrets.js';
 import { chooseFlow, type Flow } from '../choose-flow.js';
@@ -24,8 +24,8 @@ export interface LoginOptions {
 
 export async function run(world: World, providerName: string, opts: LoginOptions): Promise<number> {
   const provider = world.providers.get(providerName);
-  world.loginHint = `oauthcli login ${provider.name}`;
   const host = normalizeHost(provider, opts.hostname);
+  world.loginHint = loginCommandFor(provider, host);
   if (opts.device && opts.web) throw usageError('choose one of --device and --web');
   if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
   const scopes = opts.scopes ? opts.scopes.split(/[\s,]+/).filter(Boolean) : provider.defaultScopes;
@@ -119,7 +119,7 @@ function planInteractiveLogin(world: World, provider: Provider, host: string, op
 }
 
 /** Keychain first, then metadata: an account on record always has its tokens stored. */
-export async function saveAccount(world: World, store: SecretStore, meta: AccountMeta, tokens: TokenSet): Promise<void> {
+async function saveAccount(world: World, store: SecretStore, meta: AccountMeta, tokens: TokenSet): Promise<void> {
   const key = accountKey(meta);
   const previous = world.accounts.get(key);
   await store.set(key, tokens);
