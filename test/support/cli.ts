@@ -278,7 +278,7 @@ export async function keychainEntries(service = 'oauthcli', env?: Env): Promise<
   // Other test files add and delete entries at the same time; an item deleted between secret-tool
   // listing it and reading it makes the whole search fail, so a failed search is tried again.
   let res = await execText('secret-tool', ['search', '--all', '--unlock', 'service', service], env);
-  for (let attempt = 1; attempt < 5 && res.code !== 0 && /No such interface|No such object|not found/i.test(res.stderr); attempt++) {
+  for (let attempt = 1; attempt < 5 && res.code !== 0 && /No such|not found/i.test(res.stderr); attempt++) {
     await new Promise((r) => setTimeout(r, 50 * attempt));
     res = await execText('secret-tool', ['search', '--all', '--unlock', 'service', service], env);
   }

@@ -9,15 +9,35 @@
  * and GitHub's observed quirks. Choices where GitHub's behaviour is unclear or
  * undocumented are marked with "CHOICE:" comments.
  *
- * Only node builtins are used (node:http, node:crypto, node:fs).
+ * Only node builtins are used (node:http, node:crypto, node:fs), through fake-http.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+// `.ts`, not `.js`: bench/run.mjs loads this file with Node's type stripping, which resolves only
+// real file names (tsconfig allows it: allowImportingTsExtensions).
+import {
+  consentPageHtml,
+  createReplies,
+  escapeHtml,
+  latestPendingDevice,
+  pkceChallenge,
+  randomChars,
+  randomHex,
+  randomUserCode,
+  simulateBrowser,
+  startFakeHttp,
+  type Arrival,
+  type FakeServerControls,
+  type FaultSpec,
+  type Params,
+  type RecordedHttpRequest,
+  type SimulatedBrowserResult,
+} from './fake-http.ts';
+
+export { pkceChallenge };
+export type { FaultSpec, SimulatedBrowserResult };
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -116,30 +136,13 @@ export interface ResolvedOptions {
   requireClientSecretForRefresh: boolean;
 }
 
-export interface RecordedRequest {
-  method: string;
-  /** Path without query string, e.g. `/api/v3/user`. */
-  path: string;
-  query: Record<string, string>;
-  /** Date.now() at arrival. */
-  time: number;
-  /** Selected request headers (lower-case names). */
-  headers: {
-    accept?: string | undefined;
-    'content-type'?: string | undefined;
-    'user-agent'?: string | undefined;
-    'x-github-api-version'?: string | undefined;
-    authorization?: string | undefined;
-  };
-  /** Raw Authorization header (also in headers.authorization). */
+export type RecordedRequest = RecordedHttpRequest<{
+  accept?: string | undefined;
+  'content-type'?: string | undefined;
+  'user-agent'?: string | undefined;
+  'x-github-api-version'?: string | undefined;
   authorization?: string | undefined;
-  /** Parsed form/JSON body parameters (strings), if any. */
-  body: Record<string, string>;
-  /** Raw body text. */
-  rawBody: string;
-  /** True when answered by an injected fault. */
-  fault?: boolean | undefined;
-}
+}>;
 
 export type GrantType = 'device_code' | 'authorization_code' | 'refresh_token';
 
@@ -197,21 +200,6 @@ export interface DeviceCodeRecord {
   createdMono: number;
 }
 
-export interface FaultSpec {
-  status?: number | undefined;
-  /** Object → JSON; string → text/html when it starts with '<', else text/plain. */
-  body?: unknown;
-  headers?: Record<string, string> | undefined;
-  /** Number of requests to fail. Default 1. Use Infinity for "until clearFaults()". */
-  times?: number | undefined;
-  /** Reset the connection instead of answering. */
-  destroySocket?: boolean | undefined;
-  /** Only match this HTTP method. */
-  method?: string | undefined;
-  /** Match the path exactly instead of as a prefix. */
-  exact?: boolean | undefined;
-}
-
 export interface IssuedToken {
   access_token: string;
   refresh_token?: string | undefined;
@@ -222,16 +210,7 @@ export interface IssuedToken {
   scope: string;
 }
 
-export interface SimulatedBrowserResult {
-  /** Location the consent page redirected to (the client's loopback callback). */
-  location: string;
-  /** When followRedirect is true: the loopback server's answer. */
-  callback?: { status: number; body: string } | undefined;
-}
-
-export interface FakeGitHub {
-  readonly host: string;
-  readonly url: string;
+export interface FakeGitHub extends FakeServerControls {
   /** Live options; mutate directly or via setOptions(). */
   readonly options: ResolvedOptions;
   readonly users: FakeUser[];
@@ -240,7 +219,6 @@ export interface FakeGitHub {
   readonly revocations: RevocationRecord[];
   readonly earlyPolls: EarlyPollRecord[];
   readonly deviceCodes: DeviceCodeRecord[];
-  close(): Promise<void>;
 
   setOptions(patch: FakeGitHubOptions): void;
   setDevice(patch: Partial<DeviceOptions>): void;
@@ -252,9 +230,6 @@ export interface FakeGitHub {
   /** Deny the most recent pending device code (or the one with userCode). */
   denyDevice(userCode?: string): void;
 
-  fail(pathPrefix: string, spec: FaultSpec): void;
-  clearFaults(): void;
-  requestCount(pathPrefix: string, method?: string): number;
 
   isTokenValid(token: string): boolean;
   issueToken(login: string, opts?: { expired?: boolean; scopes?: string; refreshable?: boolean }): IssuedToken;
@@ -265,15 +240,6 @@ export interface FakeGitHub {
   revokeToken(accessToken: string): void;
   /** All currently valid access tokens (optionally of one user). */
   validTokens(login?: string): string[];
-
-  /**
-   * Act as the user's browser for the web flow: GET the authorize URL, click
-   * Authorize/Deny, and (by default) follow the redirect to the client's loopback.
-   */
-  simulateBrowser(
-    authorizeUrl: string,
-    opts?: { decision?: 'authorize' | 'deny'; followRedirect?: boolean },
-  ): Promise<SimulatedBrowserResult>;
 }
 
 // ---------------------------------------------------------------------------
@@ -319,29 +285,6 @@ const OAUTH_ERRORS: Record<string, { description: string; uri: string }> = {
 };
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-function randomBase62(length: number): string {
-  const bytes = randomBytes(length * 2);
-  let out = '';
-  for (let i = 0; out.length < length && i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b < 248) out += BASE62[b % 62];
-  }
-  while (out.length < length) out += BASE62[randomBytes(1)[0]! % 62];
-  return out;
-}
-
-const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
-function randomUserCode(): string {
-  const bytes = randomBytes(8);
-  let s = '';
-  for (let i = 0; i < 8; i++) s += USER_CODE_ALPHABET[bytes[i]! % USER_CODE_ALPHABET.length];
-  return `${s.slice(0, 4)}-${s.slice(4)}`;
-}
-
-/** S256 code challenge for a PKCE verifier (base64url, no padding). */
-export function pkceChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url');
-}
 
 function parseScopes(scope: string | undefined): string[] {
   if (!scope) return [];
@@ -351,24 +294,9 @@ function parseScopes(scope: string | undefined): string[] {
   return [...seen].sort();
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
 function wantsJson(req: IncomingMessage): boolean {
   const accept = String(req.headers.accept ?? '').toLowerCase();
   return accept.includes('application/json') || accept.includes('+json');
-}
-
-function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
-  if (!(ms > 0)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      resolve();
-    }, ms);
-    timers.add(t);
-  });
 }
 
 function apiError(status: number, message: string, documentationUrl = 'https://docs.github.com/rest'): Record<string, string> {
@@ -437,13 +365,6 @@ interface AuthCode {
   used: boolean;
 }
 
-interface Fault extends FaultSpec {
-  prefix: string;
-  remaining: number;
-}
-
-type Params = Record<string, string>;
-
 export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const options: ResolvedOptions = {
     clientId: 'test-client-id',
@@ -462,7 +383,6 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     requireClientSecretForRefresh: false,
   };
   const users: FakeUser[] = initial.users ? initial.users.map((u) => ({ ...u })) : [{ ...DEFAULT_USER }];
-  const requests: RecordedRequest[] = [];
   const grants: GrantRecord[] = [];
   const revocations: RevocationRecord[] = [];
   const earlyPolls: EarlyPollRecord[] = [];
@@ -472,9 +392,6 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
   const authorizeRequests = new Map<string, AuthorizeRequest>();
   const authCodes = new Map<string, AuthCode>();
   const repoCounts = new Map<string, number>();
-  const faults: Fault[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
   let rateRemaining = 5000;
   let requestSeq = 0;
 
@@ -506,7 +423,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
   function mintTokens(login: string, scopes: string[], familyId: string, now = Date.now()): IssuedToken {
     const expiring = options.tokenLifetime !== undefined;
     const access: TokenRecord = {
-      token: (expiring ? 'ghu_' : 'gho_') + randomBase62(36),
+      token: (expiring ? 'ghu_' : 'gho_') + randomChars(BASE62, 36),
       kind: 'access',
       login,
       scopes,
@@ -520,7 +437,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     const issued: IssuedToken = { access_token: access.token, scope: scopes.join(','), expires_at: access.expiresAt };
     if (expiring) {
       const refresh: TokenRecord = {
-        token: 'ghr_' + randomBase62(76),
+        token: 'ghr_' + randomChars(BASE62, 76),
         kind: 'refresh',
         login,
         scopes,
@@ -537,6 +454,11 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       issued.refresh_token_expires_at = refresh.expiresAt;
     }
     return issued;
+  }
+
+  /** The part of a grant record that says what was issued. */
+  function issuedTokens(issued: IssuedToken): Pick<GrantRecord, 'access_token' | 'refresh_token' | 'scope'> {
+    return { access_token: issued.access_token, refresh_token: issued.refresh_token, scope: issued.scope };
   }
 
   function tokenResponse(issued: IssuedToken): Record<string, string | number> {
@@ -586,20 +508,11 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
 
   // ---- responses -------------------------------------------------------------
 
-  function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string | number> = {}): void {
-    if (res.destroyed || res.writableEnded) return;
-    const h: Record<string, string | number> = {
-      'x-github-request-id': `FAKE:${(++requestSeq).toString(16).toUpperCase()}`,
-      ...headers,
-      'content-length': Buffer.byteLength(body),
-    };
-    res.writeHead(status, h);
-    res.end(body);
-  }
-
-  function sendJson(res: ServerResponse, status: number, obj: unknown, headers: Record<string, string | number> = {}): void {
-    send(res, status, JSON.stringify(obj), { 'content-type': 'application/json; charset=utf-8', ...headers });
-  }
+  const replies = createReplies({
+    everyAnswer: () => ({ 'x-github-request-id': `FAKE:${(++requestSeq).toString(16).toUpperCase()}` }),
+    jsonType: 'application/json; charset=utf-8',
+  });
+  const { send, sendJson, sendHtml } = replies;
 
   /** Content negotiation for /login/* endpoints: JSON when asked, form-encoded otherwise (GitHub's default). */
   function sendOAuth(req: IncomingMessage, res: ServerResponse, status: number, obj: Record<string, string | number>): void {
@@ -622,18 +535,6 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     });
   }
 
-  function sendHtml(res: ServerResponse, status: number, title: string, bodyHtml: string): void {
-    const html = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body>\n${bodyHtml}\n</body></html>\n`;
-    send(res, status, html, { 'content-type': 'text/html; charset=utf-8' });
-  }
-
-  function redirect(res: ServerResponse, location: string): void {
-    send(res, 302, `<html><body>You are being <a href="${escapeHtml(location)}">redirected</a>.</body></html>`, {
-      location,
-      'content-type': 'text/html; charset=utf-8',
-    });
-  }
-
   function apiHeaders(req: IncomingMessage, extra: Record<string, string | number> = {}): Record<string, string | number> | undefined {
     const requested = req.headers['x-github-api-version'];
     const version = typeof requested === 'string' && requested ? requested : DEFAULT_API_VERSION;
@@ -651,107 +552,9 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     };
   }
 
-  // ---- request body / recording ---------------------------------------------
-
-  async function readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > 1_000_000) throw new Error('body too large');
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
-  function parseBody(req: IncomingMessage, raw: string): Params {
-    const out: Params = {};
-    if (!raw) return out;
-    const ct = String(req.headers['content-type'] ?? '').toLowerCase();
-    if (ct.includes('json')) {
-      try {
-        const obj = JSON.parse(raw) as unknown;
-        if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-          for (const [k, v] of Object.entries(obj)) if (v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-        }
-      } catch {
-        /* invalid JSON → no params */
-      }
-      return out;
-    }
-    for (const [k, v] of new URLSearchParams(raw)) out[k] = v;
-    return out;
-  }
-
   // ---- routing ---------------------------------------------------------------
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const time = Date.now();
-    const mono = performance.now();
-    const u = new URL(req.url ?? '/', `http://${host}`);
-    const path = u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname;
-    const query: Params = Object.fromEntries(u.searchParams);
-    const method = (req.method ?? 'GET').toUpperCase();
-    let rawBody = '';
-    try {
-      rawBody = await readBody(req);
-    } catch {
-      send(res, 413, 'Payload Too Large');
-      return;
-    }
-    const body = parseBody(req, rawBody);
-    const h = req.headers;
-    const record: RecordedRequest = {
-      method,
-      path,
-      query,
-      time,
-      headers: {
-        accept: h.accept,
-        'content-type': h['content-type'],
-        'user-agent': h['user-agent'],
-        'x-github-api-version': typeof h['x-github-api-version'] === 'string' ? h['x-github-api-version'] : undefined,
-        authorization: h.authorization,
-      },
-      authorization: h.authorization,
-      body,
-      rawBody,
-    };
-    requests.push(record);
-
-    await sleep(options.latencyMs, timers);
-
-    // Fault injection
-    const fault = faults.find(
-      (f) => f.remaining > 0 && (f.exact ? path === f.prefix : path.startsWith(f.prefix)) && (!f.method || f.method.toUpperCase() === method),
-    );
-    if (fault) {
-      fault.remaining--;
-      record.fault = true;
-      if (fault.destroySocket) {
-        const sock = req.socket as Socket & { resetAndDestroy?: () => void };
-        if (typeof sock.resetAndDestroy === 'function') sock.resetAndDestroy();
-        else sock.destroy();
-        return;
-      }
-      let payload: string;
-      let contentType: string;
-      if (typeof fault.body === 'string') {
-        payload = fault.body;
-        contentType = fault.body.trimStart().startsWith('<') ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
-      } else if (fault.body === undefined) {
-        payload = '';
-        contentType = 'text/plain; charset=utf-8';
-      } else {
-        payload = JSON.stringify(fault.body);
-        contentType = 'application/json; charset=utf-8';
-      }
-      const headers: Record<string, string> = { 'content-type': contentType };
-      for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v;
-      send(res, fault.status ?? 500, payload, headers);
-      return;
-    }
-
+  function route(req: IncomingMessage, res: ServerResponse, { mono, requestUrl: u, path, query, method, body }: Arrival): void {
     // Like GitHub, /login/oauth/access_token also reads parameters from the query string.
     const params: Params = path.startsWith('/login/') ? { ...query, ...body } : body;
 
@@ -789,7 +592,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     const now = Date.now();
     const d = options.device;
     const rec: DeviceCodeRecord = {
-      device_code: randomBytes(20).toString('hex'),
+      device_code: randomHex(20),
       user_code: randomUserCode(),
       client_id: params.client_id,
       scopes: parseScopes(params.scope),
@@ -843,13 +646,6 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     }
   }
 
-  function pendingDevice(userCode?: string): DeviceCodeRecord {
-    const candidates = deviceCodes.filter((d) => d.status === 'pending' && (!userCode || d.user_code === userCode));
-    const rec = candidates[candidates.length - 1];
-    if (!rec) throw new Error(`no pending device code${userCode ? ` with user_code ${userCode}` : ''}`);
-    return rec;
-  }
-
   function devicePoll(req: IncomingMessage, res: ServerResponse, params: Params, mono: number): void {
     const now = Date.now();
     if (params.client_id !== options.clientId) return oauthError(req, res, 'incorrect_client_credentials');
@@ -893,18 +689,9 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     rec.status = 'consumed';
     const login = findUser(rec.approvedLogin ?? d.login).login;
     const scopes = grantScopes(rec.scopes);
-    const issued = mintTokens(login, scopes, randomBytes(8).toString('hex'));
+    const issued = mintTokens(login, scopes, randomHex(8));
     rec.polls.push({ time: now, result: 'success' });
-    grants.push({
-      grant_type: 'device_code',
-      login,
-      client_secret_sent: params.client_secret !== undefined,
-      pkce: false,
-      time: now,
-      access_token: issued.access_token,
-      refresh_token: issued.refresh_token,
-      scope: issued.scope,
-    });
+    grants.push({ grant_type: 'device_code', login, client_secret_sent: params.client_secret !== undefined, pkce: false, time: now, ...issuedTokens(issued) });
     sendOAuth(req, res, 200, tokenResponse(issued));
   }
 
@@ -946,17 +733,8 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       }
     }
     rec.used = true;
-    const issued = mintTokens(rec.login, rec.scopes, randomBytes(8).toString('hex'));
-    grants.push({
-      grant_type: 'authorization_code',
-      login: rec.login,
-      client_secret_sent: true,
-      pkce: rec.code_challenge !== undefined,
-      time: now,
-      access_token: issued.access_token,
-      refresh_token: issued.refresh_token,
-      scope: issued.scope,
-    });
+    const issued = mintTokens(rec.login, rec.scopes, randomHex(8));
+    grants.push({ grant_type: 'authorization_code', login: rec.login, client_secret_sent: true, pkce: rec.code_challenge !== undefined, time: now, ...issuedTokens(issued) });
     sendOAuth(req, res, 200, tokenResponse(issued));
   }
 
@@ -988,16 +766,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     } finally {
       options.tokenLifetime = savedLifetime;
     }
-    grants.push({
-      grant_type: 'refresh_token',
-      login: rec.login,
-      client_secret_sent: params.client_secret !== undefined,
-      pkce: false,
-      time: now,
-      access_token: issued.access_token,
-      refresh_token: issued.refresh_token,
-      scope: issued.scope,
-    });
+    grants.push({ grant_type: 'refresh_token', login: rec.login, client_secret_sent: params.client_secret !== undefined, pkce: false, time: now, ...issuedTokens(issued) });
     sendOAuth(req, res, 200, tokenResponse(issued));
   }
 
@@ -1015,10 +784,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
   }
 
   function redirectWith(res: ServerResponse, redirectUri: string, params: Params): void {
-    const target = new URL(redirectUri);
-    for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
-    if (options.issParam !== undefined) target.searchParams.append('iss', options.issParam);
-    redirect(res, target.toString());
+    replies.redirectWith(res, redirectUri, options.issParam !== undefined ? { ...params, iss: options.issParam } : params);
   }
 
   function authorize(res: ServerResponse, query: Params): void {
@@ -1052,7 +818,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       return;
     }
     const ar: AuthorizeRequest = {
-      id: randomBytes(12).toString('hex'),
+      id: randomHex(12),
       client_id: query.client_id!,
       redirect_uri: redirectUri,
       scopes: parseScopes(query.scope),
@@ -1061,23 +827,22 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     };
     authorizeRequests.set(ar.id, ar);
     const user = findUser(options.webLogin);
-    const scopeList = ar.scopes.length ? ar.scopes.map((s) => `<li class="scope">${escapeHtml(s)}</li>`).join('') : '<li>(no scope) public data only</li>';
-    const form = (decision: string, id: string, label: string): string =>
-      `<form method="post" action="/login/oauth/authorize/decision">
-  <input type="hidden" name="request_id" value="${ar.id}">
-  <input type="hidden" name="decision" value="${decision}">
-  <button id="${id}" type="submit">${label}</button>
-</form>`;
     sendHtml(
       res,
       200,
       'Authorize application',
-      `<h1>Authorize oauthcli</h1>
-<p>Signed in as <strong id="login">${escapeHtml(user.login)}</strong></p>
-<ul id="scopes">${scopeList}</ul>
-<p>Authorizing will redirect to <code id="redirect">${escapeHtml(redirectUri)}</code></p>
-${form('deny', 'deny', 'Deny')}
-${form('authorize', 'authorize', 'Authorize')}`,
+      consentPageHtml({
+        action: '/login/oauth/authorize/decision',
+        requestId: ar.id,
+        heading: 'Authorize oauthcli',
+        login: user.login,
+        scopes: ar.scopes,
+        noScopeItem: '(no scope) public data only',
+        redirectLead: 'Authorizing will redirect to',
+        redirectUri,
+        denyLabel: 'Deny',
+        authorizeLabel: 'Authorize',
+      }),
     );
   }
 
@@ -1099,7 +864,7 @@ ${form('authorize', 'authorize', 'Authorize')}`,
       return;
     }
     const code: AuthCode = {
-      code: randomBytes(10).toString('hex'),
+      code: randomHex(10),
       client_id: ar.client_id,
       redirect_uri: ar.redirect_uri,
       scopes: grantScopes(ar.scopes),
@@ -1276,7 +1041,7 @@ ${form('authorize', 'authorize', 'Authorize')}`,
     });
     if (!headers) return unsupportedVersion(req, res);
     const delay = options.pageDelay ? options.pageDelay(page) : 0;
-    void sleep(delay, timers).then(() => {
+    void http.sleep(delay).then(() => {
       // Same bytes as sendJson(slice.map(makeRepo)), from each repository's JSON made once.
       const parts: Buffer[] = [OPEN_BRACKET];
       slice.forEach((i, k) => parts.push(...(k > 0 ? [COMMA] : []), repoJson(user, i)));
@@ -1391,22 +1156,20 @@ ${form('authorize', 'authorize', 'Authorize')}`,
 
   // ---- http server -------------------------------------------------------------------
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, apiError(500, `fake GitHub error: ${String(err)}`));
-    });
+  const http = await startFakeHttp<RecordedRequest['headers']>({
+    replies,
+    pickHeaders: (h) => ({
+      accept: h.accept,
+      'content-type': h['content-type'],
+      'user-agent': h['user-agent'],
+      'x-github-api-version': typeof h['x-github-api-version'] === 'string' ? h['x-github-api-version'] : undefined,
+      authorization: h.authorization,
+    }),
+    latencyMs: () => options.latencyMs,
+    route,
+    internalError: (err) => apiError(500, `fake GitHub error: ${String(err)}`),
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const { host, url, requests } = http;
 
   const fake: FakeGitHub = {
     host,
@@ -1418,14 +1181,7 @@ ${form('authorize', 'authorize', 'Authorize')}`,
     revocations,
     earlyPolls,
     deviceCodes,
-    async close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
+    close: http.close,
     setOptions,
     setDevice,
     addUser(user) {
@@ -1436,22 +1192,16 @@ ${form('authorize', 'authorize', 'Authorize')}`,
       repoJsonCache.clear();
     },
     approveDevice(login, userCode) {
-      const rec = pendingDevice(userCode);
+      const rec = latestPendingDevice(deviceCodes, userCode);
       rec.status = 'approved';
       rec.approvedLogin = findUser(login ?? options.device.login).login;
     },
     denyDevice(userCode) {
-      pendingDevice(userCode).status = 'denied';
+      latestPendingDevice(deviceCodes, userCode).status = 'denied';
     },
-    fail(pathPrefix, spec) {
-      faults.push({ ...spec, prefix: pathPrefix, remaining: spec.times ?? 1 });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
-    requestCount(pathPrefix, method) {
-      return requests.filter((r) => r.path.startsWith(pathPrefix) && (!method || r.method === method.toUpperCase())).length;
-    },
+    fail: http.fail,
+    clearFaults: http.clearFaults,
+    requestCount: http.requestCount,
     isTokenValid(token) {
       return validAccess(token) !== undefined;
     },
@@ -1465,7 +1215,7 @@ ${form('authorize', 'authorize', 'Authorize')}`,
       if (!wantRefresh) options.tokenLifetime = undefined;
       let issued: IssuedToken;
       try {
-        issued = mintTokens(login, scopes, randomBytes(8).toString('hex'));
+        issued = mintTokens(login, scopes, randomHex(8));
       } finally {
         options.tokenLifetime = saved;
       }
@@ -1496,30 +1246,7 @@ ${form('authorize', 'authorize', 'Authorize')}`,
         .filter((t) => t.kind === 'access' && (!login || t.login === login) && validAccess(t.token))
         .map((t) => t.token);
     },
-    async simulateBrowser(authorizeUrl, opts = {}) {
-      const decision = opts.decision ?? 'authorize';
-      const page = await fetch(authorizeUrl, { redirect: 'manual' });
-      const html = await page.text();
-      let location: string | null;
-      if (page.status >= 300 && page.status < 400) {
-        location = page.headers.get('location');
-      } else {
-        const m = /name="request_id" value="([^"]+)"/.exec(html);
-        if (page.status !== 200 || !m) throw new Error(`authorize page failed: HTTP ${page.status}: ${html.slice(0, 300)}`);
-        const post = await fetch(new URL('/login/oauth/authorize/decision', authorizeUrl), {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ request_id: m[1]!, decision }).toString(),
-        });
-        await post.text();
-        location = post.headers.get('location');
-      }
-      if (!location) throw new Error('consent page did not redirect');
-      if (opts.followRedirect === false) return { location };
-      const cb = await fetch(location, { redirect: 'manual' });
-      return { location, callback: { status: cb.status, body: await cb.text() } };
-    },
+    simulateBrowser: (authorizeUrl, opts) => simulateBrowser(authorizeUrl, '/login/oauth/authorize/decision', opts),
   };
   return fake;
 }

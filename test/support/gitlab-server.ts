@@ -8,13 +8,24 @@
  * REST: /api/v4/user, /api/v4/projects (offset pagination with x-* headers and Link).
  *
  * Choices where GitLab's behaviour is undocumented or simplified are marked "CHOICE:".
- * Only node builtins are used.
+ * Only node builtins are used (HTTP plumbing shared with the other fakes in fake-http.ts).
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  consentPageHtml,
+  createReplies,
+  escapeHtml,
+  latestPendingDevice,
+  pkceChallenge,
+  randomChars,
+  randomHex as hex,
+  simulateBrowser,
+  startFakeHttp,
+} from './fake-http.js';
+import type { Arrival, FakeServerControls, FaultSpec, Params, RecordedHttpRequest, SimulatedBrowserResult } from './fake-http.js';
+
+export { pkceChallenge };
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -89,23 +100,13 @@ export interface ResolvedGitLabOptions {
   omitTotals?: boolean | undefined;
 }
 
-export interface GitLabRecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  time: number;
-  headers: {
-    accept?: string | undefined;
-    'content-type'?: string | undefined;
-    'user-agent'?: string | undefined;
-    authorization?: string | undefined;
-    'private-token'?: string | undefined;
-  };
+export type GitLabRecordedRequest = RecordedHttpRequest<{
+  accept?: string | undefined;
+  'content-type'?: string | undefined;
+  'user-agent'?: string | undefined;
   authorization?: string | undefined;
-  body: Record<string, string>;
-  rawBody: string;
-  fault?: boolean | undefined;
-}
+  'private-token'?: string | undefined;
+}>;
 
 export type GitLabGrantType = 'authorization_code' | 'refresh_token' | 'device_code';
 
@@ -153,17 +154,7 @@ export interface GitLabDeviceCodeRecord {
   pendingAnswered: number;
 }
 
-export interface GitLabFaultSpec {
-  status?: number | undefined;
-  /** Object → JSON; string → text/html when it starts with '<', else text/plain. */
-  body?: unknown;
-  headers?: Record<string, string> | undefined;
-  /** Default 1; Infinity = until clearFaults(). */
-  times?: number | undefined;
-  destroySocket?: boolean | undefined;
-  method?: string | undefined;
-  exact?: boolean | undefined;
-}
+export type GitLabFaultSpec = FaultSpec;
 
 export interface GitLabIssuedToken {
   access_token: string;
@@ -174,14 +165,9 @@ export interface GitLabIssuedToken {
   created_at: number;
 }
 
-export interface GitLabSimulatedBrowserResult {
-  location: string;
-  callback?: { status: number; body: string } | undefined;
-}
+export type GitLabSimulatedBrowserResult = SimulatedBrowserResult;
 
-export interface FakeGitLab {
-  readonly host: string;
-  readonly url: string;
+export interface FakeGitLab extends FakeServerControls {
   readonly options: ResolvedGitLabOptions;
   readonly users: FakeGitLabUser[];
   readonly requests: GitLabRecordedRequest[];
@@ -189,7 +175,6 @@ export interface FakeGitLab {
   readonly revocations: GitLabRevocationRecord[];
   readonly earlyPolls: GitLabEarlyPoll[];
   readonly deviceCodes: GitLabDeviceCodeRecord[];
-  close(): Promise<void>;
 
   setOptions(patch: FakeGitLabOptions): void;
   setDevice(patch: Partial<GitLabDeviceOptions>): void;
@@ -199,9 +184,6 @@ export interface FakeGitLab {
   approveDevice(username?: string, userCode?: string): void;
   denyDevice(userCode?: string): void;
 
-  fail(pathPrefix: string, spec: GitLabFaultSpec): void;
-  clearFaults(): void;
-  requestCount(pathPrefix: string, method?: string): number;
 
   isTokenValid(token: string): boolean;
   isRefreshTokenValid(token: string): boolean;
@@ -209,11 +191,6 @@ export interface FakeGitLab {
   expireToken(accessToken: string): void;
   revokeToken(token: string): void;
   validTokens(username?: string): string[];
-
-  simulateBrowser(
-    authorizeUrl: string,
-    opts?: { decision?: 'authorize' | 'deny'; followRedirect?: boolean },
-  ): Promise<GitLabSimulatedBrowserResult>;
 }
 
 // ---------------------------------------------------------------------------
@@ -251,36 +228,8 @@ const KNOWN_SCOPES = new Set([
   'write_observability', 'ai_features', 'sudo', 'admin_mode', 'read_service_ping', 'openid', 'profile', 'email',
 ]);
 
-/** S256 code challenge for a PKCE verifier. */
-export function pkceChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url');
-}
-
-function hex(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
-}
-
+/** GitLab's user codes: 8 characters without the look-alikes I, O, 0 and 1, no dash. */
 const USER_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-function randomUserCode(): string {
-  let s = '';
-  for (let i = 0; i < 8; i++) s += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
-  return s;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
-  if (!(ms > 0)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      resolve();
-    }, ms);
-    timers.add(t);
-  });
-}
 
 function parseScopes(scope: string | undefined): string[] {
   if (!scope) return [];
@@ -331,13 +280,6 @@ interface AuthCode {
   issued?: TokenPair | undefined;
 }
 
-interface Fault extends GitLabFaultSpec {
-  prefix: string;
-  remaining: number;
-}
-
-type Params = Record<string, string>;
-
 interface ProjectRow {
   owner: FakeGitLabUser;
   i: number;
@@ -361,7 +303,6 @@ export async function startFakeGitLab(initial: FakeGitLabOptions = {}): Promise<
     latencyMs: 0,
   };
   const users: FakeGitLabUser[] = initial.users ? initial.users.map((u) => ({ ...u })) : [{ ...DEFAULT_USER }];
-  const requests: GitLabRecordedRequest[] = [];
   const grants: GitLabGrantRecord[] = [];
   const revocations: GitLabRevocationRecord[] = [];
   const earlyPolls: GitLabEarlyPoll[] = [];
@@ -372,9 +313,6 @@ export async function startFakeGitLab(initial: FakeGitLabOptions = {}): Promise<
   const pendingAuth = new Map<string, AuthorizeRequest>();
   const authCodes = new Map<string, AuthCode>();
   const projectCounts = new Map<string, number>();
-  const faults: Fault[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
 
   function setOptions(patch: FakeGitLabOptions): void {
     const { device, users: newUsers, ...rest } = patch;
@@ -447,60 +385,18 @@ export async function startFakeGitLab(initial: FakeGitLabOptions = {}): Promise<
   // ---- responses ----------------------------------------------------------------------
 
   let requestSeq = 0;
-  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
-    if (res.destroyed || res.writableEnded) return;
-    res.writeHead(status, {
+  const replies = createReplies({
+    everyAnswer: () => ({
       'x-request-id': `01FAKE${(++requestSeq).toString(36).toUpperCase().padStart(20, '0')}`,
       'x-gitlab-meta': JSON.stringify({ correlation_id: hex(16), version: '1' }),
-      ...headers,
-      'content-length': Buffer.byteLength(body),
-    });
-    res.end(body);
-  }
-  function sendJson(res: ServerResponse, status: number, obj: unknown, headers: Record<string, string | number> = {}): void {
-    send(res, status, JSON.stringify(obj), { 'content-type': 'application/json', 'cache-control': 'max-age=0, private, must-revalidate', ...headers });
-  }
+    }),
+    jsonType: 'application/json',
+    jsonHeaders: { 'cache-control': 'max-age=0, private, must-revalidate' },
+    titleSuffix: ' · GitLab',
+  });
+  const { send, sendJson, sendHtml, redirectWith } = replies;
   function oauthError(res: ServerResponse, status: number, error: string, description?: string, extraHeaders: Record<string, string> = {}): void {
     sendJson(res, status, { error, error_description: description ?? DOORKEEPER_ERRORS[error] ?? error }, { 'cache-control': 'no-store', pragma: 'no-cache', ...extraHeaders });
-  }
-  function sendHtml(res: ServerResponse, status: number, title: string, bodyHtml: string): void {
-    send(res, status, `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · GitLab</title></head>\n<body>\n${bodyHtml}\n</body></html>\n`, {
-      'content-type': 'text/html; charset=utf-8',
-    });
-  }
-  function redirect(res: ServerResponse, location: string): void {
-    send(res, 302, `<html><body>You are being <a href="${escapeHtml(location)}">redirected</a>.</body></html>`, { location, 'content-type': 'text/html; charset=utf-8' });
-  }
-
-  // ---- body / recording ---------------------------------------------------------------
-
-  async function readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > 1_000_000) throw new Error('body too large');
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  function parseBody(req: IncomingMessage, raw: string): Params {
-    const out: Params = {};
-    if (!raw) return out;
-    const ct = String(req.headers['content-type'] ?? '').toLowerCase();
-    if (ct.includes('json')) {
-      try {
-        const obj = JSON.parse(raw) as unknown;
-        if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-          for (const [k, v] of Object.entries(obj)) if (v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-        }
-      } catch {
-        /* ignore */
-      }
-      return out;
-    }
-    for (const [k, v] of new URLSearchParams(raw)) out[k] = v;
-    return out;
   }
 
   /** Client credentials from HTTP Basic or the body (Doorkeeper accepts both). */
@@ -525,66 +421,7 @@ export async function startFakeGitLab(initial: FakeGitLabOptions = {}): Promise<
 
   // ---- routing ------------------------------------------------------------------------
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const time = Date.now();
-    const mono = performance.now();
-    const u = new URL(req.url ?? '/', url);
-    const path = u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname;
-    const query: Params = Object.fromEntries(u.searchParams);
-    const method = (req.method ?? 'GET').toUpperCase();
-    let rawBody = '';
-    try {
-      rawBody = await readBody(req);
-    } catch {
-      send(res, 413, 'Payload Too Large');
-      return;
-    }
-    const body = parseBody(req, rawBody);
-    const h = req.headers;
-    const record: GitLabRecordedRequest = {
-      method,
-      path,
-      query,
-      time,
-      headers: {
-        accept: h.accept,
-        'content-type': h['content-type'],
-        'user-agent': h['user-agent'],
-        authorization: h.authorization,
-        'private-token': typeof h['private-token'] === 'string' ? h['private-token'] : undefined,
-      },
-      authorization: h.authorization,
-      body,
-      rawBody,
-    };
-    requests.push(record);
-    await sleep(options.latencyMs, timers);
-
-    const fault = faults.find((f) => f.remaining > 0 && (f.exact ? path === f.prefix : path.startsWith(f.prefix)) && (!f.method || f.method.toUpperCase() === method));
-    if (fault) {
-      fault.remaining--;
-      record.fault = true;
-      if (fault.destroySocket) {
-        const sock = req.socket as Socket & { resetAndDestroy?: () => void };
-        if (typeof sock.resetAndDestroy === 'function') sock.resetAndDestroy();
-        else sock.destroy();
-        return;
-      }
-      let payload = '';
-      let contentType = 'text/plain; charset=utf-8';
-      if (typeof fault.body === 'string') {
-        payload = fault.body;
-        if (fault.body.trimStart().startsWith('<')) contentType = 'text/html; charset=utf-8';
-      } else if (fault.body !== undefined) {
-        payload = JSON.stringify(fault.body);
-        contentType = 'application/json';
-      }
-      const headers: Record<string, string> = { 'content-type': contentType };
-      for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v;
-      send(res, fault.status ?? 500, payload, headers);
-      return;
-    }
-
+  function route(req: IncomingMessage, res: ServerResponse, { mono, requestUrl: u, path, query, method, body }: Arrival): void {
     // Doorkeeper reads token-endpoint parameters from the body (and, leniently, the query).
     const params: Params = path.startsWith('/oauth/') ? { ...query, ...body } : body;
 
@@ -612,12 +449,6 @@ export async function startFakeGitLab(initial: FakeGitLabOptions = {}): Promise<
     } catch {
       return false;
     }
-  }
-
-  function redirectWith(res: ServerResponse, redirectUri: string, p: Params): void {
-    const target = new URL(redirectUri);
-    for (const [k, v] of Object.entries(p)) target.searchParams.append(k, v);
-    redirect(res, target.toString());
   }
 
   function authorize(res: ServerResponse, q: Params): void {
@@ -651,23 +482,21 @@ export async function startFakeGitLab(initial: FakeGitLabOptions = {}): Promise<
     };
     pendingAuth.set(ar.id, ar);
     const user = findUser(options.webUser);
-    const scopeList = grantScopes(scopes).map((s) => `<li class="scope">${escapeHtml(s)}</li>`).join('');
-    const form = (decision: string, id: string, label: string): string =>
-      `<form method="post" action="/oauth/authorize">
-  <input type="hidden" name="request_id" value="${ar.id}">
-  <input type="hidden" name="decision" value="${decision}">
-  <button id="${id}" type="submit">${label}</button>
-</form>`;
     sendHtml(
       res,
       200,
       'Authorize application',
-      `<h1>Authorize oauthcli to use your account?</h1>
-<p>Signed in as <strong id="login">${escapeHtml(user.username)}</strong></p>
-<ul id="scopes">${scopeList}</ul>
-<p>You will be redirected to <code id="redirect">${escapeHtml(redirectUri)}</code></p>
-${form('deny', 'deny', 'Deny')}
-${form('authorize', 'authorize', 'Authorize oauthcli')}`,
+      consentPageHtml({
+        action: '/oauth/authorize',
+        requestId: ar.id,
+        heading: 'Authorize oauthcli to use your account?',
+        login: user.username,
+        scopes: grantScopes(scopes),
+        redirectLead: 'You will be redirected to',
+        redirectUri,
+        denyLabel: 'Deny',
+        authorizeLabel: 'Authorize oauthcli',
+      }),
     );
   }
 
@@ -762,7 +591,7 @@ ${form('authorize', 'authorize', 'Authorize oauthcli')}`,
     const d = options.device;
     const rec: GitLabDeviceCodeRecord = {
       device_code: hex(32),
-      user_code: randomUserCode(),
+      user_code: randomChars(USER_CODE_ALPHABET, 8),
       client_id: options.clientId,
       scopes: grantScopes(scopes),
       createdAt: now,
@@ -811,13 +640,6 @@ ${form('authorize', 'authorize', 'Authorize oauthcli')}`,
     rec.status = 'approved';
     rec.approvedUser = findUser(options.device.user).username;
     sendHtml(res, 200, 'Device authorization', '<p id="result">The device was successfully connected.</p>');
-  }
-
-  function pendingDevice(userCode?: string): GitLabDeviceCodeRecord {
-    const candidates = deviceCodes.filter((d) => d.status === 'pending' && (!userCode || d.user_code === userCode));
-    const rec = candidates[candidates.length - 1];
-    if (!rec) throw new Error(`no pending device code${userCode ? ` with user_code ${userCode}` : ''}`);
-    return rec;
   }
 
   function devicePoll(res: ServerResponse, p: Params, mono: number, secretSent: boolean): void {
@@ -1199,7 +1021,7 @@ ${form('authorize', 'authorize', 'Authorize oauthcli')}`,
     }
     const simple = truthy(q.simple);
     const delay = options.pageDelay ? options.pageDelay(page) : 0;
-    void sleep(delay, timers).then(() => {
+    void http.sleep(delay).then(() => {
       sendJson(res, 200, slice.map((r) => projectJson(r, simple, viewer)), headers);
     });
   }
@@ -1226,22 +1048,20 @@ ${form('authorize', 'authorize', 'Authorize oauthcli')}`,
 
   // ---- http server --------------------------------------------------------------------
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, { message: `500 Internal Server Error: ${String(err)}` });
-    });
+  const http = await startFakeHttp<GitLabRecordedRequest['headers']>({
+    replies,
+    pickHeaders: (h) => ({
+      accept: h.accept,
+      'content-type': h['content-type'],
+      'user-agent': h['user-agent'],
+      authorization: h.authorization,
+      'private-token': typeof h['private-token'] === 'string' ? h['private-token'] : undefined,
+    }),
+    latencyMs: () => options.latencyMs,
+    route,
+    internalError: (err) => ({ message: `500 Internal Server Error: ${String(err)}` }),
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const { host, url, requests } = http;
 
   const fake: FakeGitLab = {
     host,
@@ -1253,14 +1073,7 @@ ${form('authorize', 'authorize', 'Authorize oauthcli')}`,
     revocations,
     earlyPolls,
     deviceCodes,
-    async close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
+    close: http.close,
     setOptions,
     setDevice(patch) {
       Object.assign(options.device, patch);
@@ -1272,22 +1085,16 @@ ${form('authorize', 'authorize', 'Authorize oauthcli')}`,
       projectCounts.set(username, count);
     },
     approveDevice(username, userCode) {
-      const rec = pendingDevice(userCode);
+      const rec = latestPendingDevice(deviceCodes, userCode);
       rec.status = 'approved';
       rec.approvedUser = findUser(username ?? options.device.user).username;
     },
     denyDevice(userCode) {
-      pendingDevice(userCode).status = 'denied';
+      latestPendingDevice(deviceCodes, userCode).status = 'denied';
     },
-    fail(pathPrefix, spec) {
-      faults.push({ ...spec, prefix: pathPrefix, remaining: spec.times ?? 1 });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
-    requestCount(pathPrefix, method) {
-      return requests.filter((r) => r.path.startsWith(pathPrefix) && (!method || r.method === method.toUpperCase())).length;
-    },
+    fail: http.fail,
+    clearFaults: http.clearFaults,
+    requestCount: http.requestCount,
     isTokenValid(t) {
       return accessState(t).ok;
     },
@@ -1315,30 +1122,7 @@ ${form('authorize', 'authorize', 'Authorize oauthcli')}`,
     validTokens(username) {
       return [...byAccess.values()].filter((p) => (!username || p.username === username) && accessState(p.access_token).ok).map((p) => p.access_token);
     },
-    async simulateBrowser(authorizeUrl, o = {}) {
-      const decision = o.decision ?? 'authorize';
-      const page = await fetch(authorizeUrl, { redirect: 'manual' });
-      const html = await page.text();
-      let location: string | null;
-      if (page.status >= 300 && page.status < 400) {
-        location = page.headers.get('location');
-      } else {
-        const m = /name="request_id" value="([^"]+)"/.exec(html);
-        if (page.status !== 200 || !m) throw new Error(`authorize page failed: HTTP ${page.status}: ${html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
-        const post = await fetch(new URL('/oauth/authorize', authorizeUrl), {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ request_id: m[1]!, decision }).toString(),
-        });
-        await post.text();
-        location = post.headers.get('location');
-      }
-      if (!location) throw new Error('consent page did not redirect');
-      if (o.followRedirect === false) return { location };
-      const cb = await fetch(location, { redirect: 'manual' });
-      return { location, callback: { status: cb.status, body: await cb.text() } };
-    },
+    simulateBrowser: (authorizeUrl, o) => simulateBrowser(authorizeUrl, '/oauth/authorize', o),
   };
   return fake;
 }

@@ -12,15 +12,27 @@
  * - https://accounts.google.com/.well-known/openid-configuration
  * Choices where Google's behaviour is undocumented or where the fake simplifies are marked "CHOICE:".
  *
- * Only node builtins and jose are used.
+ * Only node builtins and jose are used (HTTP plumbing shared with the other fakes in fake-http.ts).
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
+import {
+  consentPageHtml,
+  createReplies,
+  escapeHtml,
+  latestPendingDevice,
+  pkceChallenge,
+  randomBase64url as randomToken,
+  randomHex,
+  randomUserCode,
+  simulateBrowser,
+  startFakeHttp,
+} from './fake-http.js';
+import type { Arrival, FakeServerControls, FaultSpec, Params, RecordedHttpRequest, SimulatedBrowserResult } from './fake-http.js';
+
+export { pkceChallenge };
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -101,22 +113,12 @@ export interface ResolvedGoogleOptions {
   latencyMs: number;
 }
 
-export interface GoogleRecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  time: number;
-  headers: {
-    accept?: string | undefined;
-    'content-type'?: string | undefined;
-    'user-agent'?: string | undefined;
-    authorization?: string | undefined;
-  };
+export type GoogleRecordedRequest = RecordedHttpRequest<{
+  accept?: string | undefined;
+  'content-type'?: string | undefined;
+  'user-agent'?: string | undefined;
   authorization?: string | undefined;
-  body: Record<string, string>;
-  rawBody: string;
-  fault?: boolean | undefined;
-}
+}>;
 
 /** Parameters of every /o/oauth2/v2/auth request (Google-specific ones included). */
 export interface GoogleAuthorizeRecord {
@@ -186,17 +188,7 @@ export interface GoogleDeviceCodeRecord {
   pendingAnswered: number;
 }
 
-export interface GoogleFaultSpec {
-  status?: number | undefined;
-  /** Object → JSON; string → text/html when it starts with '<', else text/plain. */
-  body?: unknown;
-  headers?: Record<string, string> | undefined;
-  /** Number of requests to fail. Default 1. Infinity = until clearFaults(). */
-  times?: number | undefined;
-  destroySocket?: boolean | undefined;
-  method?: string | undefined;
-  exact?: boolean | undefined;
-}
+export type GoogleFaultSpec = FaultSpec;
 
 export interface GoogleIssuedTokens {
   access_token: string;
@@ -208,13 +200,9 @@ export interface GoogleIssuedTokens {
   scope: string;
 }
 
-export interface GoogleSimulatedBrowserResult {
-  location: string;
-  callback?: { status: number; body: string } | undefined;
-}
+export type GoogleSimulatedBrowserResult = SimulatedBrowserResult;
 
-export interface FakeGoogle {
-  readonly host: string;
+export interface FakeGoogle extends FakeServerControls {
   /** Also the issuer. */
   readonly url: string;
   readonly issuer: string;
@@ -228,7 +216,6 @@ export interface FakeGoogle {
   readonly deviceCodes: GoogleDeviceCodeRecord[];
   /** Public JWKS (also at /oauth2/v3/certs). */
   readonly jwks: { keys: JWK[] };
-  close(): Promise<void>;
 
   setOptions(patch: FakeGoogleOptions): void;
   setDevice(patch: Partial<GoogleDeviceOptions>): void;
@@ -236,9 +223,6 @@ export interface FakeGoogle {
   approveDevice(user?: string, userCode?: string): void;
   denyDevice(userCode?: string): void;
 
-  fail(pathPrefix: string, spec: GoogleFaultSpec): void;
-  clearFaults(): void;
-  requestCount(pathPrefix: string, method?: string): number;
 
   /** True for a known, unexpired, unrevoked access token. */
   isTokenValid(token: string): boolean;
@@ -252,12 +236,6 @@ export interface FakeGoogle {
   expireToken(accessToken: string): void;
   revokeToken(token: string): void;
   validTokens(user?: string): string[];
-
-  /** GET the consent page, click #authorize/#deny, and (by default) follow the redirect to the loopback. */
-  simulateBrowser(
-    authorizeUrl: string,
-    opts?: { decision?: 'authorize' | 'deny'; followRedirect?: boolean },
-  ): Promise<GoogleSimulatedBrowserResult>;
 }
 
 // ---------------------------------------------------------------------------
@@ -272,43 +250,6 @@ const DEFAULT_USER: FakeGoogleUser = {
   given_name: 'Alice',
   family_name: 'Example',
 };
-
-/** S256 code challenge for a PKCE verifier. */
-export function pkceChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url');
-}
-
-function randomToken(bytes: number): string {
-  return randomBytes(bytes).toString('base64url');
-}
-
-function randomDigits(n: number): string {
-  let s = String(randomInt(1, 10));
-  while (s.length < n) s += String(randomInt(0, 10));
-  return s;
-}
-
-const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
-function randomUserCode(): string {
-  let s = '';
-  for (let i = 0; i < 8; i++) s += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
-  return `${s.slice(0, 4)}-${s.slice(4)}`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
-  if (!(ms > 0)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      resolve();
-    }, ms);
-    timers.add(t);
-  });
-}
 
 /**
  * Google's scope normalisation: `email` / `profile` are granted as their URL forms.
@@ -387,13 +328,6 @@ interface AuthCode {
   used: boolean;
 }
 
-interface Fault extends GoogleFaultSpec {
-  prefix: string;
-  remaining: number;
-}
-
-type Params = Record<string, string>;
-
 export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<FakeGoogle> {
   const options: ResolvedGoogleOptions = {
     clientId: '123456789012-fakeclient.apps.googleusercontent.com',
@@ -406,7 +340,6 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     latencyMs: 0,
   };
   const users: FakeGoogleUser[] = initial.users ? initial.users.map((u) => ({ ...u })) : [{ ...DEFAULT_USER }];
-  const requests: GoogleRecordedRequest[] = [];
   const authorizeRequests: GoogleAuthorizeRecord[] = [];
   const grants: GoogleGrantRecord[] = [];
   const revocations: GoogleRevocationRecord[] = [];
@@ -418,9 +351,6 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
   const authCodes = new Map<string, AuthCode>();
   /** `${clientId} ${sub}` pairs that already hold an offline grant (→ no new refresh token). */
   const offlineGrants = new Set<string>();
-  const faults: Fault[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
 
   function setOptions(patch: FakeGoogleOptions): void {
     const { device, users: newUsers, ...rest } = patch;
@@ -440,7 +370,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
   };
 
   // ---- keys ---------------------------------------------------------------------------
-  const kid = randomBytes(20).toString('hex');
+  const kid = randomHex(20);
   const signing = await generateKeyPair('RS256', { extractable: true });
   const rogue = await generateKeyPair('RS256');
   const publicJwk: JWK = { ...(await exportJWK(signing.publicKey)), kid, alg: 'RS256', use: 'sig' };
@@ -546,69 +476,39 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     return { body, idToken: id };
   }
 
+  /** A grant of `access` (the refresh token, where there is one, is for the caller to add). */
+  function grantRecord(
+    grant_type: GoogleGrantType,
+    auth: GoogleGrantRecord['client_auth'],
+    pkce: boolean,
+    time: number,
+    access: TokenRecord,
+    idToken: string | undefined,
+  ): GoogleGrantRecord {
+    const user = findUser(access.sub);
+    // Google's token endpoint turns away every request without the client secret.
+    return { grant_type, sub: user.sub, email: user.email, client_secret_sent: true, client_auth: auth, pkce, time, access_token: access.token, id_token: idToken, scope: access.scopes.join(' ') };
+  }
+
   // ---- responses ----------------------------------------------------------------------
 
-  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
-    if (res.destroyed || res.writableEnded) return;
-    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  }
-  function sendJson(res: ServerResponse, status: number, obj: unknown, headers: Record<string, string | number> = {}): void {
+  const replies = createReplies({
+    jsonType: 'application/json; charset=utf-8',
+    jsonHeaders: { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate' },
     // Google pretty-prints its JSON.
-    send(res, status, JSON.stringify(obj, null, 2), {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-cache, no-store, max-age=0, must-revalidate',
-      ...headers,
-    });
-  }
+    jsonIndent: 2,
+    redirectPage: (href) => ({
+      body: `<HTML><HEAD><TITLE>Moved Temporarily</TITLE></HEAD><BODY>The document has moved <A HREF="${href}">here</A>.</BODY></HTML>`,
+      contentType: 'text/html; charset=UTF-8',
+    }),
+  });
+  const { send, sendJson, sendHtml, redirectWith } = replies;
   function oauthError(res: ServerResponse, status: number, error: string, description: string): void {
     sendJson(res, status, { error, error_description: description });
-  }
-  function sendHtml(res: ServerResponse, status: number, title: string, bodyHtml: string): void {
-    send(res, status, `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body>\n${bodyHtml}\n</body></html>\n`, {
-      'content-type': 'text/html; charset=utf-8',
-    });
-  }
-  function redirect(res: ServerResponse, location: string): void {
-    send(res, 302, `<HTML><HEAD><TITLE>Moved Temporarily</TITLE></HEAD><BODY>The document has moved <A HREF="${escapeHtml(location)}">here</A>.</BODY></HTML>`, {
-      location,
-      'content-type': 'text/html; charset=UTF-8',
-    });
   }
   /** Google's "Access blocked" / "Error 400" page (no redirect to the client). */
   function errorPage(res: ServerResponse, status: number, error: string, detail: string): void {
     sendHtml(res, status, 'Error', `<h1>Access blocked: This app’s request is invalid</h1>\n<p id="error">Error ${status}: ${escapeHtml(error)}</p>\n<p id="error-detail">${escapeHtml(detail)}</p>`);
-  }
-
-  // ---- body / recording ---------------------------------------------------------------
-
-  async function readBody(req: IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > 1_000_000) throw new Error('body too large');
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  function parseBody(req: IncomingMessage, raw: string): Params {
-    const out: Params = {};
-    if (!raw) return out;
-    const ct = String(req.headers['content-type'] ?? '').toLowerCase();
-    if (ct.includes('json')) {
-      try {
-        const obj = JSON.parse(raw) as unknown;
-        if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-          for (const [k, v] of Object.entries(obj)) if (v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-        }
-      } catch {
-        /* ignore */
-      }
-      return out;
-    }
-    for (const [k, v] of new URLSearchParams(raw)) out[k] = v;
-    return out;
   }
 
   /** Client credentials from client_secret_basic or client_secret_post. */
@@ -631,60 +531,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
 
   // ---- routing ------------------------------------------------------------------------
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const time = Date.now();
-    const mono = performance.now();
-    const u = new URL(req.url ?? '/', url);
-    const path = u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname;
-    const query: Params = Object.fromEntries(u.searchParams);
-    const method = (req.method ?? 'GET').toUpperCase();
-    let rawBody = '';
-    try {
-      rawBody = await readBody(req);
-    } catch {
-      send(res, 413, 'Payload Too Large');
-      return;
-    }
-    const body = parseBody(req, rawBody);
-    const h = req.headers;
-    const record: GoogleRecordedRequest = {
-      method,
-      path,
-      query,
-      time,
-      headers: { accept: h.accept, 'content-type': h['content-type'], 'user-agent': h['user-agent'], authorization: h.authorization },
-      authorization: h.authorization,
-      body,
-      rawBody,
-    };
-    requests.push(record);
-    await sleep(options.latencyMs, timers);
-
-    const fault = faults.find((f) => f.remaining > 0 && (f.exact ? path === f.prefix : path.startsWith(f.prefix)) && (!f.method || f.method.toUpperCase() === method));
-    if (fault) {
-      fault.remaining--;
-      record.fault = true;
-      if (fault.destroySocket) {
-        const sock = req.socket as Socket & { resetAndDestroy?: () => void };
-        if (typeof sock.resetAndDestroy === 'function') sock.resetAndDestroy();
-        else sock.destroy();
-        return;
-      }
-      let payload = '';
-      let contentType = 'text/plain; charset=utf-8';
-      if (typeof fault.body === 'string') {
-        payload = fault.body;
-        if (fault.body.trimStart().startsWith('<')) contentType = 'text/html; charset=utf-8';
-      } else if (fault.body !== undefined) {
-        payload = JSON.stringify(fault.body);
-        contentType = 'application/json; charset=utf-8';
-      }
-      const headers: Record<string, string> = { 'content-type': contentType };
-      for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v;
-      send(res, fault.status ?? 500, payload, headers);
-      return;
-    }
-
+  function route(req: IncomingMessage, res: ServerResponse, { mono, path, query, method, body }: Arrival): void | Promise<void> {
     if (method === 'GET' && path === '/.well-known/openid-configuration') return discovery(res);
     if (method === 'GET' && path === '/oauth2/v3/certs') return sendJson(res, 200, { keys: [publicJwk] }, { 'cache-control': 'public, max-age=21600' });
     if (method === 'GET' && path === '/o/oauth2/v2/auth') return authorize(res, query);
@@ -739,12 +586,6 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     } catch {
       return false;
     }
-  }
-
-  function redirectWith(res: ServerResponse, redirectUri: string, params: Params): void {
-    const target = new URL(redirectUri);
-    for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
-    redirect(res, target.toString());
   }
 
   function authorize(res: ServerResponse, q: Params): void {
@@ -803,23 +644,21 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     };
     pendingAuth.set(ar.id, ar);
     const user = findUser(options.webUser ?? q.login_hint);
-    const scopeList = grantedScopes(scopes).map((s) => `<li class="scope">${escapeHtml(s)}</li>`).join('');
-    const form = (decision: string, id: string, label: string): string =>
-      `<form method="post" action="/o/oauth2/v2/auth/decision">
-  <input type="hidden" name="request_id" value="${ar.id}">
-  <input type="hidden" name="decision" value="${decision}">
-  <button id="${id}" type="submit">${label}</button>
-</form>`;
     sendHtml(
       res,
       200,
       'Sign in - Google Accounts',
-      `<h1>oauthcli wants to access your Google Account</h1>
-<p>Signed in as <strong id="login">${escapeHtml(user.email)}</strong></p>
-<ul id="scopes">${scopeList}</ul>
-<p>Continuing will redirect to <code id="redirect">${escapeHtml(redirectUri)}</code></p>
-${form('deny', 'deny', 'Cancel')}
-${form('authorize', 'authorize', 'Continue')}`,
+      consentPageHtml({
+        action: '/o/oauth2/v2/auth/decision',
+        requestId: ar.id,
+        heading: 'oauthcli wants to access your Google Account',
+        login: user.email,
+        scopes: grantedScopes(scopes),
+        redirectLead: 'Continuing will redirect to',
+        redirectUri,
+        denyLabel: 'Cancel',
+        authorizeLabel: 'Continue',
+      }),
     );
   }
 
@@ -897,20 +736,7 @@ ${form('authorize', 'authorize', 'Continue')}`,
     if (refresh) offlineGrants.add(`${rec.client_id} ${rec.sub}`);
     const access = mintAccess(rec.sub, rec.client_id, rec.scopes, refresh?.token, now);
     const out = await tokenResponse(access, refresh, rec.nonce);
-    const user = findUser(rec.sub);
-    grants.push({
-      grant_type: 'authorization_code',
-      sub: user.sub,
-      email: user.email,
-      client_secret_sent: true,
-      client_auth: auth,
-      pkce: rec.code_challenge !== undefined,
-      time: now,
-      access_token: access.token,
-      refresh_token: refresh?.token,
-      id_token: out.idToken,
-      scope: access.scopes.join(' '),
-    });
+    grants.push({ ...grantRecord('authorization_code', auth, rec.code_challenge !== undefined, now, access, out.idToken), refresh_token: refresh?.token });
     sendJson(res, 200, out.body);
   }
 
@@ -931,19 +757,8 @@ ${form('authorize', 'authorize', 'Continue')}`,
     // Google does NOT rotate refresh tokens: same refresh token stays valid, none in the response.
     const access = mintAccess(rec.sub, rec.clientId, scopes, rec.token, now);
     const out = await tokenResponse(access, undefined, undefined);
-    const user = findUser(rec.sub);
-    grants.push({
-      grant_type: 'refresh_token',
-      sub: user.sub,
-      email: user.email,
-      client_secret_sent: true,
-      client_auth: auth,
-      pkce: false,
-      time: now,
-      access_token: access.token,
-      id_token: out.idToken,
-      scope: access.scopes.join(' '),
-    });
+    // No refresh_token in the record: Google does not send one on a refresh.
+    grants.push(grantRecord('refresh_token', auth, false, now, access, out.idToken));
     sendJson(res, 200, out.body);
   }
 
@@ -1011,13 +826,6 @@ ${form('authorize', 'authorize', 'Continue')}`,
     sendHtml(res, 200, 'Device – Google', '<p id="result">Success! You can now return to your device.</p>');
   }
 
-  function pendingDevice(userCode?: string): GoogleDeviceCodeRecord {
-    const candidates = deviceCodes.filter((d) => d.status === 'pending' && (!userCode || d.user_code === userCode));
-    const rec = candidates[candidates.length - 1];
-    if (!rec) throw new Error(`no pending device code${userCode ? ` with user_code ${userCode}` : ''}`);
-    return rec;
-  }
-
   async function devicePoll(res: ServerResponse, params: Params, mono: number, auth: GoogleGrantRecord['client_auth']): Promise<void> {
     const now = Date.now();
     if (!params.device_code) return oauthError(res, 400, 'invalid_request', 'Missing required parameter: device_code');
@@ -1060,19 +868,7 @@ ${form('authorize', 'authorize', 'Continue')}`,
     const access = mintAccess(user.sub, rec.client_id, rec.scopes, refresh.token, now);
     const out = await tokenResponse(access, refresh, undefined);
     rec.polls.push({ time: now, result: 'success' });
-    grants.push({
-      grant_type: 'device_code',
-      sub: user.sub,
-      email: user.email,
-      client_secret_sent: true,
-      client_auth: auth,
-      pkce: false,
-      time: now,
-      access_token: access.token,
-      refresh_token: refresh.token,
-      id_token: out.idToken,
-      scope: access.scopes.join(' '),
-    });
+    grants.push({ ...grantRecord('device_code', auth, false, now, access, out.idToken), refresh_token: refresh.token });
     sendJson(res, 200, out.body);
   }
 
@@ -1139,22 +935,14 @@ ${form('authorize', 'authorize', 'Continue')}`,
 
   // ---- http server --------------------------------------------------------------------
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: 'internal_failure', error_description: `fake Google error: ${String(err)}` });
-    });
+  const http = await startFakeHttp<GoogleRecordedRequest['headers']>({
+    replies,
+    pickHeaders: (h) => ({ accept: h.accept, 'content-type': h['content-type'], 'user-agent': h['user-agent'], authorization: h.authorization }),
+    latencyMs: () => options.latencyMs,
+    route,
+    internalError: (err) => ({ error: 'internal_failure', error_description: `fake Google error: ${String(err)}` }),
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const { host, url, requests } = http;
 
   const fake: FakeGoogle = {
     host,
@@ -1169,14 +957,7 @@ ${form('authorize', 'authorize', 'Continue')}`,
     earlyPolls,
     deviceCodes,
     jwks: { keys: [publicJwk] },
-    async close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
+    close: http.close,
     setOptions,
     setDevice(patch) {
       Object.assign(options.device, patch);
@@ -1185,22 +966,16 @@ ${form('authorize', 'authorize', 'Continue')}`,
       users.push({ ...user });
     },
     approveDevice(user, userCode) {
-      const rec = pendingDevice(userCode);
+      const rec = latestPendingDevice(deviceCodes, userCode);
       rec.status = 'approved';
       rec.approvedUser = findUser(user ?? options.device.user).sub;
     },
     denyDevice(userCode) {
-      pendingDevice(userCode).status = 'denied';
+      latestPendingDevice(deviceCodes, userCode).status = 'denied';
     },
-    fail(pathPrefix, spec) {
-      faults.push({ ...spec, prefix: pathPrefix, remaining: spec.times ?? 1 });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
-    requestCount(pathPrefix, method) {
-      return requests.filter((r) => r.path.startsWith(pathPrefix) && (!method || r.method === method.toUpperCase())).length;
-    },
+    fail: http.fail,
+    clearFaults: http.clearFaults,
+    requestCount: http.requestCount,
     isTokenValid(t) {
       return validAccess(t) !== undefined;
     },
@@ -1233,30 +1008,7 @@ ${form('authorize', 'authorize', 'Continue')}`,
       const sub = who ? findUser(who).sub : undefined;
       return [...tokens.values()].filter((t) => t.kind === 'access' && (!sub || t.sub === sub) && validAccess(t.token)).map((t) => t.token);
     },
-    async simulateBrowser(authorizeUrl, o = {}) {
-      const decision = o.decision ?? 'authorize';
-      const page = await fetch(authorizeUrl, { redirect: 'manual' });
-      const html = await page.text();
-      let location: string | null;
-      if (page.status >= 300 && page.status < 400) {
-        location = page.headers.get('location');
-      } else {
-        const m = /name="request_id" value="([^"]+)"/.exec(html);
-        if (page.status !== 200 || !m) throw new Error(`authorize page failed: HTTP ${page.status}: ${html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
-        const post = await fetch(new URL('/o/oauth2/v2/auth/decision', authorizeUrl), {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ request_id: m[1]!, decision }).toString(),
-        });
-        await post.text();
-        location = post.headers.get('location');
-      }
-      if (!location) throw new Error('consent page did not redirect');
-      if (o.followRedirect === false) return { location };
-      const cb = await fetch(location, { redirect: 'manual' });
-      return { location, callback: { status: cb.status, body: await cb.text() } };
-    },
+    simulateBrowser: (authorizeUrl, o) => simulateBrowser(authorizeUrl, '/o/oauth2/v2/auth/decision', o),
   };
   return fake;
 }

@@ -19,13 +19,15 @@
  * oidc-provider has no bundled type declarations (and @types/oidc-provider is not installed), so
  * it is imported dynamically and described by the minimal local interfaces below.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import type { Page } from 'playwright-core';
+import { listenOnLoopback, pkceChallenge } from './fake-http.js';
+
+export { pkceChallenge };
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -231,11 +233,6 @@ function patchConsole(): void {
 // Helpers
 // ---------------------------------------------------------------------------
 
-/** S256 code challenge for a PKCE verifier. */
-export function pkceChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url');
-}
-
 /** A fresh PKCE pair (43-char verifier). */
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
@@ -347,7 +344,6 @@ export async function startOidcProvider(opts: OidcServerOptions = {}): Promise<O
   const grants: Record<string, number> = {};
   const grantEvents: OidcGrantEvent[] = [];
   const serverErrors: unknown[] = [];
-  const sockets = new Set<Socket>();
 
   // Listen first: the issuer needs the port.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -372,17 +368,7 @@ export async function startOidcProvider(opts: OidcServerOptions = {}): Promise<O
     }
     handler(req, res);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = `127.0.0.1:${port}`;
-  const issuer = `http://${host}`;
+  const { port, host, url: issuer, shutdown } = await listenOnLoopback(server);
 
   // Signing key: RS256, generated per server.
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -661,10 +647,7 @@ export async function startOidcProvider(opts: OidcServerOptions = {}): Promise<O
       if (closed) return;
       closed = true;
       if (quiet) quietServers--;
-      const done = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const s of sockets) s.destroy();
-      await done;
+      await shutdown();
     },
     async introspect(token, tokenTypeHint) {
       const form: Record<string, string> = { token };

@@ -1,0 +1,524 @@
+/**
+ * The plumbing the hand-written fake OAuth servers (github-server.ts, google-server.ts,
+ * gitlab-server.ts) share: answering (JSON, HTML pages, redirects, injected faults), reading
+ * request bodies, recording requests, simulated latency, listening on a random loopback port,
+ * and the consent page that `simulateBrowser` clicks through. oidc-server.ts (a real provider)
+ * only borrows the listening part and pkceChallenge.
+ *
+ * What a provider does differently on purpose (GitHub's request-id header, Google's
+ * pretty-printed JSON, GitLab's page titles, …) stays in its server file and comes in here as
+ * data (`ReplyStyle`, `ConsentPage`) or a small function.
+ *
+ * bench/run.mjs loads github-server.ts, and through it this file, with Node's type stripping:
+ * keep to TypeScript that Node can strip (no enum, no namespace, no parameter properties).
+ * Only node builtins are used.
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+export type Params = Record<string, string>;
+export type HeaderMap = Record<string, string | number>;
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Waits `ms`; the timer sits in `timers` so that closing the server can cancel it. */
+export function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
+  if (!(ms > 0)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      resolve();
+    }, ms);
+    timers.add(t);
+  });
+}
+
+/** S256 code challenge for a PKCE verifier (base64url, no padding). */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export function randomBase64url(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** `length` characters drawn uniformly from `alphabet`. */
+export function randomChars(alphabet: string, length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += alphabet[randomInt(alphabet.length)];
+  return s;
+}
+
+/** A user code as RFC 8628 §6.1 suggests (and GitHub and Google use): 8 of 20 consonants, XXXX-XXXX. */
+export function randomUserCode(): string {
+  const s = randomChars('BCDFGHJKLMNPQRSTVWXZ', 8);
+  return `${s.slice(0, 4)}-${s.slice(4)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Answers
+// ---------------------------------------------------------------------------
+
+/** How one provider's answers look. */
+export interface ReplyStyle {
+  /** Headers every answer starts with, made afresh for each one (request ids and the like). */
+  everyAnswer?: (() => HeaderMap) | undefined;
+  /** Content type of JSON answers, and of injected faults with an object body. */
+  jsonType: string;
+  /** Headers JSON answers carry besides the content type (caching), before the caller's own. */
+  jsonHeaders?: HeaderMap | undefined;
+  /** Google pretty-prints its JSON (2 spaces); the others send it compact. */
+  jsonIndent?: number | undefined;
+  /** Appended to every HTML page title (GitLab's " · GitLab"). */
+  titleSuffix?: string | undefined;
+  /** The page a 302 carries. Default: the "You are being redirected" page of Rails (GitHub, GitLab). */
+  redirectPage?: ((escapedLocation: string) => { body: string; contentType: string }) | undefined;
+}
+
+export interface Replies {
+  /** The style's JSON content type (injected faults with an object body use it too). */
+  readonly jsonType: string;
+  /** Writes a whole answer (with content-length); does nothing once the response is gone or done. */
+  send(res: ServerResponse, status: number, body: string | Buffer, headers?: HeaderMap): void;
+  sendJson(res: ServerResponse, status: number, obj: unknown, headers?: HeaderMap): void;
+  /** A minimal HTML page; `title` is escaped, `bodyHtml` is not. */
+  sendHtml(res: ServerResponse, status: number, title: string, bodyHtml: string): void;
+  redirect(res: ServerResponse, location: string): void;
+  /** 302 to `redirectUri` with `params` appended to its query (in order). */
+  redirectWith(res: ServerResponse, redirectUri: string, params: Params): void;
+}
+
+function railsRedirectPage(escapedLocation: string): { body: string; contentType: string } {
+  return {
+    body: `<html><body>You are being <a href="${escapedLocation}">redirected</a>.</body></html>`,
+    contentType: 'text/html; charset=utf-8',
+  };
+}
+
+export function createReplies(style: ReplyStyle): Replies {
+  const redirectPage = style.redirectPage ?? railsRedirectPage;
+  const replies: Replies = {
+    jsonType: style.jsonType,
+    send(res, status, body, headers = {}) {
+      if (res.destroyed || res.writableEnded) return;
+      res.writeHead(status, { ...style.everyAnswer?.(), ...headers, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+    sendJson(res, status, obj, headers = {}) {
+      replies.send(res, status, JSON.stringify(obj, null, style.jsonIndent), {
+        'content-type': style.jsonType,
+        ...style.jsonHeaders,
+        ...headers,
+      });
+    },
+    sendHtml(res, status, title, bodyHtml) {
+      const html = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}${style.titleSuffix ?? ''}</title></head>\n<body>\n${bodyHtml}\n</body></html>\n`;
+      replies.send(res, status, html, { 'content-type': 'text/html; charset=utf-8' });
+    },
+    redirect(res, location) {
+      const page = redirectPage(escapeHtml(location));
+      replies.send(res, 302, page.body, { location, 'content-type': page.contentType });
+    },
+    redirectWith(res, redirectUri, params) {
+      const target = new URL(redirectUri);
+      for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
+      replies.redirect(res, target.toString());
+    },
+  };
+  return replies;
+}
+
+// ---------------------------------------------------------------------------
+// Request bodies
+// ---------------------------------------------------------------------------
+
+/** The body as text; throws above 1 MB (answered 413). */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 1_000_000) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Form or JSON body parameters as strings (JSON non-strings re-serialised, nulls dropped), so a
+ * client may send either. Invalid JSON gives no parameters, for the endpoint to reject.
+ */
+export function parseBody(req: IncomingMessage, raw: string): Params {
+  const out: Params = {};
+  if (!raw) return out;
+  const ct = String(req.headers['content-type'] ?? '').toLowerCase();
+  if (ct.includes('json')) {
+    try {
+      const obj = JSON.parse(raw) as unknown;
+      if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+        for (const [k, v] of Object.entries(obj)) if (v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
+    } catch {
+      /* invalid JSON → no params */
+    }
+    return out;
+  }
+  for (const [k, v] of new URLSearchParams(raw)) out[k] = v;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Recording and fault injection
+// ---------------------------------------------------------------------------
+
+/** A request as a fake server saw it; `H` is the provider's choice of headers worth keeping. */
+export interface RecordedHttpRequest<H> {
+  method: string;
+  /** Path without query string (and without trailing slashes), e.g. `/api/v3/user`. */
+  path: string;
+  query: Record<string, string>;
+  /** Date.now() at arrival. */
+  time: number;
+  /** Selected request headers (lower-case names). */
+  headers: H;
+  /** Raw Authorization header (also in headers.authorization). */
+  authorization?: string | undefined;
+  /** Parsed form/JSON body parameters (strings), if any. */
+  body: Record<string, string>;
+  /** Raw body text. */
+  rawBody: string;
+  /** True when answered by an injected fault. */
+  fault?: boolean | undefined;
+}
+
+export interface FaultSpec {
+  status?: number | undefined;
+  /** Object → JSON; string → text/html when it starts with '<', else text/plain. */
+  body?: unknown;
+  headers?: Record<string, string> | undefined;
+  /** Number of requests to fail. Default 1. Use Infinity for "until clearFaults()". */
+  times?: number | undefined;
+  /** Reset the connection instead of answering. */
+  destroySocket?: boolean | undefined;
+  /** Only match this HTTP method. */
+  method?: string | undefined;
+  /** Match the path exactly instead of as a prefix. */
+  exact?: boolean | undefined;
+}
+
+interface Fault extends FaultSpec {
+  prefix: string;
+  remaining: number;
+}
+
+function answerFault(req: IncomingMessage, res: ServerResponse, fault: Fault, replies: Replies): void {
+  if (fault.destroySocket) {
+    // A TCP reset where Node can send one (the client sees ECONNRESET), else a plain close.
+    const sock = req.socket as Socket & { resetAndDestroy?: () => void };
+    if (typeof sock.resetAndDestroy === 'function') sock.resetAndDestroy();
+    else sock.destroy();
+    return;
+  }
+  let payload = '';
+  let contentType = 'text/plain; charset=utf-8';
+  if (typeof fault.body === 'string') {
+    payload = fault.body;
+    if (fault.body.trimStart().startsWith('<')) contentType = 'text/html; charset=utf-8';
+  } else if (fault.body !== undefined) {
+    payload = JSON.stringify(fault.body);
+    contentType = replies.jsonType;
+  }
+  const headers: Record<string, string> = { 'content-type': contentType };
+  for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v;
+  replies.send(res, fault.status ?? 500, payload, headers);
+}
+
+// ---------------------------------------------------------------------------
+// Listening
+// ---------------------------------------------------------------------------
+
+export interface LoopbackListener {
+  port: number;
+  /** `127.0.0.1:PORT` */
+  host: string;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** Stops the server and destroys every open connection (keep-alive ones too), so tests end promptly. */
+  shutdown(): Promise<void>;
+}
+
+/** Listens on a random port of 127.0.0.1, keeping track of the sockets so shutdown() can end them. */
+export async function listenOnLoopback(server: Server): Promise<LoopbackListener> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = `127.0.0.1:${port}`;
+  return {
+    port,
+    host,
+    url: `http://${host}`,
+    async shutdown() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The server every fake runs on
+// ---------------------------------------------------------------------------
+
+/** What a fake's router gets besides req/res: the request, already read and recorded. */
+export interface Arrival {
+  /** Date.now() at arrival. */
+  time: number;
+  /** performance.now() at arrival, for interval checks that must not depend on the wall clock. */
+  mono: number;
+  requestUrl: URL;
+  /** Path without query string and trailing slashes. */
+  path: string;
+  query: Params;
+  /** Upper case. */
+  method: string;
+  body: Params;
+  rawBody: string;
+}
+
+export interface FakeHttpOptions<H> {
+  replies: Replies;
+  /** The request headers worth recording. */
+  pickHeaders(headers: IncomingHttpHeaders): H;
+  /** Read on every request, so a test can change it on a running server. */
+  latencyMs(): number;
+  /** Answers a request that no fault took. */
+  route(req: IncomingMessage, res: ServerResponse, arrival: Arrival): void | Promise<void>;
+  /** JSON body of the 500 answered when `route` throws. */
+  internalError(err: unknown): unknown;
+}
+
+export interface FakeHttp<H> extends Omit<LoopbackListener, 'shutdown'> {
+  readonly requests: RecordedHttpRequest<H>[];
+  /** Waits `ms` (pagination delays); cancelled by close(). */
+  sleep(ms: number): Promise<void>;
+  /** Answer the next `spec.times` requests under `pathPrefix` with `spec` instead of routing them. */
+  fail(pathPrefix: string, spec: FaultSpec): void;
+  clearFaults(): void;
+  requestCount(pathPrefix: string, method?: string): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a fake on a random loopback port. Every request is read, recorded, delayed by the
+ * latency, and then either answered by a matching fault or handed to `route`.
+ */
+export async function startFakeHttp<H>(opts: FakeHttpOptions<H>): Promise<FakeHttp<H>> {
+  const { replies } = opts;
+  const requests: RecordedHttpRequest<H>[] = [];
+  const faults: Fault[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const time = Date.now();
+    const mono = performance.now();
+    const requestUrl = new URL(req.url ?? '/', listener.url);
+    const path = requestUrl.pathname.length > 1 ? requestUrl.pathname.replace(/\/+$/, '') : requestUrl.pathname;
+    const query: Params = Object.fromEntries(requestUrl.searchParams);
+    const method = (req.method ?? 'GET').toUpperCase();
+    let rawBody = '';
+    try {
+      rawBody = await readBody(req);
+    } catch {
+      replies.send(res, 413, 'Payload Too Large');
+      return;
+    }
+    const body = parseBody(req, rawBody);
+    const record: RecordedHttpRequest<H> = {
+      method,
+      path,
+      query,
+      time,
+      headers: opts.pickHeaders(req.headers),
+      authorization: req.headers.authorization,
+      body,
+      rawBody,
+    };
+    requests.push(record);
+    await sleep(opts.latencyMs(), timers);
+
+    const fault = faults.find(
+      (f) => f.remaining > 0 && (f.exact ? path === f.prefix : path.startsWith(f.prefix)) && (!f.method || f.method.toUpperCase() === method),
+    );
+    if (fault) {
+      fault.remaining--;
+      record.fault = true;
+      answerFault(req, res, fault, replies);
+      return;
+    }
+    await opts.route(req, res, { time, mono, requestUrl, path, query, method, body, rawBody });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) replies.sendJson(res, 500, opts.internalError(err));
+    });
+  });
+  const listener = await listenOnLoopback(server);
+
+  return {
+    port: listener.port,
+    host: listener.host,
+    url: listener.url,
+    requests,
+    sleep: (ms) => sleep(ms, timers),
+    fail(pathPrefix, spec) {
+      faults.push({ ...spec, prefix: pathPrefix, remaining: spec.times ?? 1 });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    requestCount(pathPrefix, method) {
+      return requests.filter((r) => r.path.startsWith(pathPrefix) && (!method || r.method === method.toUpperCase())).length;
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await listener.shutdown();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Consent page and the browser that clicks it
+// ---------------------------------------------------------------------------
+
+/** The provider's wording of its consent page; the structure (ids, forms) is the same for all. */
+export interface ConsentPage {
+  /** Where the Deny and Authorize forms post `request_id` and `decision`. */
+  action: string;
+  requestId: string;
+  /** HTML. */
+  heading: string;
+  /** Who is signed in (shown as #login). */
+  login: string;
+  scopes: string[];
+  /** The only list item when no scope was asked for; without it the list stays empty. */
+  noScopeItem?: string | undefined;
+  /** Text before the redirect URI, e.g. "Authorizing will redirect to". */
+  redirectLead: string;
+  redirectUri: string;
+  denyLabel: string;
+  authorizeLabel: string;
+}
+
+export function consentPageHtml(page: ConsentPage): string {
+  const items = page.scopes.map((s) => `<li class="scope">${escapeHtml(s)}</li>`).join('');
+  const scopeList = items || (page.noScopeItem !== undefined ? `<li>${page.noScopeItem}</li>` : '');
+  const form = (decision: string, label: string): string =>
+    `<form method="post" action="${page.action}">
+  <input type="hidden" name="request_id" value="${page.requestId}">
+  <input type="hidden" name="decision" value="${decision}">
+  <button id="${decision}" type="submit">${label}</button>
+</form>`;
+  return `<h1>${page.heading}</h1>
+<p>Signed in as <strong id="login">${escapeHtml(page.login)}</strong></p>
+<ul id="scopes">${scopeList}</ul>
+<p>${page.redirectLead} <code id="redirect">${escapeHtml(page.redirectUri)}</code></p>
+${form('deny', page.denyLabel)}
+${form('authorize', page.authorizeLabel)}`;
+}
+
+export interface SimulatedBrowserResult {
+  /** Location the consent page redirected to (the client's loopback callback). */
+  location: string;
+  /** When followRedirect is true: the loopback server's answer. */
+  callback?: { status: number; body: string } | undefined;
+}
+
+export interface SimulateBrowserOptions {
+  decision?: 'authorize' | 'deny';
+  followRedirect?: boolean;
+}
+
+/**
+ * Acts as the user's browser for the web flow, without cookies (the fakes keep no sessions):
+ * GET the authorize URL, post the consent page's decision to `decisionPath`, and (by default)
+ * follow the redirect to the client's loopback server. An authorize URL that redirects at once
+ * (an error) is followed as it is.
+ */
+export async function simulateBrowser(authorizeUrl: string, decisionPath: string, opts: SimulateBrowserOptions = {}): Promise<SimulatedBrowserResult> {
+  const decision = opts.decision ?? 'authorize';
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  const html = await page.text();
+  let location: string | null;
+  if (page.status >= 300 && page.status < 400) {
+    location = page.headers.get('location');
+  } else {
+    const m = /name="request_id" value="([^"]+)"/.exec(html);
+    if (page.status !== 200 || !m) throw new Error(`authorize page failed: HTTP ${page.status}: ${html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
+    const post = await fetch(new URL(decisionPath, authorizeUrl), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ request_id: m[1]!, decision }).toString(),
+    });
+    await post.text();
+    location = post.headers.get('location');
+  }
+  if (!location) throw new Error('consent page did not redirect');
+  if (opts.followRedirect === false) return { location };
+  const cb = await fetch(location, { redirect: 'manual' });
+  return { location, callback: { status: cb.status, body: await cb.text() } };
+}
+
+/** What every hand-written fake offers a test, besides its provider's own records and knobs. */
+export interface FakeServerControls {
+  /** `127.0.0.1:PORT` */
+  readonly host: string;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  close(): Promise<void>;
+  /** Answer the next `spec.times` requests under `pathPrefix` with `spec` instead. */
+  fail(pathPrefix: string, spec: FaultSpec): void;
+  clearFaults(): void;
+  /** Recorded requests whose path starts with `pathPrefix` (and of `method`, when given). */
+  requestCount(pathPrefix: string, method?: string): number;
+  /**
+   * Act as the user's browser for the web flow: GET the authorize URL, click
+   * Authorize/Deny, and (by default) follow the redirect to the client's loopback.
+   */
+  simulateBrowser(authorizeUrl: string, opts?: SimulateBrowserOptions): Promise<SimulatedBrowserResult>;
+}
+
+// ---------------------------------------------------------------------------
+// Device codes
+// ---------------------------------------------------------------------------
+
+/** The most recent pending device code (or the pending one with `userCode`), for approveDevice()/denyDevice(). */
+export function latestPendingDevice<D extends { status: string; user_code: string }>(deviceCodes: D[], userCode?: string): D {
+  const candidates = deviceCodes.filter((d) => d.status === 'pending' && (!userCode || d.user_code === userCode));
+  const rec = candidates[candidates.length - 1];
+  if (!rec) throw new Error(`no pending device code${userCode ? ` with user_code ${userCode}` : ''}`);
+  return rec;
+}
