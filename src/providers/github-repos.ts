@@ -3,7 +3,7 @@
 import type { HttpClient } from '../http/client.js';
 import type { TokenSet } from '../oauth/token-set.js';
 import { API_HEADERS } from './github.js';
-import { repoPages } from './repo-pages.js';
+import { pageSizeFor, repoPages } from './repo-pages.js';
 import type { Endpoints, RepoPage, RepoQuery, RepoSummary } from './types.js';
 
 /** GitHub's largest page. */
@@ -32,12 +32,8 @@ export function userReposUrl(endpoints: Endpoints, query: RepoQuery): URL {
   if (query.affiliation?.length) url.searchParams.set('affiliation', query.affiliation.join(','));
   if (query.sort) url.searchParams.set('sort', query.sort);
   if (query.direction) url.searchParams.set('direction', query.direction);
-  url.searchParams.set('per_page', String(perPage(query)));
+  url.searchParams.set('per_page', String(pageSizeFor(query, MAX_PER_PAGE)));
   return url;
-}
-
-function perPage(query: RepoQuery): number {
-  return query.limit !== undefined ? Math.max(1, Math.min(MAX_PER_PAGE, query.limit)) : MAX_PER_PAGE;
 }
 
 export function listGitHubRepos(http: HttpClient, endpoints: Endpoints, tokens: TokenSet, query: RepoQuery, signal?: AbortSignal): AsyncGenerator<RepoPage, void, undefined> {
@@ -47,7 +43,7 @@ export function listGitHubRepos(http: HttpClient, endpoints: Endpoints, tokens: 
     headers: API_HEADERS,
     accessToken: tokens.accessToken,
     query,
-    pageSize: perPage(query),
+    pageSize: pageSizeFor(query, MAX_PER_PAGE),
     ...(signal ? { signal } : {}),
     isRepo: (item): item is GitHubRepo => item !== null && typeof item === 'object' && typeof (item as GitHubRepo).full_name === 'string',
     summarize: summarizeGitHubRepo,

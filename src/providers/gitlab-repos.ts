@@ -3,7 +3,7 @@
 // (GitLab sends Link headers with rel="next" and, under 10,000 items, rel="last").
 import type { HttpClient } from '../http/client.js';
 import type { TokenSet } from '../oauth/token-set.js';
-import { repoPages } from './repo-pages.js';
+import { pageSizeFor, repoPages } from './repo-pages.js';
 import type { Endpoints, RepoPage, RepoQuery, RepoSummary } from './types.js';
 
 const MAX_PER_PAGE = 100;
@@ -37,12 +37,8 @@ export function projectsUrl(endpoints: Endpoints, query: RepoQuery): URL {
   if (query.visibility && query.visibility !== 'all') url.searchParams.set('visibility', query.visibility);
   if (query.sort) url.searchParams.set('order_by', ORDER_BY[query.sort]);
   if (query.direction) url.searchParams.set('sort', query.direction);
-  url.searchParams.set('per_page', String(perPage(query)));
+  url.searchParams.set('per_page', String(pageSizeFor(query, MAX_PER_PAGE)));
   return url;
-}
-
-function perPage(query: RepoQuery): number {
-  return query.limit !== undefined ? Math.max(1, Math.min(MAX_PER_PAGE, query.limit)) : MAX_PER_PAGE;
 }
 
 export function listGitLabProjects(http: HttpClient, endpoints: Endpoints, tokens: TokenSet, query: RepoQuery, signal?: AbortSignal): AsyncGenerator<RepoPage, void, undefined> {
@@ -52,7 +48,7 @@ export function listGitLabProjects(http: HttpClient, endpoints: Endpoints, token
     headers: { accept: 'application/json' },
     accessToken: tokens.accessToken,
     query,
-    pageSize: perPage(query),
+    pageSize: pageSizeFor(query, MAX_PER_PAGE),
     ...(signal ? { signal } : {}),
     isRepo: (item): item is GitLabProject => item !== null && typeof item === 'object' && typeof (item as GitLabProject).path_with_namespace === 'string',
     summarize: summarizeGitLabProject,

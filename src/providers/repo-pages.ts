@@ -8,6 +8,11 @@ import { jsonArraySpans, paginate, releasePageBody, type PaginateOptions, type S
 import { rejectUnsuccessful } from './api.js';
 import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
 
+/** Items per page: the provider's largest, or just `limit` when that is smaller. */
+export function pageSizeFor(query: RepoQuery, largest: number): number {
+  return query.limit !== undefined ? Math.max(1, Math.min(largest, query.limit)) : largest;
+}
+
 export interface RepoListing<T> {
   http: HttpClient;
   url: URL;
