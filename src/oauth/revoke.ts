@@ -28,3 +28,13 @@ export async function revokeToken(http: HttpClient, r: RevocationRequest): Promi
   if (res.status === 400 && /invalid_token/.test(text)) return;
   throw failure(`${res.url.host} answered HTTP ${res.status} to the revocation request`, { code: 'revoke_failed' });
 }
+
+/** Revokes a whole token set: the refresh token first, since revoking it ends the grant at most servers. */
+export async function revokeTokenSet(
+  http: HttpClient,
+  r: { endpoint: string; client: ClientAuth; tokens: { accessToken: string; refreshToken?: string }; signal?: AbortSignal },
+): Promise<void> {
+  const common = { endpoint: r.endpoint, client: r.client, ...(r.signal ? { signal: r.signal } : {}) };
+  if (r.tokens.refreshToken) await revokeToken(http, { ...common, token: r.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
+  await revokeToken(http, { ...common, token: r.tokens.accessToken, tokenTypeHint: 'access_token' });
+}

@@ -4,7 +4,7 @@
 import { failure } from '../errors.js';
 import { originFor } from '../http/loopback.js';
 import { clientAuth } from '../oauth/client-auth.js';
-import { revokeToken } from '../oauth/revoke.js';
+import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
 import { listGitLabProjects } from './gitlab-repos.js';
 import type { Provider } from './types.js';
@@ -65,8 +65,7 @@ export const gitlab: Provider = {
   listRepos: listGitLabProjects,
 
   async revoke(http, req) {
-    const common = { endpoint: req.endpoints.revocation!, client: clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod), ...(req.signal ? { signal: req.signal } : {}) };
-    if (req.tokens.refreshToken) await revokeToken(http, { ...common, token: req.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
-    await revokeToken(http, { ...common, token: req.tokens.accessToken, tokenTypeHint: 'access_token' });
+    const client = clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod);
+    await revokeTokenSet(http, { endpoint: req.endpoints.revocation!, client, tokens: req.tokens, ...(req.signal ? { signal: req.signal } : {}) });
   },
 };

@@ -6,7 +6,7 @@ import { isLoopbackHostname } from '../http/loopback.js';
 import { discoverIssuer } from '../oauth/discovery.js';
 import { validateIdToken } from '../oauth/id-token.js';
 import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
-import { revokeToken } from '../oauth/revoke.js';
+import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
 import type { Credentials, Endpoints, Profile, Provider } from './types.js';
 
@@ -100,10 +100,8 @@ export function openIdProvider(spec: OidcSpec): Provider {
     async revoke(http, req) {
       const endpoint = req.endpoints.revocation;
       if (!endpoint) throw failure(`${req.endpoints.issuer} does not advertise a revocation endpoint`, { code: 'no_revocation' });
-      const common = { endpoint, client: clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod), ...(req.signal ? { signal: req.signal } : {}) };
-      // The refresh token first: revoking it ends the whole grant at most servers.
-      if (req.tokens.refreshToken) await revokeToken(http, { ...common, token: req.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
-      await revokeToken(http, { ...common, token: req.tokens.accessToken, tokenTypeHint: 'access_token' });
+      const client = clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod);
+      await revokeTokenSet(http, { endpoint, client, tokens: req.tokens, ...(req.signal ? { signal: req.signal } : {}) });
     },
   };
 }
