@@ -1,125 +1,185 @@
 // "Give me a valid token for account X": which account a command means, its tokens (refreshed
 // under a cross-process lock when close to expiry), revocation, and forgetting an account.
+// Every token this module reads or receives is handed to `rememberSecret` first, so nothing
+// the process prints afterwards (an error echoing a refresh token, say) can show it.
 import { failure, notSignedIn, usageError } from './errors.js';
 import type { HttpClient } from './http/client.js';
 import { clientAuth } from './oauth/client-auth.js';
 import { OAuthError } from './oauth/errors.js';
 import { REFRESH_REFUSALS, refreshTokenGrant } from './oauth/refresh.js';
-import { tokenSetFrom, type TokenSet } from './oauth/token-set.js';
-import { normalizeHost, type ProviderRegistry } from './providers/registry.js';
+import { tokenSetFrom } from './oauth/token-response.js';
+import { defaultHostFor, normalizeHost, type ProviderRegistry } from './providers/registry.js';
 import type { Credentials, Endpoints, Provider } from './providers/types.js';
-import { accountKey, type AccountMeta, type AccountStore } from './store/accounts.js';
+import type { AccountMeta, AccountStore } from './store/accounts.js';
 import { withAccountLock } from './store/lock.js';
 import type { SecretStore, StorageKind } from './store/secrets.js';
+import type { TokenSet } from './token-set.js';
 
 export interface SessionDeps {
   accounts: AccountStore;
   providers: ProviderRegistry;
   /** Folder of the config file; lock files live there too. */
   configDir: string;
-  secrets(kind: StorageKind): SecretStore;
+  secrets(kind: Exclude<StorageKind, 'env'>): SecretStore;
   http(): Promise<HttpClient>;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Remembers a secret so that nothing the process prints can show it. */
+  rememberSecret(value: string | undefined): void;
 }
 
 export interface AccountSelector {
-  provider?: string;
-  hostname?: string;
-  user?: string;
+  provider?: string | undefined;
+  hostname?: string | undefined;
+  user?: string | undefined;
 }
 
-export function loginCommandFor(provider: Provider, host?: string): string {
-  return `oauthcli login ${provider.name}${host && host !== provider.defaultHost ? ` --hostname ${host}` : ''}`;
+export function loginCommandFor(provider: Provider, host?: string, env: NodeJS.ProcessEnv = {}): string {
+  return `oauthcli login ${provider.name}${host && host !== defaultHostFor(provider, env) ? ` --hostname ${host}` : ''}`;
+}
+
+/** How the user knows an account: its login, or where its token comes from. */
+export function describeAccount(a: Pick<AccountMeta, 'login' | 'storage' | 'provider'>, provider?: Provider): string {
+  if (a.storage === 'env') return `the token in OAUTHCLI_${provider?.envName ?? a.provider.toUpperCase()}_TOKEN`;
+  return a.login;
+}
+
+/**
+ * The account given by OAUTHCLI_<PROVIDER>_TOKEN, for CI and scripts: used instead of any stored
+ * account of that provider on its default host (OAUTHCLI_<PROVIDER>_HOST, else the provider's
+ * own), and never sent anywhere else.
+ */
+export function envAccount(deps: Pick<SessionDeps, 'env'>, provider: Provider): AccountMeta | undefined {
+  const token = deps.env[`OAUTHCLI_${provider.envName}_TOKEN`];
+  if (!token) return undefined;
+  const host = defaultHostFor(provider, deps.env);
+  return { key: `env:${provider.name}:${host}`, provider: provider.name, host, login: '', id: '', scopes: [], storage: 'env', signedInAt: '' };
+}
+
+function envAccounts(deps: Pick<SessionDeps, 'env' | 'providers'>): AccountMeta[] {
+  return deps.providers.builtIn().flatMap((p) => envAccount(deps, p) ?? []);
 }
 
 /**
  * The account a command means: the only one matching provider/host/user, else the active one
- * of those, else (no provider named) the current one.
+ * of those, else (no provider named) the current one. A token from the environment stands in
+ * for the stored accounts of its provider and host, unless --user names one of them.
  */
-export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers'>, selector: AccountSelector): AccountMeta {
+export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector): AccountMeta {
   const provider = selector.provider ? deps.providers.get(selector.provider) : undefined;
   const host = provider && selector.hostname ? normalizeHost(provider, selector.hostname) : selector.hostname?.toLowerCase();
-  const matching = deps.accounts
-    .list()
-    .filter((a) => (!provider || a.provider === provider.name) && (!host || a.host === host) && (!selector.user || a.login === selector.user));
+  const fromEnv = selector.user ? [] : envAccounts(deps);
+  const overridden = new Set(fromEnv.map((a) => `${a.provider}:${a.host}`));
+  const all = [...fromEnv, ...deps.accounts.list().filter((a) => !overridden.has(`${a.provider}:${a.host}`))];
+  const matching = all.filter((a) => (!provider || a.provider === provider.name) && (!host || a.host === host) && (!selector.user || a.login === selector.user));
   if (matching.length === 0) {
-    const what = [provider?.name, host, selector.user].filter(Boolean).join(' ');
-    const hint = provider ? loginCommandFor(provider, host) : 'oauthcli login <provider>';
+    const what = [provider?.displayName, host, selector.user].filter(Boolean).join(' ');
+    const hint = provider ? loginCommandFor(provider, host, deps.env) : 'oauthcli login <provider>';
     throw notSignedIn(`not signed in${what ? ` to ${what}` : ''}. Run: ${hint}`, 'no_account');
   }
   if (matching.length === 1) return matching[0]!;
-  const active = matching.filter((a) => deps.accounts.isActive(a));
+  const isActive = (a: AccountMeta) => a.storage === 'env' || deps.accounts.isActive(a);
+  const active = matching.filter(isActive);
   if (active.length === 1) return active[0]!;
   const current = deps.accounts.currentKey();
-  const currentMatch = active.find((a) => accountKey(a) === current);
+  const currentMatch = active.find((a) => a.key === current);
   if (currentMatch) return currentMatch;
-  const onDefaultHost = provider && active.filter((a) => a.host === provider.defaultHost);
+  const onDefaultHost = provider && active.filter((a) => a.host === defaultHostFor(provider, deps.env));
   if (onDefaultHost?.length === 1) return onDefaultHost[0]!;
-  const names = matching.map((a) => `${a.provider} ${a.host} ${a.login}`).join(', ');
+  const names = matching.map((a) => `${a.provider} ${a.host} ${describeAccount(a)}`).join(', ');
   throw usageError(`several accounts match (${names}); name one with a provider, --hostname or --user`, 'ambiguous_account');
 }
 
 export interface Session {
   account: AccountMeta;
   provider: Provider;
-  endpoints: Endpoints;
   tokens: TokenSet;
+  /** The provider's endpoints for this account's host (discovery for OpenID Connect issuers): fetched once, when first needed. */
+  endpoints(): Promise<Endpoints>;
 }
 
 /** Refresh when the access token expires within this margin. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
-export function needsRefresh(tokens: TokenSet, now = Date.now()): boolean {
-  return tokens.expiresAt !== undefined && Date.parse(tokens.expiresAt) - now < REFRESH_MARGIN_MS;
+export function needsRefresh(tokens: TokenSet, now = Date.now(), marginMs = REFRESH_MARGIN_MS): boolean {
+  return tokens.expiresAt !== undefined && Date.parse(tokens.expiresAt) - now < marginMs;
 }
 
 /**
  * The account's tokens, refreshed first when the access token expires within 5 minutes (or
- * always, with `forceRefresh`). Every command that calls an API gets its token here.
+ * always, with `forceRefresh`). Every command that calls an API gets its token here. A token
+ * that needs no refresh costs one storage read and no request.
  */
 export async function openSession(
   deps: SessionDeps,
   account: AccountMeta,
-  options: { forceRefresh?: boolean; skipRefresh?: boolean } = {},
+  options: {
+    forceRefresh?: boolean;
+    skipRefresh?: boolean;
+    /** Refresh only a token that expires within this (default 5 minutes; 0: only an expired one, as `status` does). */
+    marginMs?: number;
+  } = {},
 ): Promise<Session> {
   const provider = deps.providers.get(account.provider);
-  const key = accountKey(account);
-  if (account.needsLogin && !options.skipRefresh) throw expiredSignIn(account, provider);
-  const tokens = await deps.secrets(account.storage).get(key);
-  if (!tokens) throw notSignedIn(`no stored token for ${account.login} on ${account.host}. Run: ${loginCommandFor(provider, account.host)}`, 'no_token');
-  const endpoints = await provider.endpoints(account.host, await deps.http(), deps.signal);
-  if (options.skipRefresh || (!options.forceRefresh && !needsRefresh(tokens))) return { account, provider, endpoints, tokens };
+  let endpoints: Promise<Endpoints> | undefined;
+  const lazyEndpoints = () => {
+    endpoints ??= deps.http().then((http) => provider.endpoints(account.host, http, deps.signal));
+    return endpoints;
+  };
+  const session = (tokens: TokenSet): Session => ({ account, provider, tokens, endpoints: lazyEndpoints });
+
+  if (account.storage === 'env') {
+    const accessToken = deps.env[`OAUTHCLI_${provider.envName}_TOKEN`] ?? '';
+    deps.rememberSecret(accessToken);
+    if (options.forceRefresh) throw failure(`a token from OAUTHCLI_${provider.envName}_TOKEN cannot be refreshed by oauthcli`, { code: 'no_refresh_token' });
+    return session({ accessToken, tokenType: 'bearer', scopes: [] });
+  }
+  if (account.needsLogin && !options.skipRefresh) throw expiredSignIn(deps, account, provider);
+  const tokens = await deps.secrets(account.storage).get(account.key);
+  if (!tokens) throw missingToken(deps, account, provider);
+  deps.rememberSecret(tokens.accessToken);
+  deps.rememberSecret(tokens.refreshToken);
+  if (options.skipRefresh || (!options.forceRefresh && !needsRefresh(tokens, Date.now(), options.marginMs))) return session(tokens);
   if (!tokens.refreshToken) {
     if (options.forceRefresh) throw failure(`the token for ${account.login} on ${account.host} has no refresh token, so it cannot be refreshed`, { code: 'no_refresh_token' });
     // Close to expiry but not refreshable: use it while it lasts, then the user must sign in.
-    if (tokens.expiresAt && Date.parse(tokens.expiresAt) <= Date.now()) throw expiredSignIn(account, provider);
-    return { account, provider, endpoints, tokens };
+    if (tokens.expiresAt && Date.parse(tokens.expiresAt) <= Date.now()) throw expiredSignIn(deps, account, provider);
+    return session(tokens);
   }
-  const refreshed = await withAccountLock(deps.configDir, key, () => refreshLocked(deps, account, provider, endpoints, tokens, Boolean(options.forceRefresh)));
-  return { account, provider, endpoints, tokens: refreshed };
+  const refreshed = await withAccountLock(deps.configDir, account.key, () => refreshLocked(deps, account, provider, lazyEndpoints, tokens, Boolean(options.forceRefresh), options.marginMs));
+  return session(refreshed);
 }
 
 /** Runs under the account's lock: re-read, refresh only if still needed, save before unlocking. */
-async function refreshLocked(deps: SessionDeps, account: AccountMeta, provider: Provider, endpoints: Endpoints, seen: TokenSet, force: boolean): Promise<TokenSet> {
-  const key = accountKey(account);
-  const store = deps.secrets(account.storage);
-  const current = await store.get(key);
-  if (!current) throw expiredSignIn(account, provider);
+async function refreshLocked(
+  deps: SessionDeps,
+  account: AccountMeta,
+  provider: Provider,
+  endpoints: () => Promise<Endpoints>,
+  seen: TokenSet,
+  force: boolean,
+  marginMs = REFRESH_MARGIN_MS,
+): Promise<TokenSet> {
+  const store = deps.secrets(account.storage as Exclude<StorageKind, 'env'>);
+  const current = await store.get(account.key);
+  if (!current) throw missingToken(deps, account, provider);
+  deps.rememberSecret(current.accessToken);
+  deps.rememberSecret(current.refreshToken);
   // Another process refreshed while we waited for the lock: its tokens are ours too.
-  if (current.accessToken !== seen.accessToken || (!force && !needsRefresh(current))) return current;
-  if (!current.refreshToken) throw expiredSignIn(account, provider);
+  if (current.accessToken !== seen.accessToken || (!force && !needsRefresh(current, Date.now(), marginMs))) return current;
+  if (!current.refreshToken) throw expiredSignIn(deps, account, provider);
   if (current.refreshTokenExpiresAt && Date.parse(current.refreshTokenExpiresAt) <= Date.now()) {
-    markNeedsLogin(deps, account);
-    throw expiredSignIn(account, provider);
+    await deps.accounts.markNeedsLogin(account.key);
+    throw expiredSignIn(deps, account, provider);
   }
-  const { clientId, clientSecret } = clientCredentials(deps, provider);
+  const { clientId, clientSecret } = clientCredentials(deps, provider, account);
   if (!clientId) throw usageError(`refreshing needs the OAuth app's client id: set OAUTHCLI_${provider.envName}_CLIENT_ID`, 'no_client_id');
+  const { token: tokenEndpoint, clientAuthMethod } = await endpoints();
   let response;
   try {
     response = await refreshTokenGrant(await deps.http(), {
-      tokenEndpoint: endpoints.token,
-      client: clientAuth(clientId, clientSecret, endpoints.clientAuthMethod),
+      tokenEndpoint,
+      client: clientAuth(clientId, clientSecret, clientAuthMethod),
       refreshToken: current.refreshToken,
       headers: provider.oauthHeaders,
       ...(deps.signal ? { signal: deps.signal } : {}),
@@ -127,52 +187,69 @@ async function refreshLocked(deps: SessionDeps, account: AccountMeta, provider: 
   } catch (error) {
     if (error instanceof OAuthError && REFRESH_REFUSALS.has(error.code ?? '')) {
       // Nothing is written to the keychain; the account is marked so every command says so.
-      markNeedsLogin(deps, account);
-      throw expiredSignIn(account, provider);
+      await deps.accounts.markNeedsLogin(account.key);
+      throw expiredSignIn(deps, account, provider);
     }
     throw error;
   }
   const next = tokenSetFrom(response, new Date(), current.scopes);
+  deps.rememberSecret(next.accessToken);
+  deps.rememberSecret(next.refreshToken);
   // RFC 6749 §6: without a new refresh token (Google never rotates), the old one stays valid.
   if (!next.refreshToken) {
     next.refreshToken = current.refreshToken;
     if (current.refreshTokenExpiresAt) next.refreshTokenExpiresAt = current.refreshTokenExpiresAt;
   }
-  await store.set(key, next);
+  await store.set(account.key, next);
   return next;
 }
 
-function markNeedsLogin(deps: SessionDeps, account: AccountMeta): void {
-  const stored = deps.accounts.get(accountKey(account));
-  if (stored) deps.accounts.save({ ...stored, needsLogin: true });
+function expiredSignIn(deps: Pick<SessionDeps, 'env'>, account: AccountMeta, provider: Provider) {
+  return notSignedIn(`the sign-in to ${account.host} as ${account.login} has expired. Run: ${loginCommandFor(provider, account.host, deps.env)}`, 'needs_login');
 }
 
-function expiredSignIn(account: AccountMeta, provider: Provider) {
-  return notSignedIn(`the sign-in to ${account.host} as ${account.login} has expired. Run: ${loginCommandFor(provider, account.host)}`, 'needs_login');
+function missingToken(deps: Pick<SessionDeps, 'env'>, account: AccountMeta, provider: Provider) {
+  const where = account.storage === 'keychain' ? 'the OS keychain' : 'the insecure token file';
+  return notSignedIn(
+    `${where} has no token for ${account.login} on ${account.host} (it was removed outside oauthcli). Run: ${loginCommandFor(provider, account.host, deps.env)}`,
+    'no_token',
+  );
 }
 
-/** The OAuth app's credentials: the environment first, then the config file. */
-export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): Credentials {
+/**
+ * The OAuth app's credentials: the environment first, then the config file. An account whose
+ * tokens came from the provider's device client (Google's "TVs and Limited Input devices"
+ * client) refreshes with that client.
+ */
+export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider, account?: Pick<AccountMeta, 'client'>): Credentials {
+  if (account?.client === 'device') return deviceClientCredentials(deps, provider);
   const settings = { ...deps.accounts.providerSettings(provider.name), ...provider.credentials };
   const clientId = deps.env[`OAUTHCLI_${provider.envName}_CLIENT_ID`] || settings.clientId;
   const clientSecret = deps.env[`OAUTHCLI_${provider.envName}_CLIENT_SECRET`] || settings.clientSecret;
   return { ...(clientId ? { clientId } : {}), ...(clientSecret ? { clientSecret } : {}) };
 }
 
+/** A provider's separate device-flow client (OAUTHCLI_<P>_DEVICE_CLIENT_ID/_SECRET, or deviceClientId in the config). */
+export function deviceClientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): Credentials {
+  const settings = deps.accounts.providerSettings(provider.name);
+  const clientId = deps.env[`OAUTHCLI_${provider.envName}_DEVICE_CLIENT_ID`] || settings.deviceClientId;
+  const clientSecret = deps.env[`OAUTHCLI_${provider.envName}_DEVICE_CLIENT_SECRET`] || settings.deviceClientSecret;
+  return { ...(clientId ? { clientId } : {}), ...(clientSecret ? { clientSecret } : {}) };
+}
+
 /** Revokes the session's token at the provider. Throws with the reason when it cannot. */
-export async function revokeAtProvider(deps: SessionDeps, session: Omit<Session, 'endpoints'> & { endpoints?: Endpoints }): Promise<void> {
+export async function revokeAtProvider(deps: SessionDeps, session: Pick<Session, 'account' | 'provider' | 'tokens' | 'endpoints'>): Promise<void> {
   const { provider, account, tokens } = session;
   if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here`, { code: 'no_revocation' });
-  const { clientId, clientSecret } = clientCredentials(deps, provider);
+  const { clientId, clientSecret } = clientCredentials(deps, provider, account);
   if (!clientId) throw failure(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, { code: 'no_client_id' });
   const http = await deps.http();
-  const endpoints = session.endpoints ?? (await provider.endpoints(account.host, http, deps.signal));
-  await provider.revoke(http, { endpoints, clientId, clientSecret, tokens, ...(deps.signal ? { signal: deps.signal } : {}) });
+  await provider.revoke(http, { endpoints: await session.endpoints(), clientId, clientSecret, tokens, ...(deps.signal ? { signal: deps.signal } : {}) });
 }
 
 /** Forgets an account on this machine: its tokens, then its metadata. */
 export async function forgetAccount(deps: SessionDeps, account: AccountMeta): Promise<void> {
-  const key = accountKey(account);
-  await deps.secrets(account.storage).delete(key);
-  deps.accounts.remove(key);
+  if (account.storage === 'env') throw usageError(`the token comes from OAUTHCLI_${deps.providers.get(account.provider).envName}_TOKEN: unset that variable instead`, 'env_token');
+  await deps.secrets(account.storage).delete(account.key);
+  await deps.accounts.remove(account.key);
 }

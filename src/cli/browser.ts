@@ -1,29 +1,47 @@
 // Opening a URL: OAUTHCLI_BROWSER, then BROWSER (a command run with the URL as its last
-// argument), else the system browser through `open`. Never fatal: the URL is always printed too.
-import { spawn } from 'node:child_process';
+// argument), else the system browser through `open`. Never fatal: the URL is always printed too,
+// and a browser that could not be opened is reported at once (the caller offers another route).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { isSafeWebUrl } from '../http/insecure-hosts.js';
 
-export async function openBrowser(url: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+/** How long a launcher may take to fail before we take it that the browser opened. */
+const LAUNCH_GRACE_MS = 1_500;
+
+export async function openBrowser(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+  // Whatever a provider sent, only https (or http on loopback) reaches a browser.
+  if (!isSafeWebUrl(url)) return false;
   const command = env.OAUTHCLI_BROWSER || env.BROWSER;
   try {
     if (command) {
       const [file, ...args] = splitCommand(command);
       if (!file) return false;
-      const child = spawn(file, [...args, url], { stdio: 'ignore', detached: true });
-      const ok = await new Promise<boolean>((resolve) => {
-        child.once('error', () => resolve(false));
-        child.once('spawn', () => resolve(true));
-      });
-      child.unref();
-      return ok;
+      return await launched(spawn(file, [...args, url], { stdio: 'ignore', detached: true }));
     }
+    // No display: xdg-open would fail, or worse, start a text-mode browser inside our terminal.
+    if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return false;
     const { default: open } = await import('open');
-    const child = await open(url, { wait: false });
-    child.once('error', () => undefined);
-    child.unref();
-    return true;
+    return await launched(await open(url, { wait: false }));
   } catch {
     return false;
   }
+}
+
+/** True once the launcher started and did not fail within a moment (xdg-open exits 3 or 4 when it cannot). */
+function launched(child: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      child.removeAllListeners('error');
+      child.on('error', () => undefined);
+      child.unref();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(true), LAUNCH_GRACE_MS);
+    timer.unref();
+    child.once('error', () => done(false));
+    child.once('exit', (code) => done(code === 0));
+  });
 }
 
 /** Splits a command line on spaces, honouring simple single and double quotes. */

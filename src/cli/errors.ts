@@ -1,5 +1,8 @@
-// The one place where errors become a line on stderr and an exit code (see the contract).
+// The one place where errors become a line on stderr and an exit code (see the contract). Every
+// line reads `oauthcli: …`, says what to do, and passes the redactor (no token) and the
+// sanitizer (provider text in a message never drives the terminal).
 import { AppError, type ErrorKind } from '../errors.js';
+import { safeText } from './output.js';
 
 export const EXIT_CODES: Record<ErrorKind, number> = {
   failure: 1,
@@ -17,15 +20,27 @@ export interface ErrorOutput {
 }
 
 export function reportError(error: unknown, out: ErrorOutput): number {
+  const line = (text: string) => out.stderr.write(`oauthcli: ${safeText(out.redact(text))}\n`);
   if (error instanceof AppError) {
-    let message = error.message;
+    let message = error.kind === 'interrupted' ? 'interrupted (Ctrl-C)' : error.message;
     if (error.kind === 'not-signed-in' && !message.includes('oauthcli login')) message += `. Run: ${out.loginHint ?? 'oauthcli login <provider>'}`;
-    out.stderr.write(`oauthcli: ${out.redact(error.kind === 'interrupted' ? 'interrupted (Ctrl-C)' : message)}\n`);
+    if (error.kind === 'usage' && error.code === undefined) message += '. Run \'oauthcli --help\' for usage';
+    line(message);
     if (out.debug && error.cause instanceof Error) out.stderr.write(`${out.redact(error.cause.stack ?? String(error.cause))}\n`);
     return EXIT_CODES[error.kind];
   }
   const message = error instanceof Error ? error.message : String(error);
-  out.stderr.write(`oauthcli: unexpected error: ${out.redact(message.split('\n')[0] ?? message)}${out.debug ? '' : ' (run with --debug for details)'}\n`);
+  line(`unexpected error: ${message.split('\n')[0] ?? message}${out.debug ? '' : ' (run with --debug for details)'}`);
   if (out.debug && error instanceof Error) out.stderr.write(`${out.redact(error.stack ?? '')}\n`);
   return 1;
+}
+
+/** A usage error from the command line (commander's), in our style: one line with where to read more. */
+export function usageLine(commanderMessage: string, command: string): string {
+  const text = commanderMessage
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  return `oauthcli: ${safeText(text)}. Run 'oauthcli ${command ? `${command} ` : ''}--help' for usage.`;
 }

@@ -1,6 +1,8 @@
 // Terminal-aware output: colours only for a terminal (and never with NO_COLOR), a spinner only
-// when both streams are terminals, results on stdout and everything else on stderr.
-import type { World } from './world.js';
+// when both streams are terminals, results on stdout and everything else on stderr, and the one
+// sanitizer every piece of provider text passes through on its way to a terminal.
+import { formatDuration } from '../duration.js';
+import type { OutStream, World } from './world.js';
 
 export interface Paint {
   bold(s: string): string;
@@ -12,6 +14,30 @@ export interface Paint {
 }
 
 const plain: Paint = { bold: (s) => s, dim: (s) => s, green: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
+
+/**
+ * C0 and C1 control characters (ESC, CSI, OSC: cursor moves, clipboard writes, hyperlinks, screen
+ * clears), DEL, and the invisible characters that reorder or hide text (bidi overrides and
+ * isolates, zero-width characters, line and paragraph separators).
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * Provider text (a name, a description, an error message, a URL) as one printable line: control
+ * and invisible characters become spaces, so a provider can never drive the user's terminal.
+ */
+export function safeText(text: unknown): string {
+  return String(text).replace(CONTROL, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
+/**
+ * Provider text of several lines, for a terminal: newlines and tabs stay, every other control
+ * character is shown as a visible escape (`\u001b`) instead of being obeyed.
+ */
+export function safeLines(text: string): string {
+  return text.replace(CONTROL_BUT_LINES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 export function colorLevel(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): 0 | 1 | 2 | 3 {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
@@ -39,13 +65,17 @@ export interface Spinner {
   stop(): void;
 }
 
-export async function startSpinner(world: World, text: string, json = false): Promise<Spinner> {
+/** Whether stderr is a terminal a person watches (a spinner or progress line is worth drawing). */
+export function interactiveStderr(world: Pick<World, 'stderr' | 'env' | 'debug'>): boolean {
   // ora loops forever (blocking the event loop, so even Ctrl-C is ignored) on a terminal that
-  // reports 0 columns, e.g. a pty whose size was never set: no spinner there.
-  const interactive = world.stderr.isTTY && world.stdout.isTTY && Boolean(world.stderr.columns) && !json && !world.env.CI && !world.debug;
-  if (!interactive) return { update() {}, stop() {} };
+  // reports 0 columns, e.g. a pty whose size was never set: nothing animated there.
+  return Boolean(world.stderr.isTTY && world.stderr.columns) && !world.env.CI && !world.debug;
+}
+
+export async function startSpinner(world: World, text: string): Promise<Spinner> {
+  if (!interactiveStderr(world) || !world.stdout.isTTY) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: world.stderr, discardStdin: false }).start();
+  const spinner = ora({ text, stream: world.stderr as NodeJS.WriteStream, discardStdin: false }).start();
   return {
     update(t) {
       spinner.text = t;
@@ -57,7 +87,7 @@ export async function startSpinner(world: World, text: string, json = false): Pr
 }
 
 /** Writes a result to stdout; a closed pipe (`| head`) ends the process quietly. */
-export function writeResult(world: Pick<World, 'stdout'>, text: string | Uint8Array): Promise<void> {
+export function writeResult(world: { stdout: OutStream }, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve) => {
     if (!world.stdout.write(text)) world.stdout.once('drain', resolve);
     else resolve();
@@ -67,16 +97,17 @@ export function writeResult(world: Pick<World, 'stdout'>, text: string | Uint8Ar
 export function formatExpiry(expiresAt: string | undefined | null, now = Date.now()): string {
   if (!expiresAt) return 'does not expire';
   const ms = Date.parse(expiresAt) - now;
-  if (ms <= 0) return `expired ${relative(-ms)} ago`;
-  return `expires in ${relative(ms)} (${expiresAt})`;
+  if (ms <= 0) return `expired ${formatDuration(-ms)} ago`;
+  return `expires in ${formatDuration(ms)} (${expiresAt})`;
 }
 
-export function relative(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 90) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 90) return `${m} min`;
-  const h = Math.round(m / 60);
-  if (h < 36) return `${h} h`;
-  return `${Math.round(h / 24)} days`;
+/** Characters JSON.stringify leaves raw that a terminal may obey: DEL, C1 controls, bidi and invisible ones. */
+const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * JSON for stdout: the same value as JSON.stringify's, with every character a terminal could obey
+ * written as a \u escape (JSON.stringify escapes C0 controls itself, but not DEL or C1).
+ */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

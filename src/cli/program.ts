@@ -1,21 +1,185 @@
-// Builds the commander program. Each command's module is imported only when it runs.
+// Builds the commander program (also read by `completion`, so scripts never drift from it) and
+// runs it. Each command's module is imported only when it runs. Short flags are gh's: on a
+// command that takes a host, -h is --hostname (--help stays help).
 import { fstatSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { reportError } from './errors.js';
+import { reportError, usageLine } from './errors.js';
 import type { World } from './world.js';
 
 type CommandModule = { run(world: World, ...args: never[]): Promise<number | void> };
+type Loader = () => Promise<CommandModule>;
 
 const ENV_HELP = `
 Environment:
   OAUTHCLI_<PROVIDER>_CLIENT_ID, _CLIENT_SECRET  the OAuth app's credentials (GITHUB, GOOGLE, GITLAB)
+  OAUTHCLI_<PROVIDER>_TOKEN, _HOST  a token to use instead of a stored one (CI), and the default host
   OAUTHCLI_CONFIG_DIR      folder of the (non-secret) config file
   OAUTHCLI_BROWSER, BROWSER  command that opens a URL
   OAUTHCLI_DEBUG=1         same as --debug
   NO_COLOR, FORCE_COLOR    colours; HTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxies
+  NODE_EXTRA_CA_CERTS, NODE_USE_SYSTEM_CA=1  trust a private certificate authority
 
 Exit codes: 0 ok, 1 failure, 2 usage, 4 not signed in, 130 interrupted.
 Tokens live in the OS keychain under the service "oauthcli".`;
+
+/** Examples shown at the end of a command's --help, as gh's are. */
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export interface ProgramHooks {
+  /** Runs a command's module with the world and its arguments. */
+  execute(load: Loader): (...args: unknown[]) => Promise<void>;
+}
+
+/** The whole command tree, without running anything. */
+export function buildProgram(hooks: ProgramHooks): Command {
+  const { execute } = hooks;
+  const program = new Command('oauthcli')
+    .description('Sign in with OAuth 2.0, keep the tokens in the OS keychain, and use them.')
+    .version(__OAUTHCLI_VERSION__, '-V, --version')
+    .option('--debug', 'print an HTTP trace on stderr, with every secret redacted')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', ENV_HELP)
+    // Help goes straight to fd 1. process.stdout (a stream; node:net for a pipe) is only built
+    // when stdout may be a terminal, to learn its width: start-up is part of the product.
+    .configureOutput({
+      writeOut: writeOutSync,
+      // Errors are printed once, in our own style, by run() below.
+      writeErr: () => undefined,
+      getOutHelpWidth: () => (mayBeTerminal(1) && process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80),
+      getOutHasColors: () => false,
+    })
+    .exitOverride();
+
+  /** A command that takes a host: -h is --hostname, so help is --help only. */
+  const hostCommand = (name: string) =>
+    program
+      .command(name)
+      .helpOption('--help', 'display help for command')
+      .addOption(new Option('-h, --hostname <host>', "the provider's host: github.com or gitlab.com by default; a GitHub Enterprise or self-managed GitLab host, or HOST:PORT"));
+  const user = () => new Option('-u, --user <login>', 'which account, when several are stored');
+  const jq = () => new Option('-q, --jq <expression>', 'filter the JSON output with a jq expression (prints as jq -r does)');
+
+  hostCommand('login')
+    .description('sign in and store the tokens in the OS keychain')
+    .argument('<provider>', 'github, google, gitlab, or a provider added with `provider add`')
+    .option('--device', 'use the device flow (a one-time code entered in a browser anywhere)')
+    .option('-w, --web', 'use the browser flow (loopback redirect with PKCE)')
+    .option('-s, --scopes <scopes>', 'comma-separated scopes to ask for')
+    .option('--no-browser', 'print the URL instead of opening a browser')
+    .option('-c, --clipboard', 'copy the one-time code to the clipboard')
+    .option('--with-token', 'read a token from stdin, validate it and store it')
+    .option('--insecure-storage', 'store tokens in a file readable only by you when no keychain is usable')
+    .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s (at most 24h)', '5m')
+    .addHelpText(
+      'after',
+      examples(
+        'oauthcli login github',
+        'oauthcli login github -h ghe.example.com -s read:org,repo',
+        'oauthcli login github --web --no-browser     # browser on another machine',
+        'oauthcli login github --with-token < token.txt',
+      ),
+    )
+    .action(execute(() => import('./commands/login.js')));
+
+  hostCommand('whoami')
+    .description('the signed-in profile, fetched live from the provider')
+    .argument('[provider]')
+    .addOption(user())
+    .option('--json', 'machine-readable output')
+    .addOption(jq())
+    .addHelpText('after', examples('oauthcli whoami', 'oauthcli whoami gitlab --json', "oauthcli whoami -q '.login'"))
+    .action(execute(() => import('./commands/whoami.js')));
+
+  hostCommand('repos')
+    .description("the signed-in user's repositories (a table, or --json), streamed as the pages arrive")
+    .argument('[provider]')
+    .addOption(user())
+    .option('-L, --limit <n>', 'list at most this many (only the pages needed are requested)')
+    .option('--visibility <visibility>', 'all, public or private')
+    .option('--affiliation <list>', 'comma-separated: owner, collaborator, organization_member')
+    .option('--sort <field>', 'created, updated, pushed or full_name')
+    .option('--direction <direction>', 'asc or desc')
+    .option('--json', "a JSON array of the provider's repository objects, in the provider's order")
+    .addOption(jq())
+    .addHelpText('after', examples('oauthcli repos -L 20 --sort updated', "oauthcli repos --json | jq -r '.[].full_name'", "oauthcli repos -q '.[] | select(.fork | not) | .full_name'"))
+    .action(execute(() => import('./commands/repos.js')));
+
+  hostCommand('token')
+    .description('print a valid access token on stdout, refreshing it first if needed')
+    .argument('[provider]')
+    .addOption(user())
+    .addHelpText('after', examples('GH_TOKEN=$(oauthcli token) gh repo list', 'curl -H "Authorization: Bearer $(oauthcli token)" https://api.github.com/user'))
+    .action(execute(() => import('./commands/token.js')));
+
+  hostCommand('refresh')
+    .description('refresh the access token now; with --scopes, sign in again asking for more scopes')
+    .argument('[provider]')
+    .addOption(user())
+    .option('-s, --scopes <scopes>', 'sign in again asking for the current scopes plus these (comma-separated)')
+    .option('-c, --clipboard', 'copy the one-time code to the clipboard')
+    .addHelpText('after', examples('oauthcli refresh', 'oauthcli refresh github -s read:org'))
+    .action(execute(() => import('./commands/refresh.js')));
+
+  hostCommand('revoke')
+    .description('revoke the token at the provider, then forget it locally')
+    .argument('[provider]')
+    .addOption(user())
+    .addHelpText('after', examples('oauthcli revoke github'))
+    .action(execute(() => import('./commands/revoke.js')));
+
+  program
+    .command('status')
+    .description('every account: provider, host, login, active, scopes, expiry, storage, and whether its token works')
+    .option('--offline', 'do not ask the providers whether the tokens still work')
+    .option('--json', 'machine-readable output')
+    .addOption(jq())
+    .addHelpText('after', examples('oauthcli status', 'oauthcli status --offline --json'))
+    .action(execute(() => import('./commands/status.js')));
+
+  hostCommand('logout')
+    .description('forget the account on this machine (and revoke its token where possible)')
+    .argument('[provider]')
+    .addOption(user())
+    .option('--keep-remote', 'do not revoke the token at the provider')
+    .option('--all', 'sign out of every linked account')
+    .addHelpText('after', examples('oauthcli logout github', 'oauthcli logout --all'))
+    .action(execute(() => import('./commands/logout.js')));
+
+  hostCommand('switch')
+    .description('make another stored account of a provider the active one')
+    .argument('<provider>')
+    .addOption(user().makeOptionMandatory(false))
+    .addHelpText('after', examples('oauthcli switch github', 'oauthcli switch github -u octocat'))
+    .action(execute(() => import('./commands/switch.js')));
+
+  const provider = program.command('provider').description('OpenID Connect providers added by name: add, list, remove');
+  provider
+    .command('add')
+    .description('add an OpenID Connect issuer, found by discovery')
+    .argument('<name>', 'the name to use with login, e.g. "corp"')
+    .requiredOption('--issuer <url>', 'the issuer URL exactly as the issuer names itself (https, or http on a loopback address)')
+    .requiredOption('--client-id <id>', "the client's id")
+    .option('--client-secret <secret>', "the client's secret, for a confidential client (visible in `ps`: prefer --client-secret-stdin)")
+    .option('--client-secret-stdin', "read the client's secret from stdin")
+    .option('--scopes <scopes>', 'scopes to ask for (default: openid,profile,email,offline_access)')
+    .addHelpText('after', examples('oauthcli provider add corp --issuer https://login.corp.example --client-id oauthcli', 'oauthcli provider add corp --issuer https://tenant.auth0.com/ --client-id ID --client-secret-stdin < secret.txt'))
+    .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.add }))));
+  provider
+    .command('list')
+    .description('built-in providers and the ones added')
+    .option('--json', 'machine-readable output')
+    .addOption(jq())
+    .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.list }))));
+  provider
+    .command('remove')
+    .description('remove an added provider')
+    .argument('<name>')
+    .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.remove }))));
+
+  return program;
+}
 
 export async function run(argv: string[]): Promise<number> {
   const controller = new AbortController();
@@ -36,152 +200,32 @@ export async function run(argv: string[]): Promise<number> {
   let exitCode = 0;
   let debug = process.env.OAUTHCLI_DEBUG === '1' || process.env.OAUTHCLI_DEBUG === 'true';
   let world: World | undefined;
-  const execute = (load: () => Promise<CommandModule>) =>
-    async (...args: unknown[]) => {
-      const command = args.at(-1) as Command;
-      const opts = command.optsWithGlobals() as Record<string, unknown> & { debug?: boolean };
-      debug ||= Boolean(opts.debug);
-      quietOnEpipe();
-      // The command's module loads while the world is made (start-up).
-      const loading = load();
-      loading.catch(() => undefined);
-      const { createWorld } = await import('./world.js');
-      world = await createWorld({ debug, signal: controller.signal });
-      const mod = await loading;
-      const positional = args.slice(0, -2);
-      const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...positional, opts);
-      exitCode = code ?? 0;
-    };
-
-  const program = new Command('oauthcli')
-    .description('Sign in with OAuth 2.0, keep the tokens in the OS keychain, and use them.')
-    .version(__OAUTHCLI_VERSION__, '-V, --version')
-    .option('--debug', 'print an HTTP trace on stderr, with every secret redacted')
-    .showSuggestionAfterError(true)
-    .addHelpText('after', ENV_HELP)
-    // Help goes straight to fd 1. process.stdout (a stream; node:net for a pipe) is only built
-    // when stdout may be a terminal, to learn its width: start-up is part of the product.
-    .configureOutput({
-      writeOut: writeOutSync,
-      getOutHelpWidth: () => (mayBeTerminal(1) && process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80),
-      getOutHasColors: () => mayBeTerminal(1) && process.stdout.isTTY && process.stdout.hasColors(),
-    })
-    .exitOverride();
-
-  const hostname = () => new Option('--hostname <host>', "the provider's host: github.com or gitlab.com by default, a GitHub Enterprise Server or self-managed GitLab host, or HOST:PORT");
-
-  program
-    .command('login')
-    .description('sign in and store the tokens in the OS keychain')
-    .argument('<provider>', 'github, google, gitlab, or a provider added with `provider add`')
-    .option('--device', 'use the device flow (a one-time code entered in a browser anywhere)')
-    .option('--web', 'use the browser flow (loopback redirect with PKCE)')
-    .option('--scopes <scopes>', 'comma-separated scopes to ask for')
-    .addOption(hostname())
-    .option('--no-browser', 'print the URL instead of opening a browser')
-    .option('--with-token', 'read a token from stdin, validate it and store it')
-    .option('--insecure-storage', 'store tokens in a file readable only by you when no keychain is usable')
-    .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s', '5m')
-    .action(execute(() => import('./commands/login.js')));
-
-  program
-    .command('whoami')
-    .description('the signed-in profile, fetched live from the provider')
-    .argument('[provider]')
-    .addOption(hostname())
-    .option('--user <login>', 'which account, when several are stored')
-    .option('--json', 'machine-readable output')
-    .action(execute(() => import('./commands/whoami.js')));
-
-  program
-    .command('repos')
-    .description("the signed-in user's repositories (a table, or --json), streamed as the pages arrive")
-    .argument('[provider]')
-    .addOption(hostname())
-    .option('--user <login>', 'which account, when several are stored')
-    .option('--limit <n>', 'list at most this many (only the pages needed are requested)')
-    .option('--visibility <visibility>', 'all, public or private')
-    .option('--affiliation <list>', 'comma-separated: owner, collaborator, organization_member')
-    .option('--sort <field>', 'created, updated, pushed or full_name')
-    .option('--direction <direction>', 'asc or desc')
-    .option('--json', "a JSON array of the provider's repository objects, in the provider's order")
-    .action(execute(() => import('./commands/repos.js')));
-
-  program
-    .command('token')
-    .description('print a valid access token on stdout, refreshing it first if needed')
-    .argument('[provider]')
-    .addOption(hostname())
-    .option('--user <login>', 'which account, when several are stored')
-    .action(execute(() => import('./commands/token.js')));
-
-  program
-    .command('refresh')
-    .description('refresh the access token now')
-    .argument('[provider]')
-    .addOption(hostname())
-    .option('--user <login>', 'which account, when several are stored')
-    .action(execute(() => import('./commands/refresh.js')));
-
-  program
-    .command('revoke')
-    .description('revoke the token at the provider, then forget it locally')
-    .argument('[provider]')
-    .addOption(hostname())
-    .option('--user <login>', 'which account, when several are stored')
-    .action(execute(() => import('./commands/revoke.js')));
-
-  program
-    .command('status')
-    .description('every stored account: provider, host, login, active, scopes, expiry, storage')
-    .option('--json', 'machine-readable output')
-    .action(execute(() => import('./commands/status.js')));
-
-  program
-    .command('logout')
-    .description('forget the account on this machine (and revoke its token where possible)')
-    .argument('[provider]')
-    .addOption(hostname())
-    .option('--user <login>', 'which account, when several are stored')
-    .option('--keep-remote', 'do not revoke the token at the provider')
-    .option('--all', 'sign out of every linked account')
-    .action(execute(() => import('./commands/logout.js')));
-
-  program
-    .command('switch')
-    .description('make another stored account of a provider the active one')
-    .argument('<provider>')
-    .addOption(hostname())
-    .option('--user <login>', 'the account to make active')
-    .action(execute(() => import('./commands/switch.js')));
-
-  const provider = program.command('provider').description('OpenID Connect providers added by name: add, list, remove');
-  provider
-    .command('add')
-    .description('add an OpenID Connect issuer, found by discovery')
-    .argument('<name>', 'the name to use with login, e.g. "corp"')
-    .requiredOption('--issuer <url>', 'the issuer URL (https, or http on a loopback address)')
-    .requiredOption('--client-id <id>', "the client's id")
-    .option('--client-secret <secret>', "the client's secret, for a confidential client")
-    .option('--scopes <scopes>', 'scopes to ask for (default: openid,profile,email,offline_access)')
-    .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.add }))));
-  provider
-    .command('list')
-    .description('built-in providers and the ones added')
-    .option('--json', 'machine-readable output')
-    .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.list }))));
-  provider
-    .command('remove')
-    .description('remove an added provider')
-    .argument('<name>')
-    .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.remove }))));
+  const program = buildProgram({
+    execute: (load) =>
+      async (...args: unknown[]) => {
+        const command = args.at(-1) as Command;
+        const opts = command.optsWithGlobals() as Record<string, unknown> & { debug?: boolean };
+        debug ||= Boolean(opts.debug);
+        quietOnEpipe();
+        // The command's module loads while the world is made (start-up).
+        const loading = load();
+        loading.catch(() => undefined);
+        const { createWorld } = await import('./world.js');
+        world = createWorld({ debug, signal: controller.signal });
+        const mod = await loading;
+        const positional = args.slice(0, -2);
+        const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...positional, opts);
+        exitCode = code ?? 0;
+      },
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      // commander has printed its message already; help and version are not errors.
+      // Help and version are not errors; everything else commander rejects is a usage error (exit 2).
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      if (!ok) process.stderr.write(`${usageLine(error.message, commandPath(program, argv))}\n`);
       exitCode = ok ? 0 : 2;
     } else {
       exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint });
@@ -190,6 +234,20 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   return exitCode;
+}
+
+/** "login" or "provider add": the command the user was typing, for "Run 'oauthcli … --help'". */
+function commandPath(program: Command, argv: string[]): string {
+  const path: string[] = [];
+  let current = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) continue;
+    const sub = current.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) break;
+    path.push(sub.name());
+    current = sub;
+  }
+  return path.join(' ');
 }
 
 /** False for pipes, files and sockets; true for character devices (terminals, /dev/null). */

@@ -1,71 +1,104 @@
-// Everything a command touches outside itself, handed in (as gh's Factory does): streams, env,
-// the HTTP client, the stores, the browser, Ctrl-C. Heavy modules load only when first asked for.
+// Everything a command touches outside itself, handed in (as gh's Factory and IOStreams do):
+// streams, env, platform, the HTTP client, the stores, the browser, Ctrl-C. `createWorld` builds
+// the real one from the process; tests build one from parts (test/support/test-world.ts) and run
+// commands in process. Heavy modules load only when first asked for.
 import { dirname } from 'node:path';
 import type { HttpClient } from '../http/client.js';
 import { redactText } from '../http/redact.js';
+import { ProviderRegistry } from '../providers/registry.js';
 import { loginCommandFor, selectAccount, type AccountSelector, type SessionDeps } from '../session.js';
-import type { AccountMeta } from '../store/accounts.js';
-import { InsecureFileStore, KeychainStore, type SecretStore, type StorageKind } from '../store/secrets.js';
+import { AccountStore, type AccountMeta } from '../store/accounts.js';
+import { configDirFor } from '../store/config-file.js';
+import { InsecureFileStore, KeychainStore, type SecretStore } from '../store/secrets.js';
+import { safeText } from './output.js';
+
+export interface OutStream extends NodeJS.WritableStream {
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface InStream extends NodeJS.ReadableStream {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  unref?(): unknown;
+}
 
 export interface World extends SessionDeps {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  stdin: NodeJS.ReadStream;
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: InStream;
   env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
   debug: boolean;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
-  /** Remembers a secret so that nothing this process prints can show it. */
-  rememberSecret(value: string | undefined): void;
   redact(text: string): string;
-  /** A line for the user on stderr (never stdout). */
+  /** A line for the user on stderr (never stdout), with every remembered secret redacted. */
   info(line: string): void;
   /** The account a command means (see selectAccount); remembered for "run oauthcli login …" hints. */
   selectAccount(selector: AccountSelector): AccountMeta;
   /** The login command for the account this command is about, once known. */
   loginHint: string | undefined;
+  /** Opens a URL in the user's browser; resolves false when none could be opened. */
+  openBrowser(url: string): Promise<boolean>;
 }
 
-export async function createWorld(opts: { debug: boolean; signal: AbortSignal }): Promise<World> {
-  const env = process.env;
+/** What a world is made of; whatever is left out comes from the process. */
+export interface WorldParts {
+  stdout?: OutStream;
+  stderr?: OutStream;
+  stdin?: InStream;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  debug?: boolean;
+  signal?: AbortSignal;
+  configDir?: string;
+  http?: HttpClient;
+  secrets?: (kind: 'keychain' | 'insecure-file') => SecretStore;
+  openBrowser?: (url: string) => Promise<boolean>;
+}
+
+export function createWorld(parts: WorldParts = {}): World {
+  const env = parts.env ?? process.env;
+  const stderr = parts.stderr ?? process.stderr;
+  const debug = parts.debug ?? false;
   const secrets: string[] = [];
   const redact = (text: string) => redactText(text, secrets);
-  const stores = new Map<StorageKind, SecretStore>();
-  let http: Promise<HttpClient> | undefined;
-  const { AccountStore } = await import('../store/accounts.js');
-  const accounts = await AccountStore.open(env.OAUTHCLI_CONFIG_DIR || undefined);
-  const configDir = dirname(accounts.path);
-  const { ProviderRegistry } = await import('../providers/registry.js');
+  const configDir = parts.configDir ?? configDirFor(env, parts.platform ?? process.platform);
+  const accounts = AccountStore.open(configDir);
   const providers = new ProviderRegistry(accounts.customProviders());
+  const stores = new Map<string, SecretStore>();
+  let http: Promise<HttpClient> | undefined = parts.http ? Promise.resolve(parts.http) : undefined;
 
   const world: World = {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    stdout: parts.stdout ?? process.stdout,
+    stderr,
+    stdin: parts.stdin ?? process.stdin,
     env,
-    debug: opts.debug,
-    signal: opts.signal,
-    configDir,
+    platform: parts.platform ?? process.platform,
+    debug,
+    signal: parts.signal ?? new AbortController().signal,
+    configDir: dirname(accounts.path),
     accounts,
     providers,
     rememberSecret(value) {
-      if (value && !secrets.includes(value)) secrets.push(value);
+      if (value && value.length >= 4 && !secrets.includes(value)) secrets.push(value);
     },
     redact,
     info(line) {
-      process.stderr.write(`${redact(line)}\n`);
+      stderr.write(`${redact(line)}\n`);
     },
     loginHint: undefined,
     selectAccount(selector) {
-      if (selector.provider) world.loginHint = loginCommandFor(providers.get(selector.provider), selector.hostname);
+      if (selector.provider) world.loginHint = loginCommandFor(providers.get(selector.provider), selector.hostname, env);
       const account = selectAccount(world, selector);
-      world.loginHint = loginCommandFor(providers.get(account.provider), account.host);
+      world.loginHint = loginCommandFor(providers.get(account.provider), account.host, env);
       return account;
     },
     secrets(kind) {
       let store = stores.get(kind);
       if (!store) {
-        store = kind === 'keychain' ? new KeychainStore() : new InsecureFileStore(configDir);
+        store = parts.secrets?.(kind) ?? (kind === 'keychain' ? new KeychainStore() : new InsecureFileStore(configDir));
         stores.set(kind, store);
       }
       return store;
@@ -73,13 +106,20 @@ export async function createWorld(opts: { debug: boolean; signal: AbortSignal })
     http() {
       http ??= import('../http/client.js').then(({ createHttpClient }) =>
         createHttpClient({
+          env,
           userAgent: `oauthcli/${__OAUTHCLI_VERSION__}`,
-          debug: opts.debug ? (line) => process.stderr.write(`${redact(line)}\n`) : undefined,
-          notice: (line) => process.stderr.write(`${line}\n`),
+          debug: debug ? (line) => stderr.write(`${safeText(redact(line))}\n`) : undefined,
+          notice: (line) => stderr.write(`${safeText(redact(line))}\n`),
         }),
       );
       return http;
     },
+    openBrowser:
+      parts.openBrowser ??
+      (async (url) => {
+        const { openBrowser } = await import('./browser.js');
+        return openBrowser(url, env, world.platform);
+      }),
   };
   return world;
 }

@@ -1,31 +1,40 @@
-// The one HTTP client: a single undici dispatcher (EnvHttpProxyAgent, so HTTPS_PROXY, HTTP_PROXY
-// and NO_PROXY are honoured), a timeout on every request, retries for idempotent requests, rate
-// limit errors, the plain-http rule and the --debug trace.
-import type { Dispatcher } from 'undici';
-// Not `from 'undici'`: its index loads all of undici (fetch, WebSocket, caches, mocks: ~110
-// modules, the slowest step of a command's start-up). This client needs the proxy-aware agent
-// and `request` only (types: src/types/undici-lib.d.ts).
-import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
-import undiciRequest from 'undici/lib/api/api-request.js';
+// The one HTTP client. Every request:
+// - goes through undici: an EnvHttpProxyAgent (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, upper or lower
+//   case; https through CONNECT) for the world, a plain Agent for loopback hosts, which are
+//   never proxied (a token for 127.0.0.1 must not leave the machine);
+// - uses plain http only to loopback hosts;
+// - has a deadline for the whole exchange, headers and body (a server that drips a byte every
+//   few seconds must not hold a command, or the refresh lock, forever), and a size limit;
+// - fails with one line that says what happened and what to do (an untrusted certificate names
+//   both ways to trust a private CA);
+// - is retried, when idempotent, on dropped connections, 5xx, and rate limits that ask us to wait;
+// - is traced with --debug, every secret redacted.
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { formatDuration } from '../duration.js';
 import { AppError, failure, interrupted } from '../errors.js';
-import { isLoopbackHostname } from './loopback.js';
+import { isLoopbackHostname } from './insecure-hosts.js';
+import { CONNECT_TIMEOUT_MS, MAX_BODY_BYTES, REQUEST_DEADLINE_MS } from './limits.js';
 import { redactHeaderValue, redactText } from './redact.js';
 
 export interface HttpRequest {
-  method?: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+  method?: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH' | 'HEAD';
   url: string | URL;
   headers?: Record<string, string>;
   /** Sent as application/x-www-form-urlencoded. */
   form?: Record<string, string | undefined>;
   /** Sent as application/json. */
   json?: unknown;
-  /** Overrides the client's default timeout for this request. */
-  timeoutMs?: number;
-  /** Retry 5xx answers, connection resets and secondary rate limits (idempotent requests only). */
+  /** Sent as is (with the caller's content-type). */
+  body?: string | Uint8Array;
+  /** The whole exchange must end within this; default REQUEST_DEADLINE_MS. */
+  deadlineMs?: number;
+  /** The largest body read from the answer; default MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /** Retry 5xx answers, dropped connections and rate limits that ask for a wait (idempotent requests only). */
   retry?: boolean;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Values to hide from the --debug trace besides the usual secret fields. */
-  secrets?: string[];
+  secrets?: string[] | undefined;
 }
 
 export interface HttpResponse {
@@ -46,46 +55,50 @@ export interface HttpClient {
 }
 
 export interface HttpClientOptions {
-  timeoutMs?: number;
+  /** Proxy variables are read from here (the process's environment by default). */
+  env?: NodeJS.ProcessEnv;
   userAgent?: string;
   /** Receives --debug trace lines, already redacted. */
-  debug?: (line: string) => void;
+  debug?: ((line: string) => void) | undefined;
   /** Receives notes for the user, e.g. "waiting 30 s for GitHub's rate limit". */
   notice?: (line: string) => void;
   maxTries?: number;
-  /** Longest wait a `retry-after` may ask for before we give up instead of waiting. */
+  /** Longest wait a rate limit may ask for before we stop instead of waiting. */
   maxRetryAfterMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Replaces both undici dispatchers (tests). */
   dispatcher?: Dispatcher;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** GitHub: a secondary rate limit without retry-after means "wait for at least one minute before retrying". */
+export const SECONDARY_LIMIT_WAIT_MS = 60_000;
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const env = options.env ?? process.env;
   const maxTries = options.maxTries ?? 3;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? SECONDARY_LIMIT_WAIT_MS;
   const sleep = options.sleep ?? defaultSleep;
-  const dispatcher =
-    options.dispatcher ??
-    new EnvHttpProxyAgent({ connectTimeout: Math.min(timeoutMs, 10_000), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const debug = options.debug;
+  const timeouts = { connectTimeout: CONNECT_TIMEOUT_MS, headersTimeout: REQUEST_DEADLINE_MS, bodyTimeout: REQUEST_DEADLINE_MS };
+  let direct: Dispatcher | undefined;
+  let proxied: Dispatcher | undefined;
+  const proxies = proxySettings(env);
+  const dispatcherFor = (url: URL): Dispatcher => {
+    if (options.dispatcher) return options.dispatcher;
+    if (isLoopbackHostname(url.hostname)) return (direct ??= new Agent(timeouts));
+    return (proxied ??= new EnvHttpProxyAgent({ ...timeouts, ...proxies }));
+  };
 
   async function once(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.url);
     if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
-      throw failure(`refusing to send a request to ${url.origin} over plain http: only loopback hosts may use http`, {
-        code: 'insecure_url',
-      });
+      throw failure(`refusing to send a request to ${url.origin} over plain http: only loopback hosts may use http`, { code: 'insecure_url' });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw failure(`unsupported URL scheme in ${url.protocol}//${url.host}`, { code: 'insecure_url' });
     }
-    const headers: Record<string, string> = {
-      'user-agent': options.userAgent ?? 'oauthcli',
-      ...lowerKeys(req.headers ?? {}),
-    };
-    let body: string | undefined;
+    const headers: Record<string, string> = { 'user-agent': options.userAgent ?? 'oauthcli', ...lowerKeys(req.headers ?? {}) };
+    let body: string | Uint8Array | undefined = req.body;
     if (req.form) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(req.form)) if (v !== undefined) params.set(k, v);
@@ -97,30 +110,36 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
     const method = req.method ?? (body === undefined ? 'GET' : 'POST');
     const secrets = req.secrets ?? [];
+    const proxy = isLoopbackHostname(url.hostname) || options.dispatcher ? undefined : proxyFor(url, proxies);
     if (debug) {
-      debug(`> ${method} ${redactText(url.toString(), secrets)}`);
+      debug(`> ${method} ${redactText(url.toString(), secrets)}${proxy ? ` (through the proxy ${proxy.shown})` : ''}`);
       for (const [k, v] of Object.entries(headers)) debug(`> ${k}: ${redactText(redactHeaderValue(k, v), secrets)}`);
-      if (body) debug(`> ${redactText(body, secrets)}`);
+      if (body !== undefined) debug(`> ${redactText(typeof body === 'string' ? body : `(${body.byteLength} bytes)`, secrets)}`);
     }
-    const signal = req.signal;
-    if (signal?.aborted) throw interrupted();
-    const perRequestTimeout = req.timeoutMs ?? timeoutMs;
+    if (req.signal?.aborted) throw interrupted();
+    const deadlineMs = req.deadlineMs ?? REQUEST_DEADLINE_MS;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const started = Date.now();
+    const fail = (error: unknown, stage: 'headers' | 'body'): never => {
+      if (req.signal?.aborted) throw interrupted();
+      if (error instanceof AppError) throw error;
+      throw networkFailure(url, error, { stage, deadlineMs, timedOut: deadline.aborted, elapsedMs: Date.now() - started, proxy });
+    };
     let res: Dispatcher.ResponseData;
     try {
-      res = await undiciRequest.call(dispatcher, {
+      res = await dispatcherFor(url).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method,
         headers,
         body,
         signal,
-        headersTimeout: perRequestTimeout,
-        bodyTimeout: perRequestTimeout,
+        headersTimeout: deadlineMs,
+        bodyTimeout: deadlineMs,
       });
     } catch (error) {
-      if (signal?.aborted) throw interrupted();
-      throw networkFailure(url, error, perRequestTimeout);
+      return fail(error, 'headers');
     }
     const resHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) {
@@ -130,32 +149,20 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       debug(`< ${res.statusCode} (${Date.now() - started} ms)`);
       for (const [k, v] of Object.entries(resHeaders)) debug(`< ${k}: ${redactHeaderValue(k, v)}`);
     }
-    const bodyFailure = (error: unknown): never => {
-      if (signal?.aborted) throw interrupted();
-      throw networkFailure(url, error, perRequestTimeout);
-    };
-    let textPromise: Promise<string> | undefined;
+    const maxBytes = req.maxBodyBytes ?? MAX_BODY_BYTES;
     let bytesPromise: Promise<Buffer> | undefined;
-    const text = () => {
-      textPromise ??= bytesPromise
-        ? bytesPromise.then((b) => new TextDecoder().decode(b))
-        : res.body.text().then((t) => {
-            if (debug && t) debug(`< ${truncate(redactText(t, secrets), 2000)}`);
-            return t;
-          }, bodyFailure);
-      return textPromise;
-    };
     const bytes = () => {
-      bytesPromise ??= textPromise
-        ? textPromise.then((t) => Buffer.from(t))
-        : res.body.bytes().then((u8) => {
-            const b = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-            // Only the start is decoded for the trace; any secret within its first 2,000 characters is whole in it.
-            if (debug && b.length) debug(`< ${truncate(redactText(b.toString('utf8', 0, 4000), secrets), 2000, b.length)}`);
-            return b;
-          }, bodyFailure);
+      bytesPromise ??= readLimited(res.body, maxBytes, url, Number(resHeaders['content-length'])).then(
+        (b) => {
+          // Only the start is decoded for the trace; any secret within its first 2,000 characters is whole in it.
+          if (debug && b.length) debug(`< ${truncate(redactText(b.toString('utf8', 0, 4000), secrets), 2000, b.length)}`);
+          return b;
+        },
+        (error: unknown) => fail(error, 'body'),
+      );
       return bytesPromise;
     };
+    const text = () => bytes().then((b) => b.toString('utf8'));
     return {
       status: res.statusCode,
       url,
@@ -163,11 +170,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       text,
       bytes,
       async json<T>() {
-        const raw = await text();
-        return parseJson<T>(raw, url, res.statusCode, resHeaders['content-type']);
+        return parseJson<T>(await text(), url, res.statusCode, resHeaders['content-type']);
       },
       async dump() {
-        if (!textPromise && !bytesPromise) await res.body.dump().catch(() => undefined);
+        if (!bytesPromise) await res.body.dump().catch(() => undefined);
       },
     };
   }
@@ -179,24 +185,27 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         try {
           res = await once(req);
         } catch (error) {
+          // A dropped connection is worth another try; a timeout is not (the message says how long we waited).
           const retriable = req.retry && attempt < maxTries && error instanceof AppError && error.code === 'network';
           if (!retriable) throw error;
           await sleep(backoffMs(attempt), req.signal);
           continue;
         }
-        const limited = rateLimit(res);
+        const limited = await rateLimit(res);
         if (limited?.kind === 'primary') {
-          await res.dump();
-          throw failure(
-            `${res.url.host} rate limit reached; it resets at ${limited.resetAt?.toLocaleTimeString() ?? 'a later time'}. Try again then.`,
-            { code: 'rate_limited' },
-          );
+          throw failure(`${res.url.host} rate limit reached; it resets at ${limited.resetAt?.toLocaleTimeString() ?? 'a later time'}. Try again then.`, {
+            code: 'rate_limited',
+          });
         }
-        if (limited?.kind === 'secondary' && req.retry && attempt < maxTries && limited.waitMs <= maxRetryAfterMs) {
-          await res.dump();
-          options.notice?.(`${res.url.host} asked us to slow down; retrying in ${Math.ceil(limited.waitMs / 1000)} s.`);
-          await sleep(limited.waitMs, req.signal);
-          continue;
+        if (limited?.kind === 'secondary') {
+          if (req.retry && attempt < maxTries && limited.waitMs <= maxRetryAfterMs) {
+            options.notice?.(`${res.url.host} asked us to slow down; retrying in ${formatDuration(limited.waitMs)} (a secondary rate limit).`);
+            await sleep(limited.waitMs, req.signal);
+            continue;
+          }
+          throw failure(`${res.url.host} asked us to slow down (a secondary rate limit): wait ${formatDuration(Math.max(limited.waitMs, SECONDARY_LIMIT_WAIT_MS))} or more, then try again`, {
+            code: 'rate_limited',
+          });
         }
         if (res.status >= 500 && req.retry && attempt < maxTries) {
           await res.dump();
@@ -211,40 +220,184 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
 type RateLimit = { kind: 'primary'; resetAt: Date | undefined } | { kind: 'secondary'; waitMs: number };
 
-function rateLimit(res: HttpResponse): RateLimit | undefined {
+/**
+ * GitHub's documented rules (REST API "Rate limits", "exceeding the rate limit"): `retry-after`
+ * says how long to wait; `x-ratelimit-remaining: 0` means the primary limit, until
+ * `x-ratelimit-reset`; a 429, or a 403 that says "secondary rate limit", without either, means
+ * wait at least a minute. Other 403s are permission errors and are left to the caller. The
+ * body of a rate-limit answer is consumed here.
+ */
+async function rateLimit(res: HttpResponse): Promise<RateLimit | undefined> {
   if (res.status !== 403 && res.status !== 429) return undefined;
   const retryAfter = res.headers['retry-after'];
   if (retryAfter !== undefined) {
     const seconds = Number(retryAfter);
     const waitMs = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(retryAfter) - Date.now());
-    return { kind: 'secondary', waitMs: Number.isFinite(waitMs) ? waitMs : 60_000 };
+    await res.dump();
+    return { kind: 'secondary', waitMs: Number.isFinite(waitMs) ? waitMs : SECONDARY_LIMIT_WAIT_MS };
   }
   if (res.headers['x-ratelimit-remaining'] === '0') {
     const reset = Number(res.headers['x-ratelimit-reset']);
+    await res.dump();
     return { kind: 'primary', resetAt: Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined };
   }
+  if (res.status === 429 || /secondary rate limit|abuse detection/i.test(await res.text().catch(() => ''))) {
+    return { kind: 'secondary', waitMs: SECONDARY_LIMIT_WAIT_MS };
+  }
   return undefined;
+}
+
+/** Reads a body into memory of its own (never Node's shared pool), stopping at `max` bytes. */
+async function readLimited(body: Dispatcher.ResponseData['body'], max: number, url: URL, declared: number): Promise<Buffer> {
+  const tooLarge = () => failure(`${url.host} sent an answer larger than ${formatBytes(max)} for ${url.pathname}; not reading it`, { code: 'response_too_large' });
+  if (Number.isFinite(declared) && declared > max) {
+    body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  const out = Buffer.allocUnsafeSlow(size);
+  let offset = 0;
+  for (const chunk of chunks) offset += chunk.copy(out, offset);
+  return out;
 }
 
 function parseJson<T>(raw: string, url: URL, status: number, contentType: string | undefined): T {
   try {
     return JSON.parse(raw) as T;
   } catch {
-    const looksHtml = /html/i.test(contentType ?? '') || /^\s*</.test(raw);
-    const what = looksHtml ? 'an HTML page' : raw.trim() === '' ? 'an empty body' : 'a malformed reply';
-    throw failure(`${url.host} answered ${url.pathname} with ${what} instead of JSON (HTTP ${status})`, {
-      code: 'malformed_response',
-    });
+    throw failure(`${url.host} answered ${url.pathname} with ${describeBody(raw, contentType)} instead of JSON (HTTP ${status})`, { code: 'malformed_response' });
   }
 }
 
-function networkFailure(url: URL, error: unknown, timeoutMs: number): AppError {
-  const code = (error as { code?: string } | null)?.code ?? '';
-  if (/TIMEOUT/i.test(code) || (error as Error | null)?.name === 'TimeoutError') {
-    return failure(`${url.host} did not answer within ${Math.round(timeoutMs / 1000)} s`, { code: 'network', cause: error });
+/** "an HTML page", "an empty body" or "a malformed reply": what a body that is not the expected JSON is. */
+export function describeBody(raw: string, contentType?: string): string {
+  if (/html/i.test(contentType ?? '') || /^\s*</.test(raw)) return 'an HTML page';
+  return raw.trim() === '' ? 'an empty body' : 'a malformed reply';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxies
+// ---------------------------------------------------------------------------------------------
+
+interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+}
+
+/** The proxy variables as curl and undici read them: lower case first. */
+function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
+  const pick = (name: string) => env[name.toLowerCase()] || env[name.toUpperCase()] || undefined;
+  const httpProxy = pick('http_proxy');
+  const httpsProxy = pick('https_proxy') ?? httpProxy;
+  const noProxy = pick('no_proxy');
+  return { ...(httpProxy ? { httpProxy } : {}), ...(httpsProxy ? { httpsProxy } : {}), ...(noProxy ? { noProxy } : {}) };
+}
+
+/** The proxy a request to `url` goes through, if any (NO_PROXY as undici reads it), shown without credentials. */
+function proxyFor(url: URL, settings: ProxySettings): { shown: string; variable: string } | undefined {
+  const proxy = url.protocol === 'https:' ? settings.httpsProxy : settings.httpProxy;
+  if (!proxy || bypassesProxy(url, settings.noProxy)) return undefined;
+  let shown = proxy;
+  try {
+    const p = new URL(proxy);
+    shown = `${p.protocol}//${p.host}`;
+  } catch {
+    // shown as given
   }
-  const reason = code || (error instanceof Error ? error.message : String(error));
+  return { shown, variable: url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY' };
+}
+
+function bypassesProxy(url: URL, noProxy: string | undefined): boolean {
+  if (!noProxy) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return noProxy.split(/[,\s]+/).some((entry) => {
+    if (!entry) return false;
+    if (entry === '*') return true;
+    const [name = '', entryPort] = entry.toLowerCase().split(':');
+    if (entryPort && entryPort !== port) return false;
+    const bare = name.replace(/^\*?\./, '');
+    return host === bare || host.endsWith(`.${bare}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures
+// ---------------------------------------------------------------------------------------------
+
+const CA_FIX =
+  'If your network uses a private certificate authority, point NODE_EXTRA_CA_CERTS at its certificate (a PEM file), ' +
+  "or set NODE_USE_SYSTEM_CA=1 to trust the operating system's certificate store";
+
+/** What each TLS verification error means, in words. */
+const CERT_PROBLEMS: Record<string, { what: string; caFix: boolean }> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { what: 'is signed by a certificate authority this machine does not trust', caFix: true },
+  UNABLE_TO_GET_ISSUER_CERT: { what: 'is signed by a certificate authority this machine does not trust', caFix: true },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { what: 'is signed by a certificate authority this machine does not trust', caFix: true },
+  SELF_SIGNED_CERT_IN_CHAIN: { what: 'comes from a self-signed certificate authority this machine does not trust', caFix: true },
+  DEPTH_ZERO_SELF_SIGNED_CERT: { what: 'is self-signed and not trusted here', caFix: true },
+  CERT_UNTRUSTED: { what: 'is not trusted here', caFix: true },
+  CERT_HAS_EXPIRED: { what: 'has expired', caFix: false },
+  CERT_NOT_YET_VALID: { what: 'is not valid yet (is this machine’s clock right?)', caFix: false },
+  ERR_TLS_CERT_ALTNAME_INVALID: { what: 'is for another host name', caFix: false },
+  HOSTNAME_MISMATCH: { what: 'is for another host name', caFix: false },
+  CERT_REVOKED: { what: 'has been revoked', caFix: false },
+};
+
+interface FailureContext {
+  stage: 'headers' | 'body';
+  deadlineMs: number;
+  timedOut: boolean;
+  elapsedMs: number;
+  proxy: { shown: string; variable: string } | undefined;
+}
+
+function networkFailure(url: URL, error: unknown, ctx: FailureContext): AppError {
+  const chain = causes(error);
+  const code = chain.map((e) => (e as { code?: string }).code).find((c) => typeof c === 'string' && c !== 'UND_ERR_ABORTED' && c !== 'ABORT_ERR') ?? '';
+  const cert = CERT_PROBLEMS[code];
+  if (cert) {
+    const fix = cert.caFix ? `. ${CA_FIX}` : '';
+    return failure(`the TLS certificate of ${url.host} ${cert.what} (${code})${fix}`, { code: 'untrusted_certificate', cause: error });
+  }
+  const timedOut = ctx.timedOut || /TIMEOUT/i.test(code) || chain.some((e) => (e as Error | null)?.name === 'TimeoutError');
+  if (timedOut) {
+    const took = formatDuration(Math.max(ctx.elapsedMs, ctx.stage === 'headers' && /CONNECT/i.test(code) ? CONNECT_TIMEOUT_MS : ctx.elapsedMs));
+    const what = /CONNECT/i.test(code)
+      ? `could not connect to ${ctx.proxy ? `the proxy ${ctx.proxy.shown}` : url.host} within ${took}`
+      : ctx.stage === 'headers'
+        ? `${url.host} did not answer within ${took}`
+        : `${url.host} did not finish sending its answer within ${took}`;
+    return failure(what, { code: 'timeout', cause: error });
+  }
+  const message = chain.map((e) => (e instanceof Error ? e.message : '')).find(Boolean) ?? String(error);
+  const proxyRefused = /Proxy response \((\d+)\)/.exec(message);
+  if (ctx.proxy && proxyRefused) {
+    const status = proxyRefused[1];
+    const hint = status === '407' ? ': it needs credentials (http://user:password@host:port)' : '';
+    return failure(`the proxy ${ctx.proxy.shown} (${ctx.proxy.variable}) refused to connect to ${url.host} (HTTP ${status})${hint}`, { code: 'proxy_refused', cause: error });
+  }
+  if (ctx.proxy && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET/.test(code) && ctx.stage === 'headers' && !/socket/i.test(message)) {
+    return failure(`could not reach ${url.host} through the proxy ${ctx.proxy.shown} (${ctx.proxy.variable}): ${code}`, { code: 'network', cause: error });
+  }
+  const reason = code === 'ENOTFOUND' ? 'no such host (ENOTFOUND)' : code || message;
   return failure(`could not reach ${url.host}: ${reason}`, { code: 'network', cause: error });
+}
+
+function causes(error: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = error; e && out.length < 6; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
 }
 
 function backoffMs(attempt: number): number {
@@ -259,6 +412,10 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
 
 function truncate(text: string, max: number, size = text.length): string {
   return size > max ? `${text.slice(0, max)}… (${size} bytes)` : text;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${Math.round(n / 1024)} KiB`;
 }
 
 export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {

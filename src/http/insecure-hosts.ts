@@ -1,5 +1,5 @@
 // Which hosts may be reached over plain http: loopback only (RFC 8252 §8.3, and our rule that no
-// token ever crosses a network unencrypted).
+// token ever crosses a network unencrypted), and which URLs may be opened in a browser.
 
 export function isLoopbackHostname(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
@@ -19,4 +19,20 @@ export function isLoopbackHost(host: string): boolean {
 /** `https://host`, or `http://host` for a loopback host. */
 export function originFor(host: string): string {
   return `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
+}
+
+/**
+ * A URL we may open in a browser or show as one to open: https, or http on a loopback host.
+ * Never javascript:, file:, data: or plain http across a network, whoever sent it.
+ */
+export function isSafeWebUrl(text: unknown): text is string {
+  if (typeof text !== 'string') return false;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
 }

@@ -6,6 +6,7 @@
 // listing is, and a slow reader of the output slows the requests down instead of piling pages up.
 import { failure } from '../errors.js';
 import type { HttpClient, HttpResponse } from './client.js';
+import { MAX_PAGE_BYTES } from './limits.js';
 
 export interface PaginateOptions<T> {
   http: HttpClient;
@@ -74,6 +75,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       secrets: options.secrets,
       signal: controller.signal,
       retry: true,
+      maxBodyBytes: MAX_PAGE_BYTES,
     });
     await check(res);
     return { res, links: parseLinkHeader(res.headers.link, res.url) };

@@ -3,14 +3,13 @@
 import type { HttpClient } from '../http/client.js';
 import type { ClientAuth } from './client-auth.js';
 import { requestToken } from './token-endpoint.js';
-import type { TokenResponse } from './token-set.js';
+import type { TokenResponse } from './token-response.js';
 
 export interface AuthorizationUrlParams {
   authorizeEndpoint: string;
   clientId: string;
   redirectUri: string;
   scopes: string[];
-  scopeSeparator?: string;
   state: string;
   codeChallenge: string;
   extraParams?: Record<string, string>;
@@ -21,7 +20,8 @@ export function buildAuthorizationUrl(p: AuthorizationUrlParams): string {
   url.searchParams.set('client_id', p.clientId);
   url.searchParams.set('redirect_uri', p.redirectUri);
   url.searchParams.set('response_type', 'code');
-  if (p.scopes.length) url.searchParams.set('scope', p.scopes.join(p.scopeSeparator ?? ' '));
+  // RFC 6749 §3.3, and GitHub's own documentation: space-delimited.
+  if (p.scopes.length) url.searchParams.set('scope', p.scopes.join(' '));
   url.searchParams.set('state', p.state);
   url.searchParams.set('code_challenge', p.codeChallenge);
   url.searchParams.set('code_challenge_method', 'S256');

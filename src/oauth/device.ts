@@ -1,16 +1,17 @@
 // RFC 8628 device authorization grant: ask for codes, then poll the token endpoint.
-// The polling policy follows the RFC and what GitHub's own CLI learnt (cli/oauth #111,
-// cli/cli #9370): wait before the first poll, never poll faster than `interval`, and add a
-// margin because timers in VMs and WSL run fast: 20 %, 40 % once the server said slow_down.
+// The polling policy follows the RFC and what GitHub's own CLI learnt (its fix for fast clocks
+// in VMs and WSL): wait before the first poll, never poll faster than `interval`, and add a
+// margin: 20 %, 40 % once the server said slow_down. The server's numbers are clamped: a broken
+// or hostile server must not make us poll a thousand times a second or overflow a timer.
 import type { HttpClient } from '../http/client.js';
 import { defaultSleep } from '../http/client.js';
+import { isSafeWebUrl } from '../http/insecure-hosts.js';
 import { failure } from '../errors.js';
 import { clientAuthFields, type ClientAuth } from './client-auth.js';
+import { DEVICE_CODE_GRANT } from './device-grant.js';
 import { OAuthError, oauthErrorFrom } from './errors.js';
 import { readOAuthBody, requestToken } from './token-endpoint.js';
-import type { TokenResponse } from './token-set.js';
-
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+import type { TokenResponse } from './token-response.js';
 
 export interface DeviceAuthorization {
   deviceCode: string;
@@ -29,12 +30,13 @@ export interface DeviceAuthorizationRequest {
   /** Confidential clients authenticate here too (RFC 8628 §3.1). */
   sendSecret: boolean;
   scopes: string[];
-  /** GitHub wants comma-separated scopes; RFC 6749 says spaces. */
-  scopeSeparator?: string;
-  extraParams?: Record<string, string>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
+
+/** Bounds on what a server may ask of us (seconds). */
+export const INTERVAL_BOUNDS = { min: 1, max: 120 } as const;
+export const EXPIRES_IN_BOUNDS = { min: 10, max: 3_600 } as const;
 
 export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAuthorizationRequest): Promise<DeviceAuthorization> {
   const identity = clientAuthFields(req.client, req.sendSecret);
@@ -42,15 +44,16 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
     method: 'POST',
     url: req.endpoint,
     headers: { accept: 'application/json', ...req.headers, ...identity.headers },
-    form: { ...identity.params, scope: req.scopes.join(req.scopeSeparator ?? ' '), ...req.extraParams },
+    form: { ...identity.params, scope: req.scopes.join(' ') },
     signal: req.signal,
     ...(req.client.clientSecret ? { secrets: [req.client.clientSecret] } : {}),
   });
-  const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
+  // The status first: a server without a device flow answers 404 with whatever page it has.
   if (res.status === 404) {
-    // GitHub answers an unknown client id here with a bare 404.
-    throw new OAuthError('failure', 'incorrect_client_credentials', `${res.url.host} does not know the client id '${req.client.clientId}' (HTTP 404). Check the OAuth app's client id.`);
+    await res.dump();
+    throw new OAuthError('failure', 'no_device_flow', `${res.url.host} has no device authorization endpoint at ${res.url.pathname} (HTTP 404)`);
   }
+  const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
   if (typeof body.error === 'string' || res.status >= 400) throw oauthErrorFrom(body, `${res.url.host} refused to start the device flow`);
   const { device_code, user_code, verification_uri_complete, expires_in, interval } = body;
   // Google names it verification_url, after a draft of RFC 8628.
@@ -58,14 +61,18 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
   if (typeof device_code !== 'string' || typeof user_code !== 'string' || typeof verification_uri !== 'string') {
     throw failure(`${res.url.host} sent a device authorization response without its codes`, { code: 'malformed_response' });
   }
+  // The user is told to open this: never javascript:, file:, or plain http across a network.
+  if (!isSafeWebUrl(verification_uri)) {
+    throw failure(`${res.url.host} sent a verification address that is not an https URL; not opening or showing it`, { code: 'unsafe_url' });
+  }
   const auth: DeviceAuthorization = {
     deviceCode: device_code,
     userCode: user_code,
     verificationUri: verification_uri,
-    expiresIn: positiveNumber(expires_in) ?? 900,
-    interval: positiveNumber(interval) ?? 5, // RFC 8628 §3.2: 5 seconds when absent
+    expiresIn: clamp(positiveNumber(expires_in) ?? 900, EXPIRES_IN_BOUNDS),
+    interval: clamp(positiveNumber(interval) ?? 5, INTERVAL_BOUNDS), // RFC 8628 §3.2: 5 seconds when absent
   };
-  if (typeof verification_uri_complete === 'string') auth.verificationUriComplete = verification_uri_complete;
+  if (isSafeWebUrl(verification_uri_complete)) auth.verificationUriComplete = verification_uri_complete;
   return auth;
 }
 
@@ -79,23 +86,20 @@ export interface PollOptions {
   signal?: AbortSignal;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
-  /** Called before each wait, e.g. to update a spinner. */
-  onPoll?: (info: { attempt: number; intervalSeconds: number }) => void;
 }
 
-/** The margin we add to every wait: timers in VMs run fast and GitHub counts to the second. */
+/** The margin we add to every wait: timers in VMs run fast and servers count to the second. */
 export function pollDelayMs(intervalSeconds: number, slowedDown: boolean): number {
   return Math.ceil(intervalSeconds * 1000 * (slowedDown ? 1.4 : 1.2));
 }
 
+/** RFC 8628 §3.5's errors that end the flow, and RFC 6749 §5.2's about the client. */
 const FATAL_MESSAGES: Record<string, string> = {
   access_denied: 'The sign-in was denied in the browser.',
   expired_token: 'The one-time code expired before it was entered. Run the login again.',
   token_expired: 'The one-time code expired before it was entered. Run the login again.',
-  incorrect_client_credentials: 'The provider does not know this client id. Check the OAuth app\'s client id.',
-  invalid_client: 'The provider does not know this client id. Check the OAuth app\'s client id.',
-  incorrect_device_code: 'The provider no longer knows this device code. Run the login again.',
-  device_flow_disabled: 'The device flow is not enabled for this OAuth app: enable "Device Flow" in the app\'s settings.',
+  invalid_client: "The provider does not know this client id. Check the OAuth app's client id.",
+  unauthorized_client: 'This OAuth app may not use the device flow.',
   unsupported_grant_type: 'The provider does not support the device flow for this app.',
 };
 
@@ -105,8 +109,7 @@ export async function pollForDeviceToken(http: HttpClient, opts: PollOptions): P
   const deadline = now() + opts.authorization.expiresIn * 1000;
   let interval = opts.authorization.interval;
   let slowedDown = false;
-  for (let attempt = 1; ; attempt++) {
-    opts.onPoll?.({ attempt, intervalSeconds: interval });
+  for (;;) {
     const wait = pollDelayMs(interval, slowedDown);
     if (now() + wait > deadline) {
       throw new OAuthError('failure', 'expired_token', FATAL_MESSAGES.expired_token!);
@@ -125,14 +128,14 @@ export async function pollForDeviceToken(http: HttpClient, opts: PollOptions): P
       if (!(error instanceof OAuthError)) throw error;
       if (error.code === 'authorization_pending') continue;
       if (error.code === 'slow_down') {
-        // RFC 8628 §3.5: add 5 seconds; GitHub sends the new interval itself.
+        // RFC 8628 §3.5: add 5 seconds; some servers (GitHub) send the new interval themselves.
         const sent = positiveNumber(error.body.interval);
-        interval = sent && sent > interval ? sent : interval + 5;
+        interval = clamp(sent && sent > interval ? sent : interval + 5, INTERVAL_BOUNDS);
         slowedDown = true;
         continue;
       }
       const message = FATAL_MESSAGES[error.code ?? ''];
-      throw message ? new OAuthError('failure', error.code ?? 'error', message, error.description) : error;
+      throw message ? new OAuthError('failure', error.code ?? 'error', message, error.description, error.body) : error;
     }
   }
 }
@@ -140,4 +143,8 @@ export async function pollForDeviceToken(http: HttpClient, opts: PollOptions): P
 function positiveNumber(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function clamp(n: number, bounds: { min: number; max: number }): number {
+  return Math.min(bounds.max, Math.max(bounds.min, n));
 }

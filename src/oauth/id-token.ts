@@ -1,5 +1,5 @@
 // ID token validation (OpenID Connect Core §3.1.3.7) with jose: signature against the issuer's
-// JWKS, then iss, aud, exp (and azp with several audiences), and the nonce we sent.
+// JWKS, then iss, aud (ours alone), azp, exp, and the nonce we sent.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { failure } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
@@ -18,7 +18,7 @@ export interface IdTokenCheck {
 const CLOCK_TOLERANCE_SECONDS = 30;
 
 export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Promise<JWTPayload> {
-  const res = await http.request({ url: check.jwksUri, headers: { accept: 'application/json' }, retry: true, signal: check.signal });
+  const res = await http.request({ url: check.jwksUri, headers: { accept: 'application/json' }, retry: true, signal: check.signal, maxBodyBytes: 512 * 1024 });
   const jwks = await res.json<JSONWebKeySet>();
   if (res.status !== 200 || !Array.isArray(jwks?.keys)) throw failure(`the issuer's key set (${check.jwksUri}) could not be read (HTTP ${res.status})`, { code: 'invalid_id_token' });
   // The issuer as the user knows it; the other accepted spellings (Google's) are not names to show.
@@ -34,7 +34,13 @@ export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Pr
   } catch (error) {
     throw failure(`the ID token from ${from} is not valid: ${describe(error)}`, { code: 'invalid_id_token', cause: error });
   }
-  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== check.clientId) {
+  // §3.1.3.7 (3): rejected if it "contains additional audiences not trusted by the Client" — we
+  // trust no other audience, whatever azp says; (5): an azp present must be us.
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (audiences.some((aud) => aud !== check.clientId)) {
+    throw failure(`the ID token from ${from} is not valid: it is also meant for another audience (aud)`, { code: 'invalid_id_token' });
+  }
+  if (payload.azp !== undefined && payload.azp !== check.clientId) {
     throw failure(`the ID token from ${from} is not valid: it was issued to another party (azp)`, { code: 'invalid_id_token' });
   }
   if (check.nonce !== undefined && payload.nonce !== check.nonce) {

@@ -1,24 +1,31 @@
 // RFC 8252 loopback redirect: a one-shot listener on 127.0.0.1 (never 0.0.0.0, never
 // "localhost", which may resolve elsewhere), on a port the OS picks. It accepts exactly one
-// authorization response carrying the expected `state` (and `iss`, when sent: RFC 9207),
-// refuses everything else, and closes as soon as the flow ends, on abort, or on timeout.
+// authorization response carrying the expected `state` (and the expected `iss`: RFC 9207),
+// refuses everything else without ending the flow (any local process can send it requests,
+// malformed ones included), and closes as soon as the flow ends, on abort, or on timeout.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatDuration } from '../duration.js';
 import { failure, interrupted } from '../errors.js';
 import { OAuthError } from './errors.js';
 import { pages, PAGE_HEADERS } from './pages.js';
 
 export const CALLBACK_PATH = '/callback';
 
-export interface LoopbackOptions {
+export interface RedirectListenerOptions {
   expectedState: string;
   /** When the response carries `iss`, it must equal this. */
   expectedIssuer?: string;
+  /**
+   * The issuer advertises `authorization_response_iss_parameter_supported` (RFC 9207 §3): a
+   * response without `iss` then did not come from it, and is refused.
+   */
+  requireIssuer?: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
-export interface LoopbackListener {
+export interface RedirectListener {
   redirectUri: string;
   port: number;
   /** Resolves with the authorization code; rejects on an error response, timeout or abort. */
@@ -33,7 +40,7 @@ type Verdict =
   | { outcome: 'error'; error: string; description: string | undefined }
   | { outcome: 'refused'; status: number; page: string; reason: string };
 
-export async function startLoopbackListener(opts: LoopbackOptions): Promise<LoopbackListener> {
+export async function startRedirectListener(opts: RedirectListenerOptions): Promise<RedirectListener> {
   let settled = false;
   let resolveResult!: (v: { code: string }) => void;
   let rejectResult!: (e: unknown) => void;
@@ -52,6 +59,9 @@ export async function startLoopbackListener(opts: LoopbackOptions): Promise<Loop
     const iss = params.get('iss');
     if (iss !== null && opts.expectedIssuer !== undefined && iss !== opts.expectedIssuer) {
       return { outcome: 'refused', status: 400, page: pages.badIssuer(), reason: 'the issuer (iss) does not match' };
+    }
+    if (iss === null && opts.requireIssuer) {
+      return { outcome: 'refused', status: 400, page: pages.badIssuer(), reason: 'the response does not name its issuer (iss), which this issuer always sends' };
     }
     const error = params.get('error');
     if (error !== null) return { outcome: 'error', error, description: params.get('error_description') ?? undefined };
@@ -75,7 +85,14 @@ export async function startLoopbackListener(opts: LoopbackOptions): Promise<Loop
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      // A malformed request target (`GET http://[ HTTP/1.1`): refused, and the flow goes on.
+      respond(res, 400, pages.notFound());
+      return;
+    }
     if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
       respond(res, 404, pages.notFound());
       return;
@@ -86,6 +103,11 @@ export async function startLoopbackListener(opts: LoopbackOptions): Promise<Loop
     else respond(res, 200, pages.denied(verdict.error, verdict.description), () => settle(verdict));
   });
   server.keepAliveTimeout = 1_000;
+  // Requests Node cannot even parse never reach the handler above; answer them, never crash.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(failure(`cannot listen on 127.0.0.1: ${error.message}`, { cause: error })));
@@ -147,9 +169,4 @@ export async function startLoopbackListener(opts: LoopbackOptions): Promise<Loop
 function respond(res: ServerResponse, status: number, body: string, then?: () => void): void {
   res.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(body), connection: 'close' });
   res.end(body, then);
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 && s % 60 === 0 ? `${s / 60} min` : `${s} s`;
 }

@@ -2,7 +2,7 @@
 import type { HttpClient } from '../http/client.js';
 import type { ClientAuth } from './client-auth.js';
 import { requestToken } from './token-endpoint.js';
-import type { TokenResponse } from './token-set.js';
+import type { TokenResponse } from './token-response.js';
 
 export interface RefreshRequest {
   tokenEndpoint: string;

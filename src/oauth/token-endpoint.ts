@@ -4,7 +4,7 @@ import type { HttpClient } from '../http/client.js';
 import { failure } from '../errors.js';
 import { clientAuthFields, type ClientAuth } from './client-auth.js';
 import { oauthErrorFrom } from './errors.js';
-import type { TokenResponse } from './token-set.js';
+import type { TokenResponse } from './token-response.js';
 
 export interface TokenRequest {
   endpoint: string;

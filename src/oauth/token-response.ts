@@ -1,14 +1,5 @@
-// The token set we keep in the keychain, and how a token endpoint's answer becomes one.
-
-export interface TokenSet {
-  accessToken: string;
-  tokenType: string;
-  refreshToken?: string;
-  /** ISO-8601; absent for a token that does not expire. */
-  expiresAt?: string;
-  refreshTokenExpiresAt?: string;
-  scopes: string[];
-}
+// A token endpoint's answer (RFC 6749 §5.1) and how it becomes the token set we keep.
+import type { TokenSet } from '../token-set.js';
 
 export interface TokenResponse {
   access_token: string;

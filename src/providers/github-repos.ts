@@ -1,8 +1,8 @@
 // GET /user/repos: the signed-in user's repositories on GitHub or GitHub Enterprise Server,
 // 100 a page, the pages after the first fetched in parallel (src/http/paginate.ts).
 import type { HttpClient } from '../http/client.js';
-import type { TokenSet } from '../oauth/token-set.js';
-import { API_HEADERS } from './github.js';
+import type { TokenSet } from '../token-set.js';
+import { GITHUB_API_HEADERS } from './github-api-headers.js';
 import { pageSizeFor, repoPages } from './repo-pages.js';
 import type { Endpoints, RepoPage, RepoQuery, RepoSummary } from './types.js';
 
@@ -40,7 +40,7 @@ export function listGitHubRepos(http: HttpClient, endpoints: Endpoints, tokens: 
   return repoPages<GitHubRepo>({
     http,
     url: userReposUrl(endpoints, query),
-    headers: API_HEADERS,
+    headers: GITHUB_API_HEADERS,
     accessToken: tokens.accessToken,
     query,
     pageSize: pageSizeFor(query, MAX_PER_PAGE),

@@ -1,18 +1,44 @@
-// GitHub and GitHub Enterprise Server. Quirks kept here:
+// GitHub: github.com, GitHub Enterprise Cloud with data residency (SUBDOMAIN.ghe.com) and GitHub
+// Enterprise Server (any other host). Quirks kept here:
 // - OAuth endpoints answer form-encoded unless asked for JSON, and answer errors with HTTP 200
 //   (the token-endpoint reader treats an `error` field as an error whatever the status);
-// - scopes are comma-separated and the granted ones come back in the X-OAuth-Scopes header;
-// - github.com's API lives on another host (api.github.com); GHES serves it under /api/v3;
+// - the granted scopes come back in the X-OAuth-Scopes header;
+// - where the REST API lives: api.github.com, api.SUBDOMAIN.ghe.com, HOST/api/v3;
+// - device-flow errors of its own (a bare 404 for an unknown client id, device_flow_disabled);
 // - revocation is not RFC 7009 but DELETE /applications/{client_id}/token with Basic auth.
-import type { HttpClient } from '../http/client.js';
-import { originFor } from '../http/loopback.js';
+// https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
 import { failure } from '../errors.js';
+import type { HttpClient } from '../http/client.js';
+import { hostnameOf, originFor } from '../http/insecure-hosts.js';
+import { OAuthError } from '../oauth/errors.js';
+import { splitScopes } from '../oauth/token-response.js';
 import { getWithToken } from './api.js';
-import { splitScopes } from '../oauth/token-set.js';
+import { GITHUB_API_HEADERS } from './github-api-headers.js';
 import { listGitHubRepos } from './github-repos.js';
-import type { Profile, Provider, RevokeRequest } from './types.js';
+import type { Endpoints, Profile, Provider, RevokeRequest } from './types.js';
 
-export const API_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+/**
+ * GitHub Enterprise Cloud with data residency: the REST API is on its own host,
+ * https://api.SUBDOMAIN.ghe.com (docs.github.com/en/enterprise-cloud@latest/admin/data-residency/network-details-for-ghecom).
+ */
+export function isDataResidencyHost(host: string): boolean {
+  return /^[a-z0-9-]+\.ghe\.com$/.test(hostnameOf(host));
+}
+
+/** The REST API's base URL for a host: github.com's and ghe.com's are hosts of their own; GHES serves it under /api/v3. */
+export function githubApiBase(host: string): string {
+  if (host === 'github.com') return 'https://api.github.com';
+  if (isDataResidencyHost(host)) return `https://api.${host}`;
+  return `${originFor(host)}/api/v3`;
+}
+
+/** GitHub's own OAuth error codes, in words (docs: "Troubleshooting OAuth app access token request errors", device flow "Error codes"). */
+const GITHUB_ERRORS: Record<string, string> = {
+  incorrect_client_credentials: "GitHub does not know this client id (or secret). Check the OAuth app's client id.",
+  incorrect_device_code: 'GitHub no longer knows this device code. Run the login again.',
+  device_flow_disabled: 'The device flow is not enabled for this OAuth app: tick "Enable Device Flow" in the app\'s settings, or use --web.',
+  unsupported_grant_type: 'GitHub does not support this grant for this app.',
+};
 
 export const github: Provider = {
   name: 'github',
@@ -20,13 +46,18 @@ export const github: Provider = {
   defaultHost: 'github.com',
   multiHost: true,
   defaultScopes: ['read:user', 'repo'],
-  scopeSeparator: ',',
   envName: 'GITHUB',
   webFlowNeedsSecret: true,
-  // Device-flow tokens refresh without the secret; it is sent only where GitHub requires it.
+  // The device flow's polls carry the client id only; the code exchange and refresh send the
+  // secret when one is configured (GitHub requires it there for OAuth apps).
   secretOnEveryTokenRequest: false,
   oauthHeaders: { accept: 'application/json' },
   openIdConnect: false,
+  identity: 'login',
+  deviceClient: 'same',
+  // "prompt=select_account forces the account picker": without it, a browser signed in to one
+  // account silently authorizes that account again (github.blog changelog 2024-06-07).
+  authorizationParams: ({ addingAccount }): Record<string, string> => (addingAccount ? { prompt: 'select_account' } : {}),
 
   registerAppHelp(host) {
     return (
@@ -38,7 +69,7 @@ export const github: Provider = {
 
   async endpoints(host) {
     const origin = originFor(host);
-    const api = host === 'github.com' ? 'https://api.github.com' : `${origin}/api/v3`;
+    const api = githubApiBase(host);
     return {
       host,
       deviceAuthorization: `${origin}/login/device/code`,
@@ -47,11 +78,21 @@ export const github: Provider = {
       api,
       issuer: `${origin}/login/oauth`,
       clientAuthMethod: 'client_secret_post',
-    };
+      apiOrigins: [new URL(api).origin],
+    } satisfies Endpoints;
+  },
+
+  explainOAuthError(error, { host, clientId }) {
+    // An unknown client id gets a bare 404 from /login/device/code, not an OAuth error.
+    if (error.code === 'no_device_flow') {
+      return new OAuthError('failure', 'incorrect_client_credentials', `${host} does not know the client id '${clientId}' (HTTP 404). Check the OAuth app's client id.`);
+    }
+    const message = GITHUB_ERRORS[error.code ?? ''];
+    return message ? new OAuthError('failure', error.code ?? 'error', message, error.description, error.body) : undefined;
   },
 
   async fetchProfile(http, { endpoints, tokens, signal }) {
-    const { body: user, res } = await getWithToken<Record<string, unknown>>(http, `${endpoints.api}/user`, tokens.accessToken, { headers: API_HEADERS, signal });
+    const { body: user, res } = await getWithToken<Record<string, unknown>>(http, `${endpoints.api}/user`, tokens.accessToken, { headers: GITHUB_API_HEADERS, signal });
     if (typeof user.login !== 'string' || user.id === undefined) {
       throw failure(`${endpoints.host} sent a user profile without a login`, { code: 'malformed_response' });
     }
@@ -77,11 +118,12 @@ export const github: Provider = {
         code: 'no_client_secret',
       });
     }
+    // The REST API's Basic authentication (RFC 7617): client id and secret as username and password.
     const basic = Buffer.from(`${req.clientId}:${req.clientSecret}`).toString('base64');
     const res = await http.request({
       method: 'DELETE',
       url: `${req.endpoints.api}/applications/${encodeURIComponent(req.clientId)}/token`,
-      headers: { ...API_HEADERS, authorization: `Basic ${basic}` },
+      headers: { ...GITHUB_API_HEADERS, authorization: `Basic ${basic}` },
       json: { access_token: req.tokens.accessToken },
       signal: req.signal,
       secrets: [req.tokens.accessToken, req.clientSecret, basic],

@@ -2,7 +2,7 @@
 // GitLab's own JSON (its field names kept), 100 a page, through the same pagination as GitHub's
 // (GitLab sends Link headers with rel="next" and, under 10,000 items, rel="last").
 import type { HttpClient } from '../http/client.js';
-import type { TokenSet } from '../oauth/token-set.js';
+import type { TokenSet } from '../token-set.js';
 import { pageSizeFor, repoPages } from './repo-pages.js';
 import type { Endpoints, RepoPage, RepoQuery, RepoSummary } from './types.js';
 

@@ -1,8 +1,11 @@
 // GitLab (gitlab.com and self-managed). Standard OAuth 2.0 with PKCE for public ("non
-// confidential") applications, the device flow (GitLab 17.2+), RFC 7009 revocation, rotating
-// refresh tokens, and the REST API under /api/v4.
+// confidential") applications, RFC 7009 revocation, rotating refresh tokens, and the REST API
+// under /api/v4. The device flow exists only from GitLab 17.2 (behind a feature flag), on by
+// default from 17.3 and generally available in 17.9 (docs.gitlab.com/api/oauth2/#device-authorization-grant-flow):
+// an older or flag-off instance answers 404, and we say so instead of failing obscurely.
 import { failure } from '../errors.js';
-import { originFor } from '../http/loopback.js';
+import { OAuthError } from '../oauth/errors.js';
+import { originFor } from '../http/insecure-hosts.js';
 import { clientAuth } from '../oauth/client-auth.js';
 import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
@@ -15,13 +18,23 @@ export const gitlab: Provider = {
   defaultHost: 'gitlab.com',
   multiHost: true,
   defaultScopes: ['read_user', 'read_api'],
-  scopeSeparator: ' ',
   envName: 'GITLAB',
   webFlowNeedsSecret: false,
   // A configured secret means a confidential application, which must authenticate every time.
   secretOnEveryTokenRequest: true,
   oauthHeaders: { accept: 'application/json' },
   openIdConnect: false,
+  identity: 'login',
+  deviceClient: 'same',
+
+  explainOAuthError(error, { host }) {
+    if (error.code !== 'no_device_flow') return undefined;
+    return new OAuthError(
+      'failure',
+      'no_device_flow',
+      `${host} has no device flow (it needs GitLab 17.2 or later with the device flow enabled; it is on by default from 17.3): use --web`,
+    );
+  },
 
   registerAppHelp(host) {
     return (
@@ -42,6 +55,7 @@ export const gitlab: Provider = {
       revocation: `${origin}/oauth/revoke`,
       api: `${origin}/api/v4`,
       clientAuthMethod: 'client_secret_post',
+      apiOrigins: [origin],
     };
   },
 

@@ -2,9 +2,8 @@
 // and the userinfo endpoint, RFC 7009 revocation where the issuer advertises it. Google is one of
 // these with a few settings; issuers added with `oauthcli provider add` are others.
 import { failure, usageError } from '../errors.js';
-import { isLoopbackHostname } from '../http/loopback.js';
+import { isLoopbackHostname } from '../http/insecure-hosts.js';
 import { discoverIssuer } from '../oauth/discovery.js';
-import { validateIdToken } from '../oauth/id-token.js';
 import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
 import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
@@ -22,7 +21,11 @@ export interface OidcSpec {
   defaultScopes: string[];
   envName: string;
   webFlowNeedsSecret: boolean;
-  authorizationParams?: Record<string, string>;
+  authorizationParams?: Provider['authorizationParams'];
+  refreshTokenNeedsConsent?: boolean;
+  deviceClient?: Provider['deviceClient'];
+  /** The REST API base and the origins a token may be sent to by `oauthcli api` (default: the issuer's origin). */
+  api?(host: string, issuer: string): { base: string; origins: string[] };
   credentials?: Credentials;
   registerAppHelp(host: string): string;
   revokeByHandUrl?(endpoints: Endpoints): string;
@@ -35,26 +38,32 @@ export function openIdProvider(spec: OidcSpec): Provider {
     defaultHost: spec.defaultHost,
     multiHost: spec.multiHost,
     defaultScopes: spec.defaultScopes,
-    scopeSeparator: ' ',
     envName: spec.envName,
     webFlowNeedsSecret: spec.webFlowNeedsSecret,
     secretOnEveryTokenRequest: true,
     oauthHeaders: { accept: 'application/json' },
     openIdConnect: true,
+    identity: 'subject',
+    deviceClient: spec.deviceClient ?? 'same',
+    ...(spec.refreshTokenNeedsConsent ? { refreshTokenNeedsConsent: true } : {}),
     ...(spec.authorizationParams ? { authorizationParams: spec.authorizationParams } : {}),
     ...(spec.credentials ? { credentials: spec.credentials } : {}),
     registerAppHelp: spec.registerAppHelp,
 
     async endpoints(host, http, signal) {
       const meta = await discoverIssuer(http, spec.issuerFor(host), signal);
+      const api = spec.api?.(host, meta.issuer) ?? { base: new URL(meta.issuer).origin, origins: [new URL(meta.issuer).origin] };
       const endpoints: Endpoints = {
         host,
         issuer: meta.issuer,
         authorize: meta.authorization_endpoint,
         token: meta.token_endpoint,
-        api: meta.issuer,
+        api: api.base,
+        apiOrigins: api.origins,
         clientAuthMethod: pickSecretMethod(meta.token_endpoint_auth_methods_supported),
       };
+      if (meta.authorization_response_iss_parameter_supported === true) endpoints.issuerParamRequired = true;
+      if (Array.isArray(meta.code_challenge_methods_supported)) endpoints.pkceMethods = meta.code_challenge_methods_supported.filter((m) => typeof m === 'string');
       if (meta.device_authorization_endpoint) endpoints.deviceAuthorization = meta.device_authorization_endpoint;
       if (meta.revocation_endpoint) endpoints.revocation = meta.revocation_endpoint;
       if (meta.userinfo_endpoint) endpoints.userinfo = meta.userinfo_endpoint;
@@ -66,6 +75,8 @@ export function openIdProvider(spec: OidcSpec): Provider {
       let claims: Record<string, unknown> = {};
       if (idToken) {
         if (!endpoints.jwksUri || !clientId) throw failure(`cannot validate the ID token from ${endpoints.issuer}: no jwks_uri or client id`, { code: 'invalid_id_token' });
+        // jose loads only for a sign-in that brings an ID token, never at a command's start.
+        const { validateIdToken } = await import('../oauth/id-token.js');
         claims = await validateIdToken(http, {
           idToken,
           issuer: [endpoints.issuer, ...(spec.extraIssuers ?? [])],
@@ -127,7 +138,7 @@ export function customProvider(name: string, config: CustomProviderConfig): Prov
     defaultScopes,
     // OpenID Connect Core §11: offline_access is honoured only with prompt=consent; without it,
     // conforming issuers drop the scope and the browser flow gets no refresh token.
-    ...(defaultScopes.includes('offline_access') ? { authorizationParams: { prompt: 'consent' } } : {}),
+    ...(defaultScopes.includes('offline_access') ? { authorizationParams: () => ({ prompt: 'consent' }) } : {}),
     envName: name.toUpperCase().replace(/[^A-Z0-9]/g, '_'),
     webFlowNeedsSecret: false,
     credentials: { clientId: config.clientId, ...(config.clientSecret ? { clientSecret: config.clientSecret } : {}) },
@@ -135,7 +146,11 @@ export function customProvider(name: string, config: CustomProviderConfig): Prov
   });
 }
 
-/** An issuer URL must be https, or http on a loopback address. Returns it without a trailing slash. */
+/**
+ * An issuer URL must be https, or http on a loopback address, without query or fragment. It is
+ * kept exactly as given: OIDC Discovery §4.3 compares it character for character with the
+ * document's `issuer`, and some issuers' identifiers end in "/" (Auth0's `https://TENANT.auth0.com/`).
+ */
 export function checkIssuerUrl(text: string): string {
   let url: URL;
   try {
@@ -146,7 +161,8 @@ export function checkIssuerUrl(text: string): string {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
     throw usageError(`the issuer must use https (plain http is allowed only on loopback addresses): ${text}`, 'bad_issuer');
   }
-  if (url.search || url.hash) throw usageError(`an issuer URL has no query or fragment: ${text}`, 'bad_issuer');
-  return url.toString().replace(/\/+$/, '');
+  if (url.search || url.hash || text.includes('?') || text.includes('#')) throw usageError(`an issuer URL has no query or fragment: ${text}`, 'bad_issuer');
+  if (url.username || url.password) throw usageError(`an issuer URL has no user name or password: ${text}`, 'bad_issuer');
+  return text.trim();
 }
 

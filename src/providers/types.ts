@@ -1,9 +1,11 @@
 // What a provider is: data (hosts, endpoints, scopes, what its flows need) plus the few small
 // functions no standard covers (profile lookup, revocation, repositories). Nothing here knows
 // about accounts on disk or about the terminal.
+import type { AppError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { ClientAuth } from '../oauth/client-auth.js';
-import type { TokenSet } from '../oauth/token-set.js';
+import type { OAuthError } from '../oauth/errors.js';
+import type { TokenSet } from '../token-set.js';
 
 export interface Endpoints {
   /** The host as the user named it: `github.com`, `ghe.example.com`, `127.0.0.1:PORT`. */
@@ -22,6 +24,12 @@ export interface Endpoints {
   api: string;
   /** How a confidential client sends its secret here (from discovery for OIDC issuers). */
   clientAuthMethod: ClientAuth['method'];
+  /** RFC 9207 §3: the issuer always sends `iss` with its authorization responses; one without it is refused. */
+  issuerParamRequired?: boolean;
+  /** The PKCE methods the issuer advertises (code_challenge_methods_supported), when it says. */
+  pkceMethods?: string[];
+  /** Origins (scheme://host[:port]) the provider owns, to which `oauthcli api` may send the account's token. */
+  apiOrigins: string[];
 }
 
 export interface Profile {
@@ -65,8 +73,6 @@ export interface Provider {
   /** Whether --hostname may pick another host (GitHub Enterprise, self-managed GitLab, a test server). */
   multiHost: boolean;
   defaultScopes: string[];
-  /** How scopes are joined in requests: ' ' per RFC 6749, ',' for GitHub. */
-  scopeSeparator: string;
   /** `OAUTHCLI_<ENV>_CLIENT_ID` / `_CLIENT_SECRET`. */
   envName: string;
   /** Whether the browser flow's code exchange needs a client secret. */
@@ -75,10 +81,24 @@ export interface Provider {
   secretOnEveryTokenRequest: boolean;
   /** Headers every OAuth endpoint request carries (GitHub answers form-encoded without Accept). */
   oauthHeaders: Record<string, string>;
-  /** Extra authorization-request parameters (Google: access_type=offline for a refresh token). */
-  authorizationParams?: Record<string, string>;
+  /**
+   * Extra authorization-request parameters: Google's access_type=offline, GitHub's
+   * prompt=select_account when another account of the host is already signed in.
+   */
+  authorizationParams?(context: { addingAccount: boolean; consent: boolean }): Record<string, string>;
+  /**
+   * When a browser sign-in brings no refresh token, sign in once more with consent asked
+   * (Google gives one again only then; asking every time mints a new one per sign-in).
+   */
+  refreshTokenNeedsConsent?: boolean;
+  /** Whether the device flow needs a client of its own (Google: a "TVs and Limited Input devices" client). */
+  deviceClient: 'same' | 'separate';
   /** OpenID Connect: send a nonce and validate the ID token. */
   openIdConnect: boolean;
+  /** What identifies a user: the login, or the issuer's `sub` for OpenID Connect (OIDC Core §5.7). */
+  identity: 'login' | 'subject';
+  /** What a provider's own OAuth error codes mean, in words (GitHub's 404 for an unknown client id). */
+  explainOAuthError?(error: OAuthError, context: { host: string; clientId: string }): AppError | undefined;
   /** Credentials the provider's own configuration carries (custom OIDC providers). */
   credentials?: Credentials;
   /** How to register an OAuth app for this provider; shown when no client id is configured. */

@@ -1,15 +1,21 @@
-// Non-secret account metadata and provider settings, in a JSON config file managed by `conf`.
-// Never a token, never a client secret that came from the environment.
+// Non-secret account metadata and provider settings, in `<config dir>/config.json`. Never a
+// token, never a client secret that came from the environment.
 //
 // All accounts belong to one local profile: the identities linked to it are every account
 // stored here. Each provider+host has one active account; the most recently used account is
 // "current", which is what a command with no provider means when several providers are linked.
 import { randomUUID } from 'node:crypto';
-import { failure } from '../errors.js';
+import { join } from 'node:path';
 import type { CustomProviderConfig } from '../providers/oidc.js';
+import { ConfigFile, tightenModes } from './config-file.js';
 import type { StorageKind } from './secrets.js';
 
 export interface AccountMeta {
+  /**
+   * `provider:host:login`, or `provider:host:sub` for OpenID Connect accounts (OIDC Core §5.7:
+   * only issuer + sub identify a user; a preferred_username can change or be reused).
+   */
+  key: string;
   provider: string;
   host: string;
   login: string;
@@ -20,12 +26,17 @@ export interface AccountMeta {
   signedInAt: string;
   /** Set when the provider refused the stored tokens: `login` is needed. */
   needsLogin?: boolean;
+  /** Which of the provider's OAuth clients issued the tokens, when it has several (Google's device client). */
+  client?: 'device';
 }
 
 /** Client credentials for a built-in provider, or a whole OpenID Connect issuer added by the user. */
 export interface ProviderSettings {
   clientId?: string;
   clientSecret?: string;
+  /** A second client for the device flow, where the provider needs another kind of client (Google). */
+  deviceClientId?: string;
+  deviceClientSecret?: string;
   issuer?: string;
   scopes?: string[];
 }
@@ -35,7 +46,7 @@ export interface LocalProfile {
   createdAt: string;
 }
 
-interface ConfigShape {
+interface ConfigData {
   accounts: Record<string, AccountMeta>;
   /** `provider:host` → key of its active account */
   active: Record<string, string>;
@@ -45,138 +56,175 @@ interface ConfigShape {
   profile?: LocalProfile;
 }
 
-export function accountKey(a: Pick<AccountMeta, 'provider' | 'host' | 'login'>): string {
-  return `${a.provider}:${a.host}:${a.login}`;
+export function accountKey(a: Pick<AccountMeta, 'key'>): string {
+  return a.key;
+}
+
+/** The key a new account gets: by login, or by the issuer's subject for OpenID Connect providers. */
+export function newAccountKey(provider: string, host: string, identity: string): string {
+  return `${provider}:${host}:${identity}`;
 }
 
 const slot = (a: Pick<AccountMeta, 'provider' | 'host'>) => `${a.provider}:${a.host}`;
 
-type ConfStore = { get(key: string): unknown; set(key: string, value: unknown): void; delete(key: string): void; path: string };
-
 export class AccountStore {
-  private constructor(private readonly conf: ConfStore) {}
+  private constructor(private readonly file: ConfigFile<ConfigData>) {}
 
-  static async open(configDir: string | undefined): Promise<AccountStore> {
-    const { default: Conf } = await import('conf');
-    try {
-      const conf = new Conf<ConfigShape>({
-        projectName: 'oauthcli',
-        projectSuffix: '',
-        configName: 'config',
-        ...(configDir ? { cwd: configDir } : {}),
-        accessPropertiesByDotNotation: false,
-        // A config we cannot read is reported, never wiped: it may be the user's only record.
-        clearInvalidConfig: false,
-        defaults: { accounts: {}, active: {}, providers: {} },
-      });
-      const store = new AccountStore(conf as unknown as ConfStore);
-      store.validate();
-      return store;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'corrupt_config') throw error;
-      const where = configDir ? `${configDir}/config.json` : 'the config file';
-      throw failure(`cannot read ${where}: ${(error as Error).message.split('\n')[0]}. Fix or move the file; nothing was changed.`, {
-        code: 'corrupt_config',
-        cause: error,
-      });
-    }
+  /** Opens `<configDir>/config.json`; throws `corrupt_config` (exit 1, file untouched) for a file we cannot use. */
+  static open(configDir: string): AccountStore {
+    const path = join(configDir, 'config.json');
+    tightenModes(path);
+    return new AccountStore(ConfigFile.open(path, validateConfig, () => ({ accounts: dict(), active: dict(), providers: dict() })));
   }
 
   get path(): string {
-    return this.conf.path;
+    return this.file.path;
   }
 
-  private validate(): void {
-    for (const key of ['accounts', 'active', 'providers'] as const) {
-      const value = this.conf.get(key);
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw failure(`cannot read ${this.conf.path}: "${key}" is not an object. Fix or move the file; nothing was changed.`, {
-          code: 'corrupt_config',
-        });
-      }
-    }
-  }
-
-  private read<K extends 'accounts' | 'active' | 'providers'>(key: K): ConfigShape[K] {
-    return { ...(this.conf.get(key) as ConfigShape[K]) };
+  /** Fails before a sign-in starts when its result could not be saved (a read-only config folder). */
+  checkWritable(): Promise<void> {
+    return this.file.checkWritable();
   }
 
   list(): AccountMeta[] {
-    return Object.values(this.read('accounts'));
+    return Object.values(this.file.data.accounts);
   }
 
   get(key: string): AccountMeta | undefined {
-    return this.read('accounts')[key];
-  }
-
-  /** Saves an account's metadata; the first account creates the local profile. */
-  save(meta: AccountMeta): void {
-    const accounts = this.read('accounts');
-    accounts[accountKey(meta)] = meta;
-    this.conf.set('accounts', accounts);
-    if (!this.conf.get('profile')) this.conf.set('profile', { id: randomUUID(), createdAt: new Date().toISOString() } satisfies LocalProfile);
-  }
-
-  remove(key: string): void {
-    const accounts = this.read('accounts');
-    const removed = accounts[key];
-    if (!removed) return;
-    delete accounts[key];
-    this.conf.set('accounts', accounts);
-    const active = this.read('active');
-    if (active[slot(removed)] === key) {
-      // Hand "active" to another account of the same provider and host, if any, as gh does.
-      const next = Object.entries(accounts).find(([, a]) => slot(a) === slot(removed))?.[0];
-      if (next) active[slot(removed)] = next;
-      else delete active[slot(removed)];
-      this.conf.set('active', active);
-    }
-    if (this.conf.get('current') === key) {
-      const next = active[slot(removed)] ?? Object.values(active)[0];
-      if (next) this.conf.set('current', next);
-      else this.conf.delete('current');
-    }
-    if (Object.keys(accounts).length === 0) this.conf.delete('profile');
+    return own(this.file.data.accounts, key);
   }
 
   isActive(meta: AccountMeta): boolean {
-    return this.read('active')[slot(meta)] === accountKey(meta);
-  }
-
-  /** Makes the account the active one of its provider and host, and the current one. */
-  setActive(meta: AccountMeta): void {
-    const active = this.read('active');
-    active[slot(meta)] = accountKey(meta);
-    this.conf.set('active', active);
-    this.conf.set('current', accountKey(meta));
+    return own(this.file.data.active, slot(meta)) === meta.key;
   }
 
   currentKey(): string | undefined {
-    const key = this.conf.get('current');
-    return typeof key === 'string' ? key : undefined;
+    return this.file.data.current;
   }
 
   profile(): LocalProfile | undefined {
-    return this.conf.get('profile') as LocalProfile | undefined;
+    return this.file.data.profile;
   }
 
   providerSettings(provider: string): ProviderSettings {
-    return this.read('providers')[provider] ?? {};
+    return own(this.file.data.providers, provider) ?? {};
   }
 
   /** OpenID Connect issuers added with `oauthcli provider add`. */
   customProviders(): Record<string, CustomProviderConfig> {
-    const out: Record<string, CustomProviderConfig> = {};
-    for (const [name, s] of Object.entries(this.read('providers'))) {
+    const out = dict<CustomProviderConfig>();
+    for (const [name, s] of Object.entries(this.file.data.providers)) {
       if (s.issuer && s.clientId) out[name] = { issuer: s.issuer, clientId: s.clientId, ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}), ...(s.scopes ? { scopes: s.scopes } : {}) };
     }
     return out;
   }
 
-  setProviderSettings(name: string, settings: ProviderSettings | undefined): void {
-    const providers = this.read('providers');
-    if (settings) providers[name] = settings;
-    else delete providers[name];
-    this.conf.set('providers', providers);
+  /** Saves an account's metadata and makes it the active and current one; the first account creates the local profile. */
+  async saveActive(meta: AccountMeta): Promise<void> {
+    await this.file.update((data) => {
+      data.accounts[meta.key] = meta;
+      data.active[slot(meta)] = meta.key;
+      data.current = meta.key;
+      data.profile ??= { id: randomUUID(), createdAt: new Date().toISOString() };
+    });
   }
+
+  /** Marks an account whose tokens the provider refused: every command then says `login` is needed. */
+  async markNeedsLogin(key: string): Promise<void> {
+    await this.file.update((data) => {
+      const meta = own(data.accounts, key);
+      if (meta) meta.needsLogin = true;
+    });
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.file.update((data) => {
+      const removed = own(data.accounts, key);
+      if (!removed) return;
+      delete data.accounts[key];
+      if (own(data.active, slot(removed)) === key) {
+        // Hand "active" to another account of the same provider and host, if any, as gh does.
+        const next = Object.values(data.accounts).find((a) => slot(a) === slot(removed))?.key;
+        if (next) data.active[slot(removed)] = next;
+        else delete data.active[slot(removed)];
+      }
+      if (data.current === key) {
+        const next = own(data.active, slot(removed)) ?? Object.values(data.active)[0];
+        if (next) data.current = next;
+        else delete data.current;
+      }
+      if (Object.keys(data.accounts).length === 0) delete data.profile;
+    });
+  }
+
+  /** Makes the account the active one of its provider and host, and the current one. */
+  async setActive(meta: AccountMeta): Promise<void> {
+    await this.file.update((data) => {
+      data.active[slot(meta)] = meta.key;
+      data.current = meta.key;
+    });
+  }
+
+  async setProviderSettings(name: string, settings: ProviderSettings | undefined): Promise<void> {
+    await this.file.update((data) => {
+      if (settings) data.providers[name] = settings;
+      else delete data.providers[name];
+    });
+  }
+}
+
+/** A key's own value: `__proto__` and other Object.prototype names are never entries. */
+function own<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** A record without a prototype: a key such as `__proto__` from the file stays a plain entry. */
+const dict = <V>(): Record<string, V> => Object.create(null) as Record<string, V>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** What a config file must look like to be used; anything else is reported, never "repaired". */
+function validateConfig(raw: unknown): ConfigData {
+  if (!isObject(raw)) throw new Error(`it holds ${describe(raw)} instead of an object`);
+  const section = (name: string): Record<string, unknown> => {
+    const value = raw[name] === undefined ? {} : raw[name];
+    if (!isObject(value)) throw new Error(`"${name}" is ${describe(value)} instead of an object`);
+    return value;
+  };
+  const accounts: Record<string, AccountMeta> = dict();
+  for (const [key, value] of Object.entries(section('accounts'))) {
+    if (!isObject(value) || typeof value.provider !== 'string' || typeof value.host !== 'string' || typeof value.login !== 'string') {
+      throw new Error(`the account "${key}" is ${isObject(value) ? 'missing its provider, host or login' : describe(value)}`);
+    }
+    const storage = value.storage === 'insecure-file' ? 'insecure-file' : 'keychain';
+    accounts[key] = {
+      ...(value as unknown as AccountMeta),
+      // The map key is the account's identity (and its keychain entry's name), whatever the entry says.
+      key,
+      id: typeof value.id === 'string' ? value.id : String(value.id ?? ''),
+      scopes: Array.isArray(value.scopes) ? value.scopes.filter((s): s is string => typeof s === 'string') : [],
+      storage,
+      signedInAt: typeof value.signedInAt === 'string' ? value.signedInAt : '',
+    };
+  }
+  const active: Record<string, string> = dict();
+  for (const [slotKey, value] of Object.entries(section('active'))) {
+    if (typeof value !== 'string') throw new Error(`"active.${slotKey}" is ${describe(value)} instead of an account key`);
+    active[slotKey] = value;
+  }
+  const providers: Record<string, ProviderSettings> = dict();
+  for (const [name, value] of Object.entries(section('providers'))) {
+    if (!isObject(value)) throw new Error(`the provider settings "${name}" are ${describe(value)} instead of an object`);
+    providers[name] = value as ProviderSettings;
+  }
+  const data: ConfigData = { accounts, active, providers };
+  if (typeof raw.current === 'string') data.current = raw.current;
+  if (isObject(raw.profile) && typeof raw.profile.id === 'string') data.profile = raw.profile as unknown as LocalProfile;
+  return data;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'string' ? 'a string' : `a ${typeof value}`;
 }

@@ -1,31 +1,56 @@
-// A cross-process lock per account, around refreshes and token writes: refresh tokens are
-// single use, and a provider that sees one twice may revoke the whole family. A lock file
-// next to the config (proper-lockfile: mkdir-based, with stale-lock recovery).
+// Cross-process locks (proper-lockfile: an atomic mkdir beside the file, its mtime kept fresh
+// while held, taken over once stale). Two kinds:
+// - the config and insecure-token files: held for a read-modify-write of a few milliseconds;
+// - an account's refresh: refresh tokens are single use, and a provider that sees one twice may
+//   revoke the whole family, so only one process refreshes an account at a time. It is held
+//   across a token request, so it must stay fresh (not stale) for longer than that request may
+//   take (REQUEST_DEADLINE_MS), or a live holder could lose it mid-request.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failure } from '../errors.js';
+import { REQUEST_DEADLINE_MS } from '../http/limits.js';
 
-export async function withAccountLock<T>(configDir: string, accountKey: string, run: () => Promise<T>): Promise<T> {
+export interface LockTiming {
+  /** A lock whose mtime has not moved for this long belongs to a dead process and is taken over. */
+  staleMs: number;
+  /** How long to keep trying before giving up. */
+  waitMs: number;
+}
+
+export const FILE_LOCK: LockTiming = { staleMs: 10_000, waitMs: 20_000 };
+/** Stale only well after the refresh request's own deadline (plus the keychain write). */
+export const REFRESH_LOCK: LockTiming = { staleMs: REQUEST_DEADLINE_MS + 15_000, waitMs: REQUEST_DEADLINE_MS + 30_000 };
+
+export async function withFileLock<T>(path: string, run: () => Promise<T>, timing: LockTiming = FILE_LOCK, what = path): Promise<T> {
   const { default: lockfile } = await import('proper-lockfile');
-  const dir = join(configDir, 'locks');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const target = join(dir, accountKey.replace(/[^A-Za-z0-9._-]/g, '_'));
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(target, {
+    release = await lockfile.lock(path, {
       realpath: false,
-      // A holder that died leaves a lock whose mtime stops moving; take it over after 10 s.
-      stale: 10_000,
-      update: 2_000,
-      retries: { retries: 200, factor: 1.2, minTimeout: 20, maxTimeout: 250, randomize: true },
+      stale: timing.staleMs,
+      update: Math.max(1_000, Math.floor(timing.staleMs / 5)),
+      retries: retriesFor(timing.waitMs),
       onCompromised: () => undefined,
     });
   } catch (error) {
-    throw failure(`another oauthcli process holds the lock for ${accountKey} (${(error as Error).message})`, { code: 'lock_timeout', cause: error });
+    throw failure(`another oauthcli process holds the lock for ${what} (${(error as Error).message})`, { code: 'lock_timeout', cause: error });
   }
   try {
     return await run();
   } finally {
     await release().catch(() => undefined);
   }
+}
+
+/** The lock around refreshing one account's tokens, in `<config dir>/locks/`. */
+export async function withAccountLock<T>(configDir: string, accountKey: string, run: () => Promise<T>): Promise<T> {
+  const dir = join(configDir, 'locks');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return withFileLock(join(dir, accountKey.replace(/[^A-Za-z0-9._-]/g, '_')), run, REFRESH_LOCK, accountKey);
+}
+
+/** Short waits first (a config write takes milliseconds), then up to a quarter second each, for about `waitMs` in all. */
+function retriesFor(waitMs: number) {
+  const maxTimeout = 250;
+  return { retries: Math.ceil(waitMs / maxTimeout) + 8, factor: 1.3, minTimeout: 10, maxTimeout, randomize: true };
 }

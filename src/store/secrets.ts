@@ -1,12 +1,15 @@
 // Where token sets live: the OS keychain (service `oauthcli`, one entry per account), or, only
 // when the user asked with --insecure-storage, a file readable by the owner alone.
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, failure } from '../errors.js';
-import type { TokenSet } from '../oauth/token-set.js';
+import type { TokenSet } from '../token-set.js';
+import { withFileLock } from './lock.js';
 
 export const KEYCHAIN_SERVICE = 'oauthcli';
-export type StorageKind = 'keychain' | 'insecure-file';
+/** `env`: a token from OAUTHCLI_<PROVIDER>_TOKEN, never stored by oauthcli. */
+export type StorageKind = 'keychain' | 'insecure-file' | 'env';
 
 export interface SecretStore {
   readonly kind: StorageKind;
@@ -27,31 +30,74 @@ export function keychainUnavailable(cause: unknown): AppError {
   return failure(`the OS keychain is not available (${reason}). ${KEYCHAIN_FIX}`, { code: 'keychain_unavailable', cause });
 }
 
-/** The OS keychain through @napi-rs/keyring, every call bounded by a timeout: a locked keyring can hang. */
+/** One keychain entry's bytes, by account name: the OS keychain, or an in-memory one in tests. */
+export interface KeyringBackend {
+  read(account: string, signal: AbortSignal): Promise<Uint8Array | null>;
+  write(account: string, secret: Uint8Array, signal: AbortSignal): Promise<void>;
+  remove(account: string, signal: AbortSignal): Promise<boolean>;
+}
+
+/**
+ * The most one keychain entry holds, by platform. Windows' Credential Manager stores at most
+ * 2,560 bytes (CRED_MAX_CREDENTIAL_BLOB_SIZE); the others have no limit a token set comes near.
+ */
+export function maxSecretBytesFor(platform: NodeJS.Platform): number {
+  return platform === 'win32' ? 2_560 : 64 * 1024;
+}
+
+/** @napi-rs/keyring, pinned on Linux to the Secret Service (its default falls back silently to the kernel keyring, which forgets everything at reboot). */
+export function osKeyring(): KeyringBackend {
+  const entry = async (account: string) => {
+    const { AsyncEntry } = await import('@napi-rs/keyring');
+    return new AsyncEntry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
+  };
+  return {
+    // getSecret rejects on a locked or broken store; getPassword would say "nothing stored".
+    read: async (account, signal) => {
+      const bytes = await (await entry(account)).getSecret(signal);
+      return bytes === null ? null : Uint8Array.from(bytes);
+    },
+    write: async (account, secret, signal) => (await entry(account)).setSecret(secret, signal),
+    remove: async (account, signal) => (await entry(account)).deleteCredential(signal),
+  };
+}
+
+/** What the main entry holds when a token set is split over several entries. */
+interface Manifest {
+  oauthcli: 'parts';
+  /** Names the parts of this write, so a new write never overwrites parts a reader may be reading. */
+  generation: string;
+  parts: number;
+  sha256: string;
+}
+
+/**
+ * The OS keychain. A token set that does not fit in one entry (JWT access and refresh tokens from
+ * Entra or Keycloak run to several KB) is split into parts `<account>#<generation>.<n>`, written
+ * first; the main entry then points at them (with their hash), so a reader sees either the old
+ * set or the new one, whole. Every call is bounded by a timeout: a locked keyring can hang.
+ */
 export class KeychainStore implements SecretStore {
   readonly kind = 'keychain' as const;
 
-  constructor(private readonly timeoutMs = 5_000) {}
+  constructor(
+    private readonly backend: KeyringBackend = osKeyring(),
+    private readonly options: { timeoutMs?: number; maxSecretBytes?: number } = {},
+  ) {}
 
-  private async entry(account: string) {
-    try {
-      const { AsyncEntry } = await import('@napi-rs/keyring');
-      // Pin Linux to the Secret Service: the library's default falls back silently to the
-      // kernel keyring, which forgets everything at reboot.
-      return new AsyncEntry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
-    } catch (error) {
-      throw keychainUnavailable(error);
-    }
+  private get maxBytes(): number {
+    return this.options.maxSecretBytes ?? maxSecretBytesFor(process.platform);
   }
 
   private async bounded<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.timeoutMs ?? 5_000;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        reject(keychainUnavailable(new Error(`no answer to ${what} within ${this.timeoutMs / 1000} s; is it locked?`)));
-      }, this.timeoutMs);
+        reject(keychainUnavailable(new Error(`no answer to ${what} within ${timeoutMs / 1000} s; is it locked?`)));
+      }, timeoutMs);
     });
     try {
       return await Promise.race([run(controller.signal), timeout]);
@@ -63,34 +109,125 @@ export class KeychainStore implements SecretStore {
     }
   }
 
+  private read(account: string) {
+    return this.bounded('a keychain read', (signal) => this.backend.read(account, signal));
+  }
+
+  private write(account: string, text: string) {
+    return this.bounded('a keychain write', (signal) => this.backend.write(account, Buffer.from(text, 'utf8'), signal));
+  }
+
+  private remove(account: string) {
+    return this.bounded('a keychain delete', (signal) => this.backend.remove(account, signal));
+  }
+
   async get(account: string): Promise<TokenSet | undefined> {
-    const entry = await this.entry(account);
-    // getSecret rejects on a locked or broken store; getPassword would say "nothing stored".
-    const bytes = await this.bounded('a keychain read', (signal) => entry.getSecret(signal));
-    if (bytes === null) return undefined;
-    return parseTokenSet(Buffer.from(bytes).toString('utf8'), `the keychain entry for ${account}`);
+    // A write may replace the parts between our reading the manifest and the parts: read again.
+    for (let attempt = 1; ; attempt++) {
+      const main = await this.read(account);
+      if (main === null) return undefined;
+      const text = decode(main);
+      const manifest = manifestOf(text);
+      if (!manifest) return parseTokenSet(text, `the keychain entry for ${account}`);
+      const joined = await this.readParts(account, manifest);
+      if (joined !== undefined) return parseTokenSet(joined, `the keychain entry for ${account}`);
+      if (attempt >= 3) throw failure(`the keychain entry for ${account} is incomplete (a part is missing or changed); run oauthcli login again`, { code: 'storage_error' });
+    }
+  }
+
+  private async readParts(account: string, manifest: Manifest): Promise<string | undefined> {
+    const parts: string[] = [];
+    for (let i = 1; i <= manifest.parts; i++) {
+      const part = await this.read(partName(account, manifest.generation, i));
+      if (part === null) return undefined;
+      parts.push(decode(part));
+    }
+    const joined = parts.join('');
+    return sha256(joined) === manifest.sha256 ? joined : undefined;
   }
 
   async set(account: string, tokens: TokenSet): Promise<void> {
-    const entry = await this.entry(account);
-    await this.bounded('a keychain write', (signal) => entry.setPassword(JSON.stringify(tokens), signal));
+    const text = JSON.stringify(tokens);
+    const previous = await this.read(account).then((bytes) => (bytes === null ? undefined : manifestOf(decode(bytes))));
+    if (Buffer.byteLength(text) <= this.maxBytes) {
+      await this.write(account, text);
+    } else {
+      const generation = randomBytes(4).toString('hex');
+      const parts = split(text, this.maxBytes);
+      for (const [i, part] of parts.entries()) await this.write(partName(account, generation, i + 1), part);
+      const manifest: Manifest = { oauthcli: 'parts', generation, parts: parts.length, sha256: sha256(text) };
+      await this.write(account, JSON.stringify(manifest));
+    }
+    if (previous) await this.removeParts(account, previous);
   }
 
   async delete(account: string): Promise<boolean> {
-    const entry = await this.entry(account);
-    return this.bounded('a keychain delete', (signal) => entry.deleteCredential(signal));
+    const main = await this.read(account);
+    if (main === null) return false;
+    const manifest = manifestOf(decode(main));
+    await this.remove(account);
+    if (manifest) await this.removeParts(account, manifest);
+    return true;
+  }
+
+  private async removeParts(account: string, manifest: Manifest): Promise<void> {
+    for (let i = 1; i <= manifest.parts; i++) await this.remove(partName(account, manifest.generation, i)).catch(() => false);
   }
 
   async check(): Promise<void> {
     // A name of this process's own: two logins at once must not delete each other's probe.
     const probe = `__oauthcli_probe__:${process.pid}:${Date.now()}`;
-    await this.set(probe, { accessToken: 'probe', tokenType: 'probe', scopes: [] });
-    await this.get(probe);
-    await this.delete(probe);
+    await this.write(probe, 'probe');
+    await this.read(probe);
+    await this.remove(probe);
   }
 }
 
-/** Tokens in `<config dir>/insecure-tokens.json`, mode 0600. Only ever chosen by the user. */
+function partName(account: string, generation: string, n: number): string {
+  return `${account}#${generation}.${n}`;
+}
+
+/** Splits on character boundaries into pieces of at most `maxBytes` UTF-8 bytes. */
+function split(text: string, maxBytes: number): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let size = 0;
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch);
+    if (size + n > maxBytes) {
+      parts.push(current);
+      current = '';
+      size = 0;
+    }
+    current += ch;
+    size += n;
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
+function manifestOf(text: string): Manifest | undefined {
+  if (!text.includes('"oauthcli"')) return undefined;
+  try {
+    const m = JSON.parse(text) as Partial<Manifest>;
+    if (m.oauthcli === 'parts' && typeof m.generation === 'string' && Number.isSafeInteger(m.parts) && typeof m.sha256 === 'string') return m as Manifest;
+  } catch {
+    // not a manifest
+  }
+  return undefined;
+}
+
+/** UTF-8; entries an earlier version wrote with setPassword on Windows are UTF-16. */
+function decode(bytes: Uint8Array): string {
+  const looksUtf16 = bytes.length >= 2 && bytes.length % 2 === 0 && bytes[1] === 0 && bytes[0] !== 0;
+  return Buffer.from(bytes).toString(looksUtf16 ? 'utf16le' : 'utf8');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Tokens in `<config dir>/insecure-tokens.json`, mode 0600, every change under a lock. Only ever chosen by the user. */
 export class InsecureFileStore implements SecretStore {
   readonly kind = 'insecure-file' as const;
   readonly path: string;
@@ -104,42 +241,59 @@ export class InsecureFileStore implements SecretStore {
     try {
       raw = await readFile(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Object.create(null) as Record<string, TokenSet>;
       throw failure(`cannot read ${this.path}: ${(error as Error).message}`, { code: 'storage_error' });
     }
     try {
       const parsed: unknown = JSON.parse(raw);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, TokenSet>;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return Object.assign(Object.create(null) as Record<string, TokenSet>, parsed);
     } catch {
       // below
     }
     throw failure(`${this.path} is not valid JSON; fix or remove it`, { code: 'storage_error' });
   }
 
-  private async writeAll(all: Record<string, TokenSet>): Promise<void> {
+  /** A read-modify-write under the file's lock: two accounts refreshing at once keep both their rotated tokens. */
+  private async change(apply: (all: Record<string, TokenSet>) => boolean): Promise<boolean> {
     await mkdir(this.configDir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, this.path);
+    return withFileLock(this.path, async () => {
+      const all = await this.readAll();
+      if (!apply(all)) return false;
+      const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
+      const file = await open(tmp, 'w', 0o600);
+      try {
+        await file.writeFile(`${JSON.stringify(all, null, 2)}\n`);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await chmod(tmp, 0o600);
+      await rename(tmp, this.path).catch(async (error: unknown) => {
+        await rm(tmp, { force: true });
+        throw error;
+      });
+      return true;
+    });
   }
 
   async get(account: string): Promise<TokenSet | undefined> {
-    return (await this.readAll())[account];
+    const all = await this.readAll();
+    return Object.hasOwn(all, account) ? all[account] : undefined;
   }
 
   async set(account: string, tokens: TokenSet): Promise<void> {
-    const all = await this.readAll();
-    all[account] = tokens;
-    await this.writeAll(all);
+    await this.change((all) => {
+      all[account] = tokens;
+      return true;
+    });
   }
 
   async delete(account: string): Promise<boolean> {
-    const all = await this.readAll();
-    if (!(account in all)) return false;
-    delete all[account];
-    await this.writeAll(all);
-    return true;
+    return this.change((all) => {
+      if (!Object.hasOwn(all, account)) return false;
+      delete all[account];
+      return true;
+    });
   }
 
   async check(): Promise<void> {

@@ -1,5 +1,5 @@
 // Shared set-up for end-to-end tests: a fake GitHub, a sandboxed HOME/config, the built CLI.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../support/github-server.js';
 import { makeSandbox, runCli, startCli, type CliResult, type Env, type RunOptions, type Sandbox } from '../support/cli.js';
@@ -30,7 +30,9 @@ export async function setUp(options: FakeGitHubOptions = {}): Promise<World> {
     cli: (args, opts = {}) => runCli(args, { env: world.env, ...opts, ...(opts.env ? { env: { ...world.env, ...opts.env } } : {}) }),
     start: (args, opts = {}) => startCli(args, { env: world.env, ...opts, ...(opts.env ? { env: { ...world.env, ...opts.env } } : {}) }),
     config() {
-      return JSON.parse(readFileSync(join(sandbox.configDir, 'config.json'), 'utf8'));
+      // No config file yet: nothing was ever stored.
+      const file = join(sandbox.configDir, 'config.json');
+      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { accounts: {}, active: {}, providers: {} };
     },
     async signIn(login, extraArgs = []) {
       if (login) {

@@ -36,7 +36,8 @@ describe('login github (device flow)', () => {
     expect(code.polls.length).toBe(3);
     const deviceReq = w.server.requests.find((r) => r.path === '/login/device/code')!;
     expect(deviceReq.headers.accept).toBe('application/json');
-    expect(deviceReq.body).toMatchObject({ client_id: 'test-client-id', scope: 'read:user,repo' });
+    // Space-delimited, as GitHub documents (and RFC 6749 §3.3 says).
+    expect(deviceReq.body).toMatchObject({ client_id: 'test-client-id', scope: 'read:user repo' });
 
     const token = w.server.grants[0]!.access_token;
     const entry = await storedSecret(accountKeyFor(w));

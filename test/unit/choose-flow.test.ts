@@ -1,7 +1,7 @@
 // Which flow `login` picks when the user names none: web only where a browser can be opened
 // here and the provider's requirements (a client secret) are met; device otherwise.
 import { describe, expect, it } from 'vitest';
-import { chooseFlow, whyNoBrowser, type FlowContext } from '../../src/cli/choose-flow.js';
+import { chooseFlow, whyNoBrowser, type FlowContext } from '../../src/signin/choose-flow.js';
 
 /** A desktop terminal where the browser flow is possible. */
 const desktop = (over: Partial<FlowContext> = {}): FlowContext => ({

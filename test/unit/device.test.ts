@@ -2,6 +2,8 @@ import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/http/client.js';
 import { pollDelayMs, pollForDeviceToken, requestDeviceAuthorization, type DeviceAuthorization } from '../../src/oauth/device.js';
+import { OAuthError } from '../../src/oauth/errors.js';
+import { github } from '../../src/providers/github.js';
 
 const ORIGIN = 'https://gh.example';
 const http = createHttpClient({ maxTries: 1 });
@@ -32,11 +34,11 @@ beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 
 describe('device authorization request', () => {
-  it('asks for JSON and sends GitHub-style comma-separated scopes', async () => {
+  it('asks for JSON and sends space-delimited scopes (RFC 6749 §3.3; GitHub documents the same)', async () => {
     nock(ORIGIN, { reqheaders: { accept: 'application/json' } })
-      .post('/login/device/code', { client_id: 'cid', scope: 'read:user,repo' })
+      .post('/login/device/code', { client_id: 'cid', scope: 'read:user repo' })
       .reply(200, { device_code: 'dc', user_code: 'WDJB-MJHT', verification_uri: `${ORIGIN}/login/device`, expires_in: 899, interval: 5 });
-    const got = await requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: ['read:user', 'repo'], scopeSeparator: ',' });
+    const got = await requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: ['read:user', 'repo'] });
     expect(got).toMatchObject({ deviceCode: 'dc', userCode: 'WDJB-MJHT', expiresIn: 899, interval: 5 });
   });
 
@@ -98,13 +100,22 @@ describe('device token polling', () => {
     ['access_denied', /denied/],
     ['expired_token', /expired/],
     ['token_expired', /expired/],
-    ['incorrect_client_credentials', /client id/],
-    ['incorrect_device_code', /device code/],
-    ['device_flow_disabled', /not enabled/],
     ['unsupported_grant_type', /does not support/],
   ])('stops on %s with a clear message', async (code, message) => {
     nock(ORIGIN).post('/login/oauth/access_token').reply(200, { error: code, error_description: 'x' });
     await expect(poll(fakeClock())).rejects.toMatchObject({ kind: 'failure', code, message: expect.stringMatching(message) });
+  });
+
+  // GitHub's own codes (no RFC has them) are GitHub's provider's to explain, not the protocol's.
+  it.each([
+    ['incorrect_client_credentials', /client id/],
+    ['incorrect_device_code', /device code/],
+    ['device_flow_disabled', /not enabled/],
+  ])("stops on GitHub's %s, which GitHub's provider explains", async (code, message) => {
+    nock(ORIGIN).post('/login/oauth/access_token').reply(200, { error: code, error_description: 'x' });
+    const error = await poll(fakeClock()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OAuthError);
+    expect(github.explainOAuthError!(error as OAuthError, { host: 'github.com', clientId: 'cid' })).toMatchObject({ kind: 'failure', code, message: expect.stringMatching(message) });
   });
 
   it('gives up when expires_in has passed, without polling past it', async () => {

@@ -1,6 +1,6 @@
 // src/http/client.ts against real local servers: proxies from the environment, timeouts, and
 // the rule that only loopback hosts may be reached over plain http.
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/http/client.js';
@@ -21,37 +21,36 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
 }
 
 describe('the HTTP client', () => {
-  it('sends requests through HTTP_PROXY when it is set', async () => {
+  it('sends https requests through HTTPS_PROXY with CONNECT, and never proxies a loopback host', async () => {
     const target = await listen((_req, res) => res.end('{"ok":true}'));
-    const seen: string[] = [];
-    // A forward proxy: gets the absolute URL, passes the request on.
+    const connects: string[] = [];
+    const plain: string[] = [];
+    // A forward proxy that records what it is asked and refuses every tunnel (403).
     const proxy = await listen((req, res) => {
-      seen.push(req.url ?? '');
-      const upstream = httpRequest(req.url!, { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      req.pipe(upstream);
+      plain.push(req.url ?? '');
+      res.writeHead(502).end();
     });
-    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
-    process.env.HTTP_PROXY = proxy;
-    process.env.NO_PROXY = '';
-    try {
-      const http = createHttpClient();
-      const res = await http.request({ url: `${target}/user` });
-      expect(await res.json()).toEqual({ ok: true });
-    } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    expect(seen).toEqual([`${target}/user`]);
+    const proxyServer = servers.at(-1)!;
+    proxyServer.on('connect', (req, socket) => {
+      connects.push(req.url ?? '');
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    });
+    const http = createHttpClient({ env: { HTTPS_PROXY: proxy, HTTP_PROXY: proxy, NO_PROXY: '' } });
+    await expect(http.request({ url: 'https://ghe.corp.test/api/v3/user' })).rejects.toMatchObject({
+      message: expect.stringMatching(/proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\) refused to connect to ghe\.corp\.test \(HTTP 403\)/),
+    });
+    expect(connects).toEqual(['ghe.corp.test:443']);
+    // A token for 127.0.0.1 must not leave the machine, proxy or not.
+    const res = await http.request({ url: `${target}/user` });
+    expect(await res.json()).toEqual({ ok: true });
+    expect(plain).toEqual([]);
   });
 
   it('gives up on a server that does not answer, with one clear failure', async () => {
     const silent = await listen(() => undefined);
-    const http = createHttpClient({ timeoutMs: 300 });
+    const http = createHttpClient();
     const started = Date.now();
-    await expect(http.request({ url: `${silent}/user` })).rejects.toMatchObject({ kind: 'failure', message: expect.stringMatching(/did not answer within/) });
+    await expect(http.request({ url: `${silent}/user`, deadlineMs: 300 })).rejects.toMatchObject({ kind: 'failure', message: expect.stringMatching(/did not answer within/) });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 

@@ -37,7 +37,6 @@ describe('PKCE and state', () => {
         clientId: 'cid',
         redirectUri: 'http://127.0.0.1:5555/callback',
         scopes: ['read:user', 'repo'],
-        scopeSeparator: ',',
         state: 'st',
         codeChallenge: 'ch',
       }),
@@ -45,7 +44,7 @@ describe('PKCE and state', () => {
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
       client_id: 'cid',
       redirect_uri: 'http://127.0.0.1:5555/callback',
-      scope: 'read:user,repo',
+      scope: 'read:user repo',
       state: 'st',
       code_challenge: 'ch',
       code_challenge_method: 'S256',

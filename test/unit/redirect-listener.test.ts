@@ -2,11 +2,11 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLoopbackListener, type LoopbackListener } from '../../src/oauth/loopback.js';
+import { startRedirectListener, type RedirectListener } from '../../src/oauth/redirect-listener.js';
 import { escapeHtml, page } from '../../src/oauth/pages.js';
 
 const STATE = 'expected-state-value';
-let listener: LoopbackListener | undefined;
+let listener: RedirectListener | undefined;
 afterEach(async () => {
   await listener?.close();
   listener = undefined;
@@ -36,8 +36,8 @@ function connects(host: string, port: number): Promise<boolean> {
   });
 }
 
-const start = (over: Partial<Parameters<typeof startLoopbackListener>[0]> = {}) =>
-  startLoopbackListener({ expectedState: STATE, expectedIssuer: 'https://issuer.example', timeoutMs: 10_000, ...over }).then((l) => (listener = l));
+const start = (over: Partial<Parameters<typeof startRedirectListener>[0]> = {}) =>
+  startRedirectListener({ expectedState: STATE, expectedIssuer: 'https://issuer.example', timeoutMs: 10_000, ...over }).then((l) => (listener = l));
 
 describe('loopback listener', () => {
   it('listens on 127.0.0.1 only, on a port the OS picked', async () => {

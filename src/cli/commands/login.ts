@@ -1,14 +1,11 @@
-// `oauthcli login <provider>`: choose a flow, run it, look up who signed in, store the tokens.
-import { failure, interrupted, usageError } from '../../errors.js';
-import type { TokenSet } from '../../oauth/token-set.js';
-import { normalizeHost } from '../../providers/registry.js';
-import type { Credentials, Endpoints, Provider } from '../../providers/types.js';
-import { clientCredentials, loginCommandFor } from '../../session.js';
-import { accountKey, type AccountMeta } from '../../store/accounts.js';
-import type { SecretStore } from '../../store/secrets.js';
-import { chooseFlow, type Flow } from '../choose-flow.js';
-import { deviceLogin, parseDuration, webLogin, type FlowParams, type FlowResult } from '../login-flows.js';
-import { paintFor } from '../output.js';
+// `oauthcli login <provider>`: parse, sign in (src/signin), say who signed in.
+import { parseDuration } from '../../duration.js';
+import { failure, usageError } from '../../errors.js';
+import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
+import { loginCommandFor } from '../../session.js';
+import { signIn } from '../../signin/sign-in.js';
+import { paintFor, safeText } from '../output.js';
+import { terminalSignInUi } from '../signin-ui.js';
 import type { World } from '../world.js';
 
 export interface LoginOptions {
@@ -20,119 +17,61 @@ export interface LoginOptions {
   withToken?: boolean;
   insecureStorage?: boolean;
   timeout: string;
+  clipboard?: boolean;
 }
+
+/** A token pasted or piped in is a few hundred bytes; stop reading long before memory matters. */
+export const MAX_TOKEN_INPUT_BYTES = 16 * 1024;
 
 export async function run(world: World, providerName: string, opts: LoginOptions): Promise<number> {
   const provider = world.providers.get(providerName);
-  const host = normalizeHost(provider, opts.hostname);
-  world.loginHint = loginCommandFor(provider, host);
+  const host = normalizeHost(provider, opts.hostname, defaultHostFor(provider, world.env));
+  world.loginHint = loginCommandFor(provider, host, world.env);
   if (opts.device && opts.web) throw usageError('choose one of --device and --web');
   if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
-  const scopes = opts.scopes ? opts.scopes.split(/[\s,]+/).filter(Boolean) : provider.defaultScopes;
-  const { clientId, clientSecret } = clientCredentials(world, provider);
-  // Usage errors first, then the keychain, and only then anything the user must do in a browser.
-  const plan = opts.withToken ? undefined : planInteractiveLogin(world, provider, host, opts, { clientId, clientSecret });
-  const store = world.secrets(opts.insecureStorage ? 'insecure-file' : 'keychain');
-  await store.check();
-  const http = await world.http();
-  const endpoints = await provider.endpoints(host, http, world.signal);
+  const timeoutMs = parseDuration(opts.timeout);
+  if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (a duration up to 24h, e.g. 90s or 5m)`);
+  const scopes = opts.scopes ? splitList(opts.scopes) : provider.defaultScopes;
+  const token = opts.withToken ? await readToken(world) : undefined;
 
-  let result: FlowResult;
-  if (!plan) {
-    const token = (await readStdin(world)).trim();
-    if (!token) throw usageError('--with-token reads a token from stdin, and stdin was empty');
-    result = { tokens: { accessToken: token, tokenType: 'bearer', scopes: [] } };
-  } else {
-    const flow = plan.choose(endpoints);
-    if (flow.announce) world.info(flow.announce);
-    const params: FlowParams = { provider, endpoints, clientId: plan.clientId, clientSecret, scopes, openBrowser: opts.browser };
-    result = flow.flow === 'web' ? await webLogin(world, { ...params, timeoutMs: plan.timeoutMs }) : await deviceLogin(world, params);
-  }
-  const { tokens } = result;
-  world.rememberSecret(tokens.accessToken);
-  world.rememberSecret(tokens.refreshToken);
-  world.rememberSecret(result.idToken);
-
-  const profile = await provider.fetchProfile(http, {
-    endpoints,
-    tokens,
-    clientId,
-    ...(result.idToken ? { idToken: result.idToken } : {}),
-    ...(result.nonce ? { nonce: result.nonce } : {}),
-    signal: world.signal,
-  });
-  if (profile.scopes) tokens.scopes = profile.scopes;
-  if (world.signal.aborted) throw interrupted();
-
-  await saveAccount(world, store, {
-    provider: provider.name,
+  const { account, profile } = await signIn(world, await terminalSignInUi(world, { clipboard: Boolean(opts.clipboard) }), {
+    provider,
     host,
-    login: profile.login,
-    id: profile.id,
-    scopes: tokens.scopes,
-    storage: store.kind,
-    signedInAt: new Date().toISOString(),
-  }, tokens);
+    flow: opts.web ? 'web' : opts.device ? 'device' : undefined,
+    scopes,
+    openBrowser: opts.browser,
+    storage: opts.insecureStorage ? 'insecure-file' : 'keychain',
+    timeoutMs,
+    terminal: { platform: world.platform, stdinIsTTY: Boolean(world.stdin.isTTY), stderrIsTTY: Boolean(world.stderr.isTTY) },
+    token,
+  });
   const paint = await paintFor(world, world.stderr);
-  world.info(`${paint.green('✓')} Signed in to ${host} as ${paint.bold(profile.login)}`);
-  if (store.kind === 'insecure-file') world.info(`! Tokens are stored in a plain file (--insecure-storage), not in the OS keychain.`);
+  world.info(`${paint.green('✓')} Signed in to ${host} as ${paint.bold(safeText(profile.login))}`);
+  if (account.storage === 'insecure-file') world.info(`${paint.yellow('!')} Tokens are stored in a plain file (--insecure-storage), not in the OS keychain.`);
   return 0;
 }
 
-interface LoginPlan {
-  clientId: string;
-  timeoutMs: number;
-  /** The flow, once the endpoints say whether a device flow exists. */
-  choose(endpoints: Endpoints): { flow: Flow; announce?: string };
+export function splitList(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }
 
-function planInteractiveLogin(world: World, provider: Provider, host: string, opts: LoginOptions, credentials: Credentials): LoginPlan {
-  const { clientId, clientSecret } = credentials;
-  if (!clientId) {
-    throw usageError(`no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(host)}`, 'no_client_id');
-  }
-  const missingSecret = provider.webFlowNeedsSecret && !clientSecret;
-  const timeoutMs = parseDuration(opts.timeout);
-  if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (examples: 90s, 5m)`);
-  if (opts.web && missingSecret) {
-    const env = `OAUTHCLI_${provider.envName}_CLIENT_SECRET`;
-    throw usageError(`the browser flow for ${provider.displayName} needs the OAuth app's client secret: set ${env}, or use --device`, 'no_client_secret');
-  }
-  return {
-    clientId,
-    timeoutMs,
-    choose(endpoints) {
-      if (opts.web) return { flow: 'web' };
-      if (opts.device) return { flow: 'device' };
-      const choice = chooseFlow({
-        env: world.env,
-        platform: process.platform,
-        stdinIsTTY: Boolean(world.stdin.isTTY),
-        stderrIsTTY: Boolean(world.stderr.isTTY),
-        noBrowser: !opts.browser,
-        missingSecret,
-        deviceAvailable: Boolean(endpoints.deviceAuthorization),
-      });
-      return { flow: choice.flow, announce: `Using the ${choice.flow === 'web' ? 'browser' : 'device'} flow: ${choice.reason}.` };
-    },
-  };
-}
-
-/** Keychain first, then metadata: an account on record always has its tokens stored. */
-async function saveAccount(world: World, store: SecretStore, meta: AccountMeta, tokens: TokenSet): Promise<void> {
-  const key = accountKey(meta);
-  const previous = world.accounts.get(key);
-  await store.set(key, tokens);
-  if (previous && previous.storage !== store.kind) await world.secrets(previous.storage).delete(key).catch(() => false);
-  world.accounts.save(meta);
-  world.accounts.setActive(meta);
-}
-
-async function readStdin(world: World): Promise<string> {
+/** --with-token: the token from stdin, read up to MAX_TOKEN_INPUT_BYTES and no further. */
+async function readToken(world: World): Promise<string> {
   if (world.stdin.isTTY) throw usageError('--with-token reads the token from stdin: pipe it in, e.g. oauthcli login github --with-token < token.txt');
   const chunks: Buffer[] = [];
-  for await (const chunk of world.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.length > 16_384) throw failure('the token read from stdin is too long');
-  return text;
+  let size = 0;
+  for await (const chunk of world.stdin) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += bytes.length;
+    if (size > MAX_TOKEN_INPUT_BYTES) {
+      world.stdin.pause();
+      world.stdin.unref?.();
+      throw failure(`the token read from stdin is longer than ${MAX_TOKEN_INPUT_BYTES / 1024} KB; is that the right file?`, { code: 'token_too_long' });
+    }
+    chunks.push(bytes);
+  }
+  const token = Buffer.concat(chunks).toString('utf8').trim();
+  if (!token) throw usageError('--with-token reads a token from stdin, and stdin was empty');
+  if (/\s/.test(token)) throw usageError('--with-token reads one token from stdin; what was read has spaces or several lines');
+  return token;
 }

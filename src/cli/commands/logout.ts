@@ -2,8 +2,9 @@
 // locally; revoke at the provider when we can, and say plainly what happened there.
 // `--all` does that for every linked identity.
 import { AppError, usageError } from '../../errors.js';
-import { accountKey, type AccountMeta } from '../../store/accounts.js';
-import { clientCredentials, forgetAccount, revokeAtProvider } from '../../session.js';
+import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import type { AccountMeta } from '../../store/accounts.js';
+import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
 export interface LogoutOptions {
@@ -25,17 +26,19 @@ export async function run(world: World, providerName: string | undefined, opts: 
 }
 
 async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean): Promise<void> {
+  if (account.storage === 'env') await forgetAccount(world, account); // says: unset the variable (exit 2)
   const provider = world.providers.get(account.provider);
-  const tokens = await world.secrets(account.storage).get(accountKey(account)).catch(() => undefined);
-  world.rememberSecret(tokens?.accessToken);
-  world.rememberSecret(tokens?.refreshToken);
+  const session = await openSession(world, { ...account, needsLogin: false }, { skipRefresh: true }).catch((error: unknown) => {
+    if (error instanceof AppError && (error.kind === 'interrupted' || error.code === 'keychain_unavailable')) throw error;
+    return undefined;
+  });
 
   let remote: string;
   if (keepRemote) remote = 'kept at the provider (--keep-remote)';
-  else if (!tokens) remote = 'not revoked: no token was found in storage';
+  else if (!session) remote = 'not revoked: no token was found in storage';
   else {
     try {
-      await revokeAtProvider(world, { account, provider, tokens });
+      await revokeAtProvider(world, session);
       remote = `revoked at ${provider.displayName}`;
     } catch (error) {
       if (error instanceof AppError && error.kind === 'interrupted') throw error;
@@ -43,16 +46,16 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
     }
   }
   await forgetAccount(world, account);
-  world.info(`✓ Signed out of ${account.host} as ${account.login}`);
+  world.info(`✓ Signed out of ${account.host} as ${safeText(describeAccount(account))}`);
   if (remote.startsWith('revoked')) {
     world.info(`✓ The token was ${remote}.`);
     return;
   }
-  const { clientId } = clientCredentials(world, provider);
-  const http = await world.http();
-  const url = await provider
-    .endpoints(account.host, http, world.signal)
+  const { clientId } = clientCredentials(world, provider, account);
+  const url = await world
+    .http()
+    .then((http) => provider.endpoints(account.host, http, world.signal))
     .then((endpoints) => provider.revokeByHandUrl(endpoints, clientId ?? ''))
     .catch(() => undefined);
-  world.info(`! The token was ${remote}. It may still be valid at ${provider.displayName}${url ? `: revoke it at ${url}` : '.'}`);
+  world.info(`! The token was ${safeText(remote)}. It may still be valid at ${provider.displayName}${url ? `: revoke it at ${safeText(url)}` : '.'}`);
 }

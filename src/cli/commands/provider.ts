@@ -1,15 +1,18 @@
 // `oauthcli provider add|list|remove`: OpenID Connect issuers the user adds by name.
-import { usageError } from '../../errors.js';
+import { failure, usageError } from '../../errors.js';
 import { discoverIssuer } from '../../oauth/discovery.js';
 import { BUILT_IN } from '../../providers/registry.js';
 import { checkIssuerUrl } from '../../providers/oidc.js';
-import { writeResult } from '../output.js';
+import { filterJson } from '../jq.js';
+import { safeJson, writeResult } from '../output.js';
 import type { World } from '../world.js';
+import { splitList } from './login.js';
 
 export interface AddOptions {
   issuer: string;
   clientId: string;
   clientSecret?: string;
+  clientSecretStdin?: boolean;
   scopes?: string;
 }
 
@@ -18,15 +21,19 @@ const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 export async function add(world: World, name: string, opts: AddOptions): Promise<number> {
   const key = name.toLowerCase();
   if (!NAME.test(key)) throw usageError(`a provider name is lower-case letters, digits and dashes, starting with a letter: '${name}'`, 'bad_name');
-  if (BUILT_IN[key]) throw usageError(`'${key}' is a built-in provider; choose another name`, 'bad_name');
+  if (BUILT_IN.has(key)) throw usageError(`'${key}' is a built-in provider; choose another name`, 'bad_name');
+  if (opts.clientSecret !== undefined && opts.clientSecretStdin) throw usageError('choose one of --client-secret and --client-secret-stdin');
   const issuer = checkIssuerUrl(opts.issuer);
+  // A secret on the command line lands in shell history and `ps`; stdin keeps it out of both.
+  const clientSecret = opts.clientSecretStdin ? await readSecret(world) : opts.clientSecret;
+  world.rememberSecret(clientSecret);
   // Discovery now, so a typo is found here and not at the first login.
   const meta = await discoverIssuer(await world.http(), issuer, world.signal);
-  const scopes = opts.scopes?.split(/[\s,]+/).filter(Boolean);
-  world.accounts.setProviderSettings(key, {
+  const scopes = opts.scopes ? splitList(opts.scopes) : undefined;
+  await world.accounts.setProviderSettings(key, {
     issuer,
     clientId: opts.clientId,
-    ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
+    ...(clientSecret ? { clientSecret } : {}),
     ...(scopes?.length ? { scopes } : {}),
   });
   const flows = ['browser (PKCE)', ...(meta.device_authorization_endpoint ? ['device'] : [])].join(' and ');
@@ -34,24 +41,40 @@ export async function add(world: World, name: string, opts: AddOptions): Promise
   return 0;
 }
 
-export async function list(world: World, opts: { json?: boolean }): Promise<number> {
+export async function list(world: World, opts: { json?: boolean; jq?: string }): Promise<number> {
   const custom = world.accounts.customProviders();
   const rows = [
-    ...Object.values(BUILT_IN).map((p) => ({ name: p.name, kind: 'built-in', issuer: p.defaultHost, clientId: null as string | null })),
+    ...[...BUILT_IN.values()].map((p) => ({ name: p.name, kind: 'built-in', issuer: p.defaultHost, clientId: world.accounts.providerSettings(p.name).clientId ?? null })),
     ...Object.entries(custom).map(([name, c]) => ({ name, kind: 'openid-connect', issuer: c.issuer, clientId: c.clientId })),
   ];
-  if (opts.json) await writeResult(world, `${JSON.stringify(rows, null, 2)}\n`);
+  if (opts.jq) await filterJson(world, JSON.stringify(rows), opts.jq);
+  else if (opts.json) await writeResult(world, `${safeJson(rows, 2)}\n`);
   else await writeResult(world, rows.map((r) => `${r.name.padEnd(16)}${r.kind.padEnd(16)}${r.issuer}`).join('\n') + '\n');
   return 0;
 }
 
 export async function remove(world: World, name: string): Promise<number> {
   const key = name.toLowerCase();
-  if (BUILT_IN[key]) throw usageError(`'${key}' is a built-in provider and cannot be removed`, 'bad_name');
-  if (!world.accounts.customProviders()[key]) throw usageError(`no provider named '${key}' was added`, 'unknown_provider');
+  if (BUILT_IN.has(key)) throw usageError(`'${key}' is a built-in provider and cannot be removed`, 'bad_name');
+  if (!Object.hasOwn(world.accounts.customProviders(), key)) throw usageError(`no provider named '${key}' was added`, 'unknown_provider');
   const signedIn = world.accounts.list().filter((a) => a.provider === key);
   if (signedIn.length) throw usageError(`${signedIn.length} account(s) still use ${key}: run oauthcli logout ${key} first`, 'provider_in_use');
-  world.accounts.setProviderSettings(key, undefined);
+  await world.accounts.setProviderSettings(key, undefined);
   world.info(`✓ Removed ${key}`);
   return 0;
+}
+
+async function readSecret(world: World): Promise<string> {
+  if (world.stdin.isTTY) throw usageError('--client-secret-stdin reads the secret from stdin: pipe it in, e.g. oauthcli provider add … --client-secret-stdin < secret.txt');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of world.stdin) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += bytes.length;
+    if (size > 4096) throw failure('the client secret read from stdin is longer than 4 KB; is that the right file?', { code: 'secret_too_long' });
+    chunks.push(bytes);
+  }
+  const secret = Buffer.concat(chunks).toString('utf8').trim();
+  if (!secret) throw usageError('--client-secret-stdin read nothing from stdin');
+  return secret;
 }

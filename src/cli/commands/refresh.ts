@@ -1,13 +1,46 @@
-// `oauthcli refresh [provider]`: a refresh-token grant now, whatever the expiry.
+// `oauthcli refresh [provider]`: a refresh-token grant now, whatever the expiry. With
+// --scopes a,b: sign in again asking for the account's current scopes plus these, keeping the
+// account (gh's `auth refresh -s`).
+import { usageError } from '../../errors.js';
 import { openSession } from '../../session.js';
-import { formatExpiry, writeResult } from '../output.js';
+import { signIn } from '../../signin/sign-in.js';
+import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
+import { terminalSignInUi } from '../signin-ui.js';
 import type { World } from '../world.js';
+import { splitList } from './login.js';
 
-export async function run(world: World, provider: string | undefined, opts: { hostname?: string; user?: string }): Promise<number> {
+export interface RefreshOptions {
+  hostname?: string;
+  user?: string;
+  scopes?: string;
+  clipboard?: boolean;
+}
+
+export async function run(world: World, provider: string | undefined, opts: RefreshOptions): Promise<number> {
   const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
+  if (opts.scopes !== undefined) return addScopes(world, account, splitList(opts.scopes), Boolean(opts.clipboard));
   const { tokens } = await openSession(world, account, { forceRefresh: true });
-  world.rememberSecret(tokens.accessToken);
-  world.rememberSecret(tokens.refreshToken);
-  await writeResult(world, `Refreshed the token for ${account.login} on ${account.host}: ${formatExpiry(tokens.expiresAt)}\n`);
+  await writeResult(world, `Refreshed the token for ${safeText(account.login)} on ${account.host}: ${formatExpiry(tokens.expiresAt)}\n`);
+  return 0;
+}
+
+async function addScopes(world: World, account: ReturnType<World['selectAccount']>, extra: string[], clipboard: boolean): Promise<number> {
+  if (account.storage === 'env') throw usageError('--scopes signs in again, which a token from the environment cannot do', 'env_token');
+  if (extra.length === 0) throw usageError('--scopes needs at least one scope, e.g. --scopes read:org');
+  const provider = world.providers.get(account.provider);
+  const current = await world.secrets(account.storage).get(account.key).catch(() => undefined);
+  const scopes = [...new Set([...(current?.scopes ?? account.scopes), ...extra])];
+  const { profile } = await signIn(world, await terminalSignInUi(world, { clipboard }), {
+    provider,
+    host: account.host,
+    scopes,
+    openBrowser: true,
+    storage: account.storage,
+    timeoutMs: 5 * 60_000,
+    terminal: { platform: world.platform, stdinIsTTY: Boolean(world.stdin.isTTY), stderrIsTTY: Boolean(world.stderr.isTTY) },
+    renew: account,
+  });
+  const paint = await paintFor(world, world.stderr);
+  world.info(`${paint.green('✓')} Signed in again to ${account.host} as ${paint.bold(safeText(profile.login))} with the scopes ${scopes.map(safeText).join(', ')}`);
   return 0;
 }

@@ -6,6 +6,7 @@ import { usageError } from '../../errors.js';
 import { releasePageBody } from '../../http/paginate.js';
 import type { RepoPage, RepoQuery } from '../../providers/types.js';
 import { openSession } from '../../session.js';
+import { filterJson } from '../jq.js';
 import { paintFor, writeResult } from '../output.js';
 import { RepoTable } from '../table.js';
 import type { World } from '../world.js';
@@ -14,6 +15,7 @@ export interface ReposOptions {
   hostname?: string;
   user?: string;
   json?: boolean;
+  jq?: string;
   limit?: string;
   visibility?: string;
   affiliation?: string;
@@ -67,12 +69,11 @@ export async function run(world: World, providerName: string | undefined, opts: 
   // Load the HTTP client while the keychain is read (an IPC round trip): both are needed first.
   void world.http().catch(() => undefined);
   const session = await openSession(world, account);
-  world.rememberSecret(session.tokens.accessToken);
-  world.rememberSecret(session.tokens.refreshToken);
   const http = await world.http();
-  const pages = provider.listRepos(http, session.endpoints, session.tokens, { ...query, asJson: Boolean(opts.json) }, world.signal);
+  const asJson = Boolean(opts.json || opts.jq);
+  const pages = provider.listRepos(http, await session.endpoints(), session.tokens, { ...query, asJson }, world.signal);
 
-  const { count, more } = opts.json ? await writeJson(world, pages) : await writeTable(world, pages);
+  const { count, more } = opts.jq ? await writeFiltered(world, pages, opts.jq) : asJson ? await writeJson(world, pages) : await writeTable(world, pages);
   const noun = count === 1 ? 'repository' : 'repositories';
   world.info(`${thousands(count)} ${noun}${more ? ` (the first ${thousands(count)}; raise --limit for more)` : ''}`);
   return 0;
@@ -114,6 +115,21 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>): Promise<
     empty = false;
   }
   await writeResult(world, opened ? ']\n' : '[]\n');
+  return { count, more };
+}
+
+/** --jq: the whole listing as one array, filtered once (as `gh repo list --jq` does). */
+async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr: string): Promise<Written> {
+  const parts: Uint8Array[] = [];
+  let count = 0;
+  let more = false;
+  for await (const page of pages) {
+    count += page.count;
+    more = page.more;
+    if (page.json?.length) parts.push(page.json);
+  }
+  const json = `[${parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8')).join(',')}]`;
+  await filterJson(world, json, expr);
   return { count, more };
 }
 

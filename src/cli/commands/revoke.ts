@@ -1,15 +1,15 @@
 // `oauthcli revoke [provider]`: strict. Revoke at the provider first; only then forget locally.
 // If revocation fails, the local copy stays, so the user can try again.
 import { AppError, failure } from '../../errors.js';
-import { forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import { describeAccount, forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
 export async function run(world: World, provider: string | undefined, opts: { hostname?: string; user?: string }): Promise<number> {
   const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
   // No refresh first: revoking is about the token we hold, whatever its expiry.
   const session = await openSession(world, { ...account, needsLogin: false }, { skipRefresh: true });
-  world.rememberSecret(session.tokens.accessToken);
-  world.rememberSecret(session.tokens.refreshToken);
+  if (account.storage === 'env') await forgetAccount(world, account); // says: unset the variable (exit 2)
   try {
     await revokeAtProvider(world, session);
   } catch (error) {
@@ -20,6 +20,6 @@ export async function run(world: World, provider: string | undefined, opts: { ho
     });
   }
   await forgetAccount(world, account);
-  world.info(`✓ Revoked the token at ${session.provider.displayName} and signed out of ${account.host} as ${account.login}`);
+  world.info(`✓ Revoked the token at ${session.provider.displayName} and signed out of ${account.host} as ${safeText(describeAccount(account))}`);
   return 0;
 }

@@ -1,34 +1,50 @@
-// `oauthcli status`: every stored account, without calling any provider.
-import { accountKey } from '../../store/accounts.js';
-import { formatExpiry, paintFor, writeResult } from '../output.js';
+// `oauthcli status`: every account (stored, or given by OAUTHCLI_<PROVIDER>_TOKEN), and whether
+// its token still works: each provider is asked, all at once, each with a short timeout
+// (`--offline` asks nobody). ✓ works, ✗ does not (exit 1), ? could not tell.
+import { AppError } from '../../errors.js';
+import { clientCredentials, envAccount, openSession } from '../../session.js';
+import type { AccountMeta } from '../../store/accounts.js';
+import type { TokenSet } from '../../token-set.js';
+import { filterJson } from '../jq.js';
+import { formatExpiry, paintFor, safeJson, safeText, writeResult } from '../output.js';
 import type { World } from '../world.js';
 
-const STORAGE_LABEL = { keychain: 'keychain', 'insecure-file': 'insecure file' } as const;
+export interface StatusOptions {
+  json?: boolean;
+  jq?: string;
+  offline?: boolean;
+}
 
-export async function run(world: World, opts: { json?: boolean }): Promise<number> {
-  const accounts = world.accounts.list().sort((a, b) => `${a.provider} ${a.host} ${a.login}`.localeCompare(`${b.provider} ${b.host} ${b.login}`));
-  const rows = await Promise.all(
-    accounts.map(async (a) => {
-      // Expiry lives with the tokens; a keychain we cannot read makes it unknown, not fatal.
-      const tokens = await world.secrets(a.storage).get(accountKey(a)).catch(() => undefined);
-      return {
-        provider: a.provider,
-        host: a.host,
-        login: a.login,
-        active: world.accounts.isActive(a),
-        current: world.accounts.currentKey() === accountKey(a),
-        scopes: tokens?.scopes ?? a.scopes,
-        expiresAt: tokens ? (tokens.expiresAt ?? null) : null,
-        storage: STORAGE_LABEL[a.storage],
-        tokenFound: tokens !== undefined,
-        needsLogin: Boolean(a.needsLogin),
-      };
-    }),
-  );
-  if (opts.json) {
-    const out = rows.map(({ tokenFound: _t, needsLogin, ...row }) => ({ ...row, needsLogin }));
-    await writeResult(world, `${JSON.stringify(out, null, 2)}\n`);
-    return 0;
+/** How long one provider may take to say whether a token works. */
+const CHECK_TIMEOUT_MS = 10_000;
+
+const STORAGE_LABEL = { keychain: 'keychain', 'insecure-file': 'insecure file', env: 'env' } as const;
+
+interface Row {
+  provider: string;
+  host: string;
+  login: string;
+  active: boolean;
+  current: boolean;
+  scopes: string[];
+  expiresAt: string | null;
+  storage: (typeof STORAGE_LABEL)[keyof typeof STORAGE_LABEL];
+  valid: boolean | null;
+  /** Why not valid, or why it could not be told. */
+  problem?: string;
+  needsLogin: boolean;
+}
+
+export async function run(world: World, opts: StatusOptions): Promise<number> {
+  const fromEnv = world.providers.builtIn().flatMap((p) => envAccount(world, p) ?? []);
+  const stored = world.accounts.list().sort((a, b) => `${a.provider} ${a.host} ${a.login}`.localeCompare(`${b.provider} ${b.host} ${b.login}`));
+  const rows = await Promise.all([...fromEnv, ...stored].map((a) => row(world, a, Boolean(opts.offline))));
+  const anyInvalid = rows.some((r) => r.valid === false);
+  if (opts.json || opts.jq) {
+    const out = rows.map(({ current, needsLogin, problem, ...r }) => ({ ...r, current, needsLogin, ...(problem ? { problem: world.redact(problem) } : {}) }));
+    if (opts.jq) await filterJson(world, JSON.stringify(out), opts.jq);
+    else await writeResult(world, `${safeJson(out, 2)}\n`);
+    return anyInvalid ? 1 : 0;
   }
   if (rows.length === 0) {
     await writeResult(world, 'No accounts are signed in. Run: oauthcli login github\n');
@@ -36,20 +52,72 @@ export async function run(world: World, opts: { json?: boolean }): Promise<numbe
   }
   const paint = await paintFor(world, world.stdout);
   const providers = [...new Set(rows.map((r) => world.providers.get(r.provider).displayName))];
-  const lines: string[] = [`${paint.bold('Profile')} ${world.accounts.profile()?.id ?? '—'}: connected to ${providers.join(', ')}`, ''];
-  let lastHost = '';
+  const lines: string[] = [`Connected to ${providers.join(', ')}`];
+  let lastHeading = '';
   for (const r of rows) {
     const heading = `${r.host} (${r.provider})`;
-    if (heading !== lastHost) lines.push(paint.bold(heading));
-    lastHost = heading;
-    const marker = r.active ? paint.green('✓') : ' ';
+    if (heading !== lastHeading) lines.push(`\n${paint.bold(heading)}`);
+    lastHeading = heading;
+    const mark = r.valid === true ? paint.green('✓') : r.valid === false ? paint.red('✗') : opts.offline ? '-' : paint.yellow('?');
     const marks = [r.active ? 'active' : '', r.current ? 'current' : ''].filter(Boolean).join(', ');
-    lines.push(`  ${marker} ${r.login}${marks ? ` (${marks})` : ''}`);
-    lines.push(`    Scopes:  ${r.scopes.length ? r.scopes.join(', ') : 'none'}`);
-    const state = r.needsLogin ? paint.red('sign-in expired: run oauthcli login again') : r.tokenFound ? formatExpiry(r.expiresAt) : paint.yellow('token not found in storage');
+    const who = r.storage === 'env' ? `${r.login ? `${safeText(r.login)} ` : ''}(from OAUTHCLI_${world.providers.get(r.provider).envName}_TOKEN)` : safeText(r.login);
+    lines.push(`  ${mark} ${who}${marks ? ` (${marks})` : ''}`);
+    const state = r.needsLogin
+      ? paint.red('sign-in expired: run oauthcli login again')
+      : r.valid === false
+        ? paint.red(`does not work: ${safeText(world.redact(r.problem ?? 'refused'))}`)
+        : `${formatExpiry(r.expiresAt)}${r.valid === null && r.problem ? paint.yellow(` (not checked: ${safeText(world.redact(r.problem))})`) : ''}`;
     lines.push(`    Token:   ${state}`);
+    lines.push(`    Scopes:  ${r.scopes.length ? r.scopes.map(safeText).join(', ') : 'none'}`);
     lines.push(`    Storage: ${r.storage === 'insecure file' ? paint.yellow(r.storage) : r.storage}`);
   }
   await writeResult(world, `${lines.join('\n')}\n`);
-  return 0;
+  return anyInvalid ? 1 : 0;
+}
+
+async function row(world: World, account: AccountMeta, offline: boolean): Promise<Row> {
+  const base = {
+    provider: account.provider,
+    host: account.host,
+    login: account.login,
+    active: account.storage === 'env' || world.accounts.isActive(account),
+    current: world.accounts.currentKey() === account.key,
+    needsLogin: Boolean(account.needsLogin),
+    storage: STORAGE_LABEL[account.storage],
+  };
+  let tokens: TokenSet | undefined;
+  try {
+    if (account.storage !== 'env') tokens = await world.secrets(account.storage).get(account.key);
+  } catch (error) {
+    // A keychain we cannot read makes the row unknown, not the command fatal.
+    return { ...base, scopes: account.scopes, expiresAt: null, valid: null, problem: error instanceof AppError ? error.message : String(error) };
+  }
+  const known = { ...base, scopes: tokens?.scopes ?? account.scopes, expiresAt: tokens?.expiresAt ?? null };
+  if (account.storage !== 'env' && !tokens) return { ...known, valid: false, problem: 'no token in storage' };
+  if (account.needsLogin) return { ...known, valid: false, problem: 'the provider refused it' };
+  if (offline) return { ...known, valid: null };
+  const verdict = await check(world, account);
+  const { tokens: checked, login, ...outcome } = verdict;
+  return { ...known, ...outcome, ...(login ? { login } : {}), ...(checked ? { scopes: checked.scopes, expiresAt: checked.expiresAt ?? null } : {}) };
+}
+
+/** Asks the provider who the token belongs to (refreshing it first when it is about to expire, as any command would). */
+async function check(world: World, account: AccountMeta): Promise<{ valid: boolean | null; problem?: string; login?: string; tokens?: TokenSet }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), CHECK_TIMEOUT_MS);
+  const signal = AbortSignal.any([world.signal, controller.signal]);
+  try {
+    // Only an expired token is refreshed first: asking is not a reason to rotate a working one.
+    const session = await openSession({ ...world, signal }, account, { marginMs: 0 });
+    const { clientId } = clientCredentials(world, session.provider, account);
+    const profile = await session.provider.fetchProfile(await world.http(), { endpoints: await session.endpoints(), tokens: session.tokens, clientId, signal });
+    return { valid: true, login: profile.login, tokens: { ...session.tokens, scopes: profile.scopes ?? session.tokens.scopes } };
+  } catch (error) {
+    if (world.signal.aborted) throw error;
+    if (controller.signal.aborted) return { valid: null, problem: `no answer within ${CHECK_TIMEOUT_MS / 1000} s` };
+    if (error instanceof AppError && error.kind === 'not-signed-in') return { valid: false, problem: error.message.replace(/\. Run: .*$/, '') };
+    return { valid: null, problem: error instanceof AppError ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -3,6 +3,7 @@
 import { notSignedIn, usageError } from '../../errors.js';
 import { normalizeHost } from '../../providers/registry.js';
 import { loginCommandFor } from '../../session.js';
+import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
 export async function run(world: World, providerName: string, opts: { hostname?: string; user?: string }): Promise<number> {
@@ -10,23 +11,23 @@ export async function run(world: World, providerName: string, opts: { hostname?:
   const host = opts.hostname ? normalizeHost(provider, opts.hostname) : undefined;
   const candidates = world.accounts.list().filter((a) => a.provider === provider.name && (!host || a.host === host));
   const hosts = new Set(candidates.map((a) => a.host));
-  if (candidates.length === 0) throw notSignedIn(`not signed in to ${provider.displayName}${host ? ` on ${host}` : ''}. Run: ${loginCommandFor(provider, host)}`, 'no_account');
+  if (candidates.length === 0) throw notSignedIn(`not signed in to ${provider.displayName}${host ? ` on ${host}` : ''}. Run: ${loginCommandFor(provider, host, world.env)}`, 'no_account');
   let target;
   if (opts.user) {
     target = candidates.find((a) => a.login === opts.user);
-    if (!target) throw usageError(`no stored ${provider.displayName} account '${opts.user}' (stored: ${candidates.map((a) => a.login).join(', ')})`, 'no_account');
+    if (!target) throw usageError(`no stored ${provider.displayName} account '${opts.user}' (stored: ${candidates.map((a) => safeText(a.login)).join(', ')})`, 'no_account');
   } else {
     if (hosts.size > 1) throw usageError(`${provider.displayName} accounts on several hosts (${[...hosts].join(', ')}): pick one with --hostname or --user`);
     const inactive = candidates.filter((a) => !world.accounts.isActive(a));
     if (inactive.length === 0) {
-      world.info(`${candidates[0]!.login} is the only ${provider.displayName} account on ${candidates[0]!.host}; nothing to switch to.`);
-      world.accounts.setActive(candidates[0]!);
+      world.info(`${safeText(candidates[0]!.login)} is the only ${provider.displayName} account on ${candidates[0]!.host}; nothing to switch to.`);
+      await world.accounts.setActive(candidates[0]!);
       return 0;
     }
-    if (inactive.length > 1) throw usageError(`several accounts to switch to (${inactive.map((a) => a.login).join(', ')}): pick one with --user`);
+    if (inactive.length > 1) throw usageError(`several accounts to switch to (${inactive.map((a) => safeText(a.login)).join(', ')}): pick one with --user`);
     target = inactive[0]!;
   }
-  world.accounts.setActive(target);
-  world.info(`✓ Switched the active ${provider.displayName} account on ${target.host} to ${target.login}`);
+  await world.accounts.setActive(target);
+  world.info(`✓ Switched the active ${provider.displayName} account on ${target.host} to ${safeText(target.login)}`);
   return 0;
 }

@@ -1,5 +1,5 @@
 // `oauthcli token [provider]`: a valid access token and a newline on stdout, nothing else,
-// for GH_TOKEN=$(oauthcli token).
+// for GH_TOKEN=$(oauthcli token). A fresh token costs one keychain read and no request.
 import { openSession } from '../../session.js';
 import { writeResult } from '../output.js';
 import type { World } from '../world.js';

@@ -1,16 +1,18 @@
 // `oauthcli whoami [provider]`: the profile, fetched live with the stored token. With no
-// provider and several linked identities, the local profile with each of them.
+// provider and several linked identities, each of them.
 import { AppError } from '../../errors.js';
-import { clientCredentials, openSession } from '../../session.js';
-import { accountKey, type AccountMeta } from '../../store/accounts.js';
+import { clientCredentials, describeAccount, openSession } from '../../session.js';
+import type { AccountMeta } from '../../store/accounts.js';
 import { EXIT_CODES } from '../errors.js';
-import { formatExpiry, paintFor, writeResult } from '../output.js';
+import { filterJson } from '../jq.js';
+import { formatExpiry, paintFor, safeJson, safeText, writeResult } from '../output.js';
 import type { World } from '../world.js';
 
 export interface WhoamiOptions {
   hostname?: string;
   user?: string;
   json?: boolean;
+  jq?: string;
 }
 
 /** The contract's `whoami --json` object. */
@@ -28,10 +30,8 @@ export interface Identity {
 
 async function identity(world: World, account: AccountMeta): Promise<Identity> {
   const session = await openSession(world, account);
-  world.rememberSecret(session.tokens.accessToken);
-  world.rememberSecret(session.tokens.refreshToken);
-  const { clientId } = clientCredentials(world, session.provider);
-  const profile = await session.provider.fetchProfile(await world.http(), { endpoints: session.endpoints, tokens: session.tokens, clientId, signal: world.signal });
+  const { clientId } = clientCredentials(world, session.provider, account);
+  const profile = await session.provider.fetchProfile(await world.http(), { endpoints: await session.endpoints(), tokens: session.tokens, clientId, signal: world.signal });
   return {
     provider: account.provider,
     host: account.host,
@@ -46,21 +46,22 @@ async function identity(world: World, account: AccountMeta): Promise<Identity> {
 }
 
 export async function run(world: World, provider: string | undefined, opts: WhoamiOptions): Promise<number> {
-  const all = world.accounts.list();
-  if (provider || opts.hostname || opts.user || all.length <= 1) {
+  const stored = world.accounts.list();
+  if (provider || opts.hostname || opts.user || stored.length <= 1) {
     const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
     const who = await identity(world, account);
-    if (opts.json) await writeResult(world, `${JSON.stringify(who, null, 2)}\n`);
+    if (opts.jq) await filterJson(world, JSON.stringify(who), opts.jq);
+    else if (opts.json) await writeResult(world, `${safeJson(who, 2)}\n`);
     else await writeResult(world, await block(world, who));
     return 0;
   }
-  return linkedProfile(world, all, Boolean(opts.json));
+  return linkedProfile(world, stored, opts);
 }
 
 /** Every identity linked to the local profile, each fetched live (in parallel). */
-async function linkedProfile(world: World, accounts: AccountMeta[], json: boolean): Promise<number> {
+async function linkedProfile(world: World, accounts: AccountMeta[], opts: WhoamiOptions): Promise<number> {
   const current = world.accounts.currentKey();
-  const sorted = [...accounts].sort((a, b) => Number(accountKey(b) === current) - Number(accountKey(a) === current) || accountKey(a).localeCompare(accountKey(b)));
+  const sorted = [...accounts].sort((a, b) => Number(b.key === current) - Number(a.key === current) || a.key.localeCompare(b.key));
   const results = await Promise.all(
     sorted.map(async (account) => {
       try {
@@ -71,26 +72,27 @@ async function linkedProfile(world: World, accounts: AccountMeta[], json: boolea
       }
     }),
   );
-  const profile = world.accounts.profile();
   const first = results.find((r) => r.who)?.who;
-  if (json) {
+  if (opts.json || opts.jq) {
     const identities = results.map(({ account, who, error }) => ({
       ...(who ?? { provider: account.provider, host: account.host, login: account.login, id: account.id }),
       active: world.accounts.isActive(account),
-      current: accountKey(account) === current,
+      current: account.key === current,
       ...(error ? { error: world.redact(error.message) } : {}),
     }));
     // The contract's fields describe the current identity; `profile` and `identities` add the rest.
-    await writeResult(world, `${JSON.stringify({ ...first, profile: profile ?? null, identities }, null, 2)}\n`);
+    const doc = { ...first, profile: world.accounts.profile() ?? null, identities };
+    if (opts.jq) await filterJson(world, JSON.stringify(doc), opts.jq);
+    else await writeResult(world, `${safeJson(doc, 2)}\n`);
   } else {
     const paint = await paintFor(world, world.stdout);
-    const parts = [`${paint.bold('Profile')} ${profile?.id ?? '—'}: ${results.length} linked identities\n`];
+    const parts: string[] = [`${results.length} linked identities\n`];
     for (const { account, who, error } of results) {
-      const marks = [world.accounts.isActive(account) ? 'active' : '', accountKey(account) === current ? 'current' : ''].filter(Boolean).join(', ');
-      parts.push(`\n${paint.bold(`${account.provider} · ${account.host} · ${account.login}`)}${marks ? ` (${marks})` : ''}\n`);
-      parts.push(who ? indent(await block(world, who)) : `  ${paint.red(world.redact(error!.message))}\n`);
+      const marks = [world.accounts.isActive(account) ? 'active' : '', account.key === current ? 'current' : ''].filter(Boolean).join(', ');
+      parts.push(`${paint.bold(`${account.provider} · ${account.host} · ${safeText(describeAccount(account))}`)}${marks ? ` (${marks})` : ''}\n`);
+      parts.push(who ? indent(await block(world, who)) : `  ${paint.red(safeText(world.redact(error!.message)))}\n`);
     }
-    await writeResult(world, parts.join(''));
+    await writeResult(world, parts.join('\n'));
   }
   const failed = results.filter((r) => r.error).map((r) => EXIT_CODES[r.error!.kind]);
   return failed.length ? Math.max(...failed) : 0;
@@ -100,17 +102,17 @@ async function block(world: World, who: Identity): Promise<string> {
   const paint = await paintFor(world, world.stdout);
   const provider = world.providers.get(who.provider);
   const rows: Array<[string, string]> = [
-    ['Login', paint.bold(who.login)],
-    ['Name', who.name ?? '—'],
-    ['Email', who.email ?? '—'],
-    ['Profile', who.url ?? '—'],
+    ['Login', paint.bold(safeText(who.login))],
+    ['Name', who.name ? safeText(who.name) : '—'],
+    ['Email', who.email ? safeText(who.email) : '—'],
+    ['Profile', who.url ? safeText(who.url) : '—'],
     ['Host', `${who.host} (${provider.displayName})`],
-    ['Scopes', who.scopes.length ? who.scopes.join(', ') : 'none'],
+    ['Scopes', who.scopes.length ? who.scopes.map(safeText).join(', ') : 'none'],
     ['Token', formatExpiry(who.expiresAt)],
   ];
   return rows.map(([k, v]) => `${`${k}:`.padEnd(9)}${v}\n`).join('');
 }
 
 function indent(text: string): string {
-  return text.replace(/^/gm, '  ');
+  return text.replace(/^(?=.)/gm, '  ');
 }

@@ -1,0 +1,142 @@
+// The sign-in as the user sees it in a terminal: the one-time code before any browser opens,
+// Enter to open it (while the poll goes on, so an approval from a phone needs no Enter), a
+// browser that could not be opened said at once with the paste route offered, and no spinner
+// drawn over what the user types.
+import { createInterface } from 'node:readline';
+import type { DeviceCode, PasteTarget, SignInUi, Waiting } from '../signin/ui.js';
+import { copyToClipboard } from './clipboard.js';
+import { interactiveStderr, paintFor, safeText, startSpinner, type Paint } from './output.js';
+import type { World } from './world.js';
+
+export interface TerminalSignInOptions {
+  /** -c/--clipboard: copy the one-time code. */
+  clipboard?: boolean;
+}
+
+export async function terminalSignInUi(world: World, options: TerminalSignInOptions = {}): Promise<SignInUi> {
+  const paint = await paintFor(world, world.stderr);
+  const interactive = Boolean(world.stdin.isTTY && world.stderr.isTTY);
+  // While a prompt waits on the terminal, no spinner may redraw its line.
+  let prompting = false;
+  return {
+    note: (line) => world.info(line),
+    async showDeviceCode(code, host, openBrowser) {
+      const stop = await showDeviceCode(world, paint, options, interactive, code, host, openBrowser, () => (prompting = false));
+      prompting = interactive && openBrowser;
+      return () => {
+        prompting = false;
+        stop();
+      };
+    },
+    async showAuthorizationUrl(url, host, openBrowser) {
+      world.info(`Open this URL in your browser to sign in: ${safeText(url)}`);
+      if (!openBrowser) return false;
+      if (await world.openBrowser(url)) return true;
+      world.info(`${paint.yellow('!')} Could not open a browser here${world.platform === 'linux' && !world.env.DISPLAY && !world.env.WAYLAND_DISPLAY ? ' (there is no display)' : ''}.`);
+      return false;
+    },
+    acceptPastedRedirect: (target) => acceptPastedRedirect(world, paint, interactive, target),
+    waiting: (text) => (prompting ? { update() {}, stop() {} } : spinner(world, text)),
+  };
+}
+
+async function showDeviceCode(
+  world: World,
+  paint: Paint,
+  options: TerminalSignInOptions,
+  interactive: boolean,
+  code: DeviceCode,
+  host: string,
+  openBrowser: boolean,
+  onAnswered: () => void,
+): Promise<() => void> {
+  const userCode = safeText(code.userCode);
+  const where = safeText(code.verificationUri);
+  const target = code.verificationUriComplete ?? code.verificationUri;
+  world.info(`${paint.yellow('!')} First copy your one-time code: ${paint.bold(userCode)}`);
+  if (options.clipboard) {
+    const why = await copyToClipboard(code.userCode, world.env, world.platform);
+    world.info(why ? `${paint.yellow('!')} Could not copy the code: ${why}. Copy it by hand.` : `${paint.green('✓')} Copied the code to the clipboard.`);
+  }
+  world.info(`Open this URL to continue in your web browser: ${where}`);
+  if (!openBrowser) return () => undefined;
+  if (!interactive) {
+    // Nobody at a terminal to press Enter (a script, a test): open it now, as before.
+    if (!(await world.openBrowser(target))) world.info('(could not open a browser; open the URL above yourself)');
+    return () => undefined;
+  }
+  world.stderr.write(`${paint.bold('Press Enter')} to open ${safeText(host)} in your browser… `);
+  let done = false;
+  const rl = createInterface({ input: world.stdin, terminal: false });
+  rl.once('line', () => {
+    if (done) return;
+    done = true;
+    rl.close();
+    onAnswered();
+    void world.openBrowser(target).then((ok) => {
+      if (!ok) world.info(`${paint.yellow('!')} Could not open a browser here; open ${where} yourself.`);
+    });
+  });
+  return () => {
+    if (!done) {
+      done = true;
+      // End the "Press Enter" line: what follows starts on a line of its own.
+      world.stderr.write('\n');
+    }
+    rl.close();
+    world.stdin.pause();
+    world.stdin.unref?.();
+  };
+}
+
+/**
+ * For a browser on another machine (SSH) or none at all: the page it could not load shows the
+ * redirect URL in its address bar; the user pastes it here and it is checked exactly like a
+ * callback. On a terminal, readline echoes what is typed and nothing redraws over it.
+ */
+function acceptPastedRedirect(world: World, paint: Paint, interactive: boolean, target: PasteTarget): () => void {
+  world.info(`If your browser is on another machine, sign in there, then paste here the full URL it was sent to (it starts with ${target.redirectUri}).`);
+  const rl = createInterface({ input: world.stdin, output: interactive ? world.stderr : undefined, terminal: interactive });
+  const prompt = `${paint.bold('Paste the URL')}: `;
+  if (interactive) {
+    rl.setPrompt(prompt);
+    rl.prompt();
+  }
+  rl.on('line', (line) => {
+    if (!line.trim()) {
+      if (interactive) rl.prompt();
+      return;
+    }
+    const verdict = target.submit(line);
+    if (!verdict.accepted) {
+      world.info(`That URL was not accepted: ${verdict.reason}. Paste the URL of this sign-in.`);
+      if (interactive) rl.prompt();
+    }
+  });
+  return () => {
+    rl.close();
+    world.stdin.pause();
+    world.stdin.unref?.();
+  };
+}
+
+function spinner(world: World, text: string): Waiting {
+  if (!interactiveStderr(world)) return { update() {}, stop() {} };
+  let stopped = false;
+  let current: Awaited<ReturnType<typeof startSpinner>> | undefined;
+  const starting = startSpinner(world, text).then((s) => {
+    if (stopped) s.stop();
+    else current = s;
+    return s;
+  });
+  void starting;
+  return {
+    update(t) {
+      current?.update(t);
+    },
+    stop() {
+      stopped = true;
+      current?.stop();
+    },
+  };
+}

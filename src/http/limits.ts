@@ -1,0 +1,14 @@
+// How long and how much: the bounds every request lives within. A leaf module (no imports), so
+// the stores can size their locks from these without loading the HTTP client.
+
+/** The longest a single request may take, from sending it to the last byte of its body. */
+export const REQUEST_DEADLINE_MS = 30_000;
+
+/** The longest the headers of an answer may take; a silent server fails here, before the deadline. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The largest body we read by default: OAuth answers, profiles and discovery documents are a few KB. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** A page of a listing (100 of GitHub's ~6.5 KB repository objects is ~650 KB). */
+export const MAX_PAGE_BYTES = 32 * 1024 * 1024;

@@ -1,0 +1,88 @@
+// The browser flow as a sign-in (RFC 8252 + PKCE): a loopback listener, the authorization URL
+// opened in a browser (or pasted back from one elsewhere), and the code exchanged for tokens.
+import { failure } from '../errors.js';
+import { buildAuthorizationUrl, exchangeAuthorizationCode } from '../oauth/authorization-code.js';
+import { clientAuth } from '../oauth/client-auth.js';
+import { codeChallengeS256, createCodeVerifier, createState } from '../oauth/pkce.js';
+import { startRedirectListener } from '../oauth/redirect-listener.js';
+import { tokenSetFrom } from '../oauth/token-response.js';
+import type { Endpoints, Provider } from '../providers/types.js';
+import type { SessionDeps } from '../session.js';
+import type { FlowResult } from './flow-result.js';
+import type { SignInUi } from './ui.js';
+
+export interface WebFlowParams {
+  provider: Provider;
+  endpoints: Endpoints;
+  clientId: string;
+  clientSecret: string | undefined;
+  scopes: string[];
+  openBrowser: boolean;
+  timeoutMs: number;
+  /** Another account of this host is signed in already: let the user pick the account. */
+  addingAccount: boolean;
+  /** Ask the provider to show its consent screen (for a refresh token: Google). */
+  consent: boolean;
+}
+
+export async function runWebFlow(deps: SessionDeps, ui: SignInUi, p: WebFlowParams): Promise<FlowResult> {
+  // We only ever send S256 (RFC 7636 §4.2); an issuer that advertises its methods must list it.
+  if (p.endpoints.pkceMethods && !p.endpoints.pkceMethods.includes('S256')) {
+    throw failure(`${p.endpoints.issuer} does not support PKCE with S256 (it advertises ${p.endpoints.pkceMethods.join(', ') || 'no method'}), so oauthcli will not sign in there`, {
+      code: 'pkce_unsupported',
+    });
+  }
+  const state = createState();
+  const verifier = createCodeVerifier();
+  const nonce = p.provider.openIdConnect ? createState() : undefined;
+  deps.rememberSecret(verifier);
+  const listener = await startRedirectListener({
+    expectedState: state,
+    expectedIssuer: p.endpoints.issuer,
+    ...(p.endpoints.issuerParamRequired ? { requireIssuer: true } : {}),
+    timeoutMs: p.timeoutMs,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  let stopPasting: (() => void) | undefined;
+  let waiting: { stop(): void; update(text: string): void } | undefined;
+  try {
+    const url = buildAuthorizationUrl({
+      authorizeEndpoint: p.endpoints.authorize,
+      clientId: p.clientId,
+      redirectUri: listener.redirectUri,
+      scopes: p.scopes,
+      state,
+      codeChallenge: codeChallengeS256(verifier),
+      extraParams: { ...p.provider.authorizationParams?.({ addingAccount: p.addingAccount, consent: p.consent }), ...(nonce ? { nonce } : {}) },
+    });
+    const opened = await ui.showAuthorizationUrl(url, p.endpoints.host, p.openBrowser);
+    // No browser here (--no-browser, SSH, or it failed to open): the browser elsewhere is sent
+    // to a page it cannot load, whose address the user pastes back. No spinner over their typing.
+    if (opened) waiting = ui.waiting('Waiting for the browser…');
+    else stopPasting = ui.acceptPastedRedirect({ redirectUri: listener.redirectUri, submit: (text) => listener.submitRedirectUrl(text) });
+    const { code } = await listener.result;
+    deps.rememberSecret(code);
+    stopPasting?.();
+    stopPasting = undefined;
+    waiting ??= ui.waiting('Exchanging the code for a token…');
+    waiting.update('Exchanging the code for a token…');
+    const response = await exchangeAuthorizationCode(await deps.http(), {
+      tokenEndpoint: p.endpoints.token,
+      client: clientAuth(p.clientId, p.clientSecret, p.endpoints.clientAuthMethod),
+      code,
+      codeVerifier: verifier,
+      redirectUri: listener.redirectUri,
+      headers: p.provider.oauthHeaders,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    return {
+      tokens: tokenSetFrom(response, new Date(), p.scopes),
+      ...(response.id_token ? { idToken: response.id_token } : {}),
+      ...(nonce ? { nonce } : {}),
+    };
+  } finally {
+    waiting?.stop();
+    stopPasting?.();
+    await listener.close();
+  }
+}

@@ -1,0 +1,12 @@
+// The tokens of one signed-in account, as oauthcli keeps them. A neutral home: the protocol
+// (src/oauth) produces token sets, the stores (src/store) keep them, sessions hand them out.
+
+export interface TokenSet {
+  accessToken: string;
+  tokenType: string;
+  refreshToken?: string;
+  /** ISO-8601; absent for a token that does not expire. */
+  expiresAt?: string;
+  refreshTokenExpiresAt?: string;
+  scopes: string[];
+}
