@@ -136,4 +136,8 @@ export const github: Provider = {
   },
 
   listRepos: listGitHubRepos,
+
+  // Git over HTTPS takes the token as the password; any username will do, the login reads best
+  // (docs.github.com, "Caching your GitHub credentials in Git").
+  git: { username: (login) => login || 'x-access-token' },
 };

@@ -78,6 +78,9 @@ export const gitlab: Provider = {
 
   listRepos: listGitLabProjects,
 
+  // "Use the token as the password and oauth2 as the username" (docs.gitlab.com, OAuth 2.0 tokens with Git over HTTPS).
+  git: { username: () => 'oauth2' },
+
   async revoke(http, req) {
     const client = clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod);
     await revokeTokenSet(http, { endpoint: req.endpoints.revocation!, client, tokens: req.tokens, ...(req.signal ? { signal: req.signal } : {}) });

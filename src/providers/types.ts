@@ -109,6 +109,11 @@ export interface Provider {
   revokeByHandUrl(endpoints: Endpoints, clientId: string): string;
   /** Revokes the token at the provider; absent when the provider offers no way. */
   revoke?(http: HttpClient, req: RevokeRequest): Promise<void>;
+  /** Git over HTTPS on the provider's hosts takes the account's token as a password (GitHub, GitLab). */
+  git?: {
+    /** The username that goes with the token: the login, or a fixed one (GitLab's `oauth2`). */
+    username(login: string): string;
+  };
   /** The signed-in user's repositories, page by page in the provider's order; absent when not offered. */
   listRepos?(http: HttpClient, endpoints: Endpoints, tokens: TokenSet, query: RepoQuery, signal?: AbortSignal): AsyncIterable<RepoPage>;
 }
