@@ -154,6 +154,58 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .addHelpText('after', examples('oauthcli switch github', 'oauthcli switch github -u octocat'))
     .action(execute(() => import('./commands/switch.js')));
 
+  hostCommand('api')
+    .description("call the provider's API with the account's token, like gh api")
+    .argument('<provider-or-endpoint>', 'the provider (may be left out), then the endpoint: a path under the API base (/user, user/repos), or a full URL on a host the provider owns')
+    .argument('[endpoint]')
+    .addOption(user())
+    .option('-X, --method <method>', 'the HTTP method (default GET, or POST when fields are given)')
+    .option('-f, --raw-field <key=value>', 'a string parameter (repeatable)', collect, [])
+    .option('-F, --field <key=value>', 'a typed parameter: true, false, null, integers; @file reads a file, @- stdin (repeatable)', collect, [])
+    .option('-H, --header <key:value>', 'an HTTP request header (repeatable)', collect, [])
+    .option('--input <file>', 'the request body from a file (- for stdin)')
+    .option('--paginate', 'follow Link rel="next" to fetch every page')
+    .option('-i, --include', 'print the HTTP status line and response headers before the body')
+    .option('--silent', 'do not print the response body')
+    .addOption(jq())
+    .addHelpText(
+      'after',
+      examples(
+        'oauthcli api /user',
+        "oauthcli api user/repos --paginate -q '.[].full_name'",
+        'oauthcli api -X POST /user/repos -f name=hello -F private=true',
+        'oauthcli api gitlab /projects -f membership=true -X GET',
+      ),
+    )
+    .action(execute(() => import('./commands/api.js')));
+
+  hostCommand('setup-git')
+    .description('make git use oauthcli as the credential helper for a host')
+    .argument('[provider]')
+    .option('--remove', 'undo it: remove the helper oauthcli set for the host')
+    .addHelpText('after', examples('oauthcli setup-git', 'oauthcli setup-git -h ghe.example.com', 'oauthcli setup-git --remove'))
+    .action(execute(() => import('./commands/setup-git.js')));
+
+  program
+    .command('git-credential')
+    .description("git's credential-helper protocol (called by git, not by people)")
+    .argument('<operation>', 'get, store or erase')
+    .action(execute(() => import('./commands/git-credential.js')));
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText('after', examples('source <(oauthcli completion bash)', 'oauthcli completion zsh > "${fpath[1]}/_oauthcli"', 'oauthcli completion fish > ~/.config/fish/completions/oauthcli.fish'))
+    .action(execute(() => import('./commands/completion.js')));
+
+  // The completion scripts' source of provider names and logins (from the config); not for people.
+  program
+    .command('__complete', { hidden: true })
+    .argument('<what>', 'providers or users')
+    .argument('[provider]')
+    .action(execute(() => import('./commands/completion.js').then((m) => ({ run: m.complete }))));
+
   const provider = program.command('provider').description('OpenID Connect providers added by name: add, list, remove');
   provider
     .command('add')
@@ -271,4 +323,9 @@ function writeOutSync(text: string): void {
       return; // EPIPE and the like: nobody is reading.
     }
   }
+}
+
+/** Commander's accumulator for repeatable options. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -59,6 +59,30 @@ describe('device authorization request', () => {
   });
 });
 
+describe('what a server may ask of us', () => {
+  it('clamps interval and expires_in (0.001 s would mean a thousand polls a second; 3e6 s overflows a timer)', async () => {
+    nock(ORIGIN).post('/login/device/code').reply(200, { device_code: 'dc', user_code: 'U', verification_uri: `${ORIGIN}/login/device`, expires_in: 3e6, interval: 0.001 });
+    const got = await requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: [] });
+    expect(got).toMatchObject({ interval: 1, expiresIn: 3600 });
+  });
+
+  it.each(['javascript:alert(1)', 'file:///etc/passwd', 'http://evil.example/device', 'data:text/html,x'])('refuses a verification_uri of %s: never opened or shown', async (uri) => {
+    nock(ORIGIN).post('/login/device/code').reply(200, { device_code: 'dc', user_code: 'U', verification_uri: uri });
+    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: [] })).rejects.toMatchObject({ code: 'unsafe_url' });
+  });
+
+  it('drops a verification_uri_complete that is not https', async () => {
+    nock(ORIGIN).post('/login/device/code').reply(200, { device_code: 'dc', user_code: 'U', verification_uri: `${ORIGIN}/device`, verification_uri_complete: 'javascript:alert(1)' });
+    const got = await requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: [] });
+    expect(got.verificationUriComplete).toBeUndefined();
+  });
+
+  it('a 404 (no device flow here) is reported by its status, whatever page comes with it', async () => {
+    nock(ORIGIN).post('/login/device/code').reply(404, '<html>Not Found</html>', { 'content-type': 'text/html' });
+    await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: [] })).rejects.toMatchObject({ code: 'no_device_flow' });
+  });
+});
+
 describe('device token polling', () => {
   const poll = (clock: ReturnType<typeof fakeClock>, a = auth()) =>
     pollForDeviceToken(http, { tokenEndpoint: `${ORIGIN}/login/oauth/access_token`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, authorization: a, sleep: clock.sleep, now: clock.now });

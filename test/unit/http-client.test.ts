@@ -77,3 +77,84 @@ describe('the HTTP client', () => {
     expect(posts).toBe(1);
   });
 });
+
+describe('limits', () => {
+  it('stops reading an endless body at the size limit: one line, memory bounded', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const endless = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const pump = () => {
+        while (res.write(chunk)) if (res.destroyed) return;
+        res.once('drain', pump);
+      };
+      pump();
+      res.on('error', () => undefined);
+    });
+    const before = process.memoryUsage().rss;
+    const res = await createHttpClient().request({ url: `${endless}/token`, maxBodyBytes: 2 * 1024 * 1024 });
+    await expect(res.json()).rejects.toMatchObject({ code: 'response_too_large', message: expect.stringMatching(/larger than 2 MiB/) });
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses a body whose content-length is over the limit before reading it', async () => {
+    const big = await listen((_req, res) => res.writeHead(200, { 'content-length': String(400 * 1024 * 1024) }).write('{'));
+    const res = await createHttpClient().request({ url: `${big}/.well-known/openid-configuration` });
+    await expect(res.text()).rejects.toMatchObject({ code: 'response_too_large' });
+  });
+
+  it('a server that drips a byte at a time is cut off at the deadline, and the message says how long we waited', async () => {
+    const drip = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    const started = Date.now();
+    const res = await createHttpClient().request({ url: `${drip}/token`, deadlineMs: 800 });
+    await expect(res.json()).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(/did not finish sending its answer within 1 s/) });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('a silent server: one attempt (not three), and the message is true', async () => {
+    let requests = 0;
+    const silent = await listen(() => void requests++);
+    const started = Date.now();
+    await expect(createHttpClient().request({ url: `${silent}/user`, retry: true, deadlineMs: 500 })).rejects.toMatchObject({ message: expect.stringMatching(/did not answer within 1 s/) });
+    expect(requests).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+});
+
+describe('--debug', () => {
+  it('redacts an Authorization header even when no secret list names it (client_secret_basic)', async () => {
+    const target = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"at_secret","refresh_token":"rt_secret"}'));
+    const lines: string[] = [];
+    const basic = `Basic ${Buffer.from('client:s3cr3t-basic').toString('base64')}`;
+    const res = await createHttpClient({ debug: (l) => lines.push(l) }).request({ url: `${target}/token`, method: 'POST', headers: { Authorization: basic }, form: { grant_type: 'refresh_token', refresh_token: 'rt_old_secret' } });
+    await res.json();
+    const trace = lines.join('\n');
+    expect(trace).toContain('> authorization: Basic [REDACTED]');
+    for (const secret of [basic.slice(6), 'rt_old_secret', 'at_secret', 'rt_secret']) expect(trace).not.toContain(secret);
+  });
+});
+
+describe('certificates', () => {
+  it('an untrusted certificate: one line naming the problem and both ways to trust a private CA', async () => {
+    const { makeTestCa } = await import('../support/tls.js');
+    const { createServer: createTls } = await import('node:https');
+    const ca = makeTestCa();
+    const leaf = ca.issue(['localhost.test', '127.0.0.1']);
+    const server = createTls({ key: leaf.key, cert: leaf.cert }, (_req, res) => res.end('{}'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await expect(createHttpClient().request({ url: `https://127.0.0.1:${port}/` })).rejects.toMatchObject({
+        code: 'untrusted_certificate',
+        message: expect.stringMatching(/TLS certificate of 127\.0\.0\.1:\d+ is signed by a certificate authority this machine does not trust \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)\. .*NODE_EXTRA_CA_CERTS.*NODE_USE_SYSTEM_CA=1/),
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      ca.cleanup();
+    }
+  });
+});

@@ -26,7 +26,7 @@ function sign(claims: Record<string, unknown>, options: { key?: CryptoKey; expSe
   return new SignJWT({ nonce: 'n-1', email: 'a@example.com', ...claims })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer((claims.iss as string) ?? ISSUER)
-    .setAudience((claims.aud as string) ?? 'client-1')
+    .setAudience((claims.aud as string | string[]) ?? 'client-1')
     .setSubject('user-1')
     .setIssuedAt(now - 10)
     .setExpirationTime(now + (options.expSeconds ?? 300))
@@ -52,6 +52,20 @@ describe('ID token validation', () => {
   ])('rejects %s', async (_what, make, message) => {
     serveJwks();
     await expect(check(await make())).rejects.toMatchObject({ code: 'invalid_id_token', message: expect.stringMatching(message) });
+  });
+
+  // OIDC Core §3.1.3.7 (3): rejected if it "contains additional audiences not trusted by the
+  // Client" — even when azp names us (oauth4webapi and openid-client refuse it too).
+  it('rejects a token that is also meant for another audience, even with azp set to us', async () => {
+    serveJwks();
+    await expect(check(await sign({ aud: ['client-1', 'other-api'], azp: 'client-1' }))).rejects.toMatchObject({ code: 'invalid_id_token', message: expect.stringMatching(/also meant for another audience/) });
+  });
+
+  it('accepts our client alone in an audience list; rejects an azp that is not us', async () => {
+    serveJwks();
+    await expect(check(await sign({ aud: ['client-1'], azp: 'client-1' }))).resolves.toMatchObject({ sub: 'user-1' });
+    serveJwks();
+    await expect(check(await sign({ azp: 'someone-else' }))).rejects.toMatchObject({ message: expect.stringMatching(/another party \(azp\)/) });
   });
 
   it('rejects an unsigned token (alg none)', async () => {

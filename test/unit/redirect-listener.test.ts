@@ -132,3 +132,38 @@ describe('pages', () => {
     expect(html).not.toMatch(/src=|href=|<script|<link/);
   });
 });
+
+describe('hostile local clients', () => {
+  /** Sends raw bytes and resolves with the status line of the answer. */
+  function raw(port: number, text: string): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      let answer = '';
+      socket.on('data', (d) => (answer += d.toString()));
+      socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+      socket.on('error', () => resolve(answer.split('\r\n')[0] ?? ''));
+      socket.end(text);
+    });
+  }
+
+  it('a malformed request target (GET http://[ HTTP/1.1) gets 400 and the sign-in goes on', async () => {
+    const l = await start();
+    expect(await raw(l.port, 'GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await raw(l.port, 'NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    const ok = await get(l.port, `/callback?code=abc&state=${STATE}&iss=${encodeURIComponent('https://issuer.example')}`);
+    expect(ok.status).toBe(200);
+    await expect(l.result).resolves.toEqual({ code: 'abc' });
+  });
+});
+
+describe('RFC 9207', () => {
+  it('when the issuer advertises authorization_response_iss_parameter_supported, a response without iss is refused', async () => {
+    const l = await start({ requireIssuer: true });
+    const without = await get(l.port, `/callback?code=abc&state=${STATE}`);
+    expect(without.status).toBe(400);
+    expect(l.submitRedirectUrl(`${l.redirectUri}?code=abc&state=${STATE}`)).toEqual({ accepted: false, reason: expect.stringMatching(/does not name its issuer/) });
+    const withIss = await get(l.port, `/callback?code=abc&state=${STATE}&iss=${encodeURIComponent('https://issuer.example')}`);
+    expect(withIss.status).toBe(200);
+    await expect(l.result).resolves.toEqual({ code: 'abc' });
+  });
+});
