@@ -104,10 +104,54 @@ export function formatExpiry(expiresAt: string | undefined | null, now = Date.no
 /** Characters JSON.stringify leaves raw that a terminal may obey: DEL, C1 controls, bidi and invisible ones. */
 const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
+const UNSAFE_CHAR = /^[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]$/;
+
 /**
  * JSON for stdout: the same value as JSON.stringify's, with every character a terminal could obey
  * written as a \u escape (JSON.stringify escapes C0 controls itself, but not DEL or C1).
  */
 export function safeJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A provider's JSON bytes, passed through unparsed, with every character a terminal would obey
+ * inside its strings written as a \u escape: raw C0 controls (invalid JSON that a hostile server
+ * may send anyway), DEL, C1 controls and invisible/bidi characters. The JSON value stays the same.
+ * Only pages the scanner flagged come here (src/http/paginate.ts): most pages pass untouched.
+ */
+export function escapeJsonControls(bytes: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  const escape = (cp: number) => {
+    for (const ch of `\\u${cp.toString(16).padStart(4, '0')}`) out.push(ch.charCodeAt(0));
+  };
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (!inString) {
+      if (c === 0x22) inString = true;
+      // Outside strings only structure and whitespace belong; any other control is dropped.
+      if (c < 0x20 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) continue;
+      out.push(c);
+      continue;
+    }
+    if (c === 0x5c) {
+      out.push(c, bytes[i + 1] ?? 0x5c);
+      i += 1;
+    } else if (c === 0x22) {
+      inString = false;
+      out.push(c);
+    } else if (c < 0x20 || c === 0x7f) escape(c);
+    else if (c === 0xc2 && bytes[i + 1]! >= 0x80 && bytes[i + 1]! <= 0x9f) {
+      escape(bytes[i + 1]!);
+      i += 1;
+    } else if (c === 0xe2 || c === 0xef) {
+      const cp = ((c & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+      if (UNSAFE_CHAR.test(String.fromCharCode(cp))) {
+        escape(cp);
+        i += 2;
+      } else out.push(c);
+    } else out.push(c);
+  }
+  return Uint8Array.from(out);
 }

@@ -1,9 +1,11 @@
 // The repository table for people. Rows stream out page by page, so the column widths are fixed
 // from the first page (a later, longer value is cut with "…" on a terminal, and overflows in a
-// pipe); the description comes last and takes what is left of the terminal's width. Text from
-// the provider is cleaned of control characters: a description must not drive the terminal.
+// pipe). On a terminal the description keeps a share of the width, as gh's does: the other
+// columns give way first (cut with "…"), and it goes only when the terminal is very narrow.
+// Text from the provider passes the one sanitizer: a description must not drive the terminal.
+import stringWidth from 'string-width';
 import type { RepoSummary } from '../providers/types.js';
-import type { Paint } from './output.js';
+import { safeText, type Paint } from './output.js';
 
 export interface RepoTableOptions {
   paint: Paint;
@@ -19,6 +21,9 @@ interface Widths {
   stars: number;
   updated: number;
 }
+
+/** Narrower than this, a description says too little to be worth its column. */
+const MIN_DESCRIPTION = 16;
 
 const HEADERS = { name: 'NAME', visibility: 'VISIBILITY', language: 'LANGUAGE', stars: 'STARS', updated: 'UPDATED', description: 'DESCRIPTION' };
 const GAP = '  ';
@@ -52,18 +57,29 @@ export class RepoTable {
   private measure(repos: RepoSummary[]): Widths {
     const now = this.options.now ?? Date.now();
     const rows = repos.map((r) => cells(r, now));
-    const widest = (key: keyof Widths, min: number, max: number) =>
+    const widest = (key: keyof Widths | 'description', min: number, max: number) =>
       Math.min(max, Math.max(min, ...rows.map((c) => displayWidth(c[key]))));
     const terminal = this.options.width;
-    // On a narrow terminal the name gets at most 40% of it; elsewhere names are never cut.
-    const nameMax = terminal ? Math.max(HEADERS.name.length, Math.floor(terminal * 0.4)) : Number.POSITIVE_INFINITY;
-    return {
-      name: widest('name', HEADERS.name.length, nameMax),
+    const natural: Widths = {
+      name: widest('name', HEADERS.name.length, Number.POSITIVE_INFINITY),
       visibility: widest('visibility', HEADERS.visibility.length, 24),
       language: widest('language', HEADERS.language.length, 16),
       stars: widest('stars', HEADERS.stars.length, 9),
       updated: widest('updated', HEADERS.updated.length, 20),
     };
+    if (terminal === undefined) return natural;
+    // On a terminal: room for the description first (up to what it needs, at most a third of the
+    // width), then the other columns give way, down to these floors.
+    const wanted = Math.min(widest('description', 0, Number.POSITIVE_INFINITY), Math.max(MIN_DESCRIPTION, Math.floor(terminal / 3)));
+    const floors: Widths = { name: Math.max(HEADERS.name.length, 12), visibility: 10, language: HEADERS.language.length, stars: HEADERS.stars.length, updated: HEADERS.updated.length + 4 };
+    const widths = { ...natural, name: Math.min(natural.name, Math.max(floors.name, Math.floor(terminal * 0.4))) };
+    const fixed = () => widths.name + widths.visibility + widths.language + widths.stars + widths.updated + GAP.length * 5;
+    for (const key of ['visibility', 'language', 'updated', 'name'] as const) {
+      const over = fixed() + wanted - terminal;
+      if (over <= 0) break;
+      widths[key] = Math.max(floors[key], widths[key] - over);
+    }
+    return widths;
   }
 
   private line(c: Cells, header: boolean): string {
@@ -85,7 +101,7 @@ export class RepoTable {
     let description = c.description;
     if (terminal !== undefined) {
       const room = terminal - used;
-      description = room >= 8 ? fit(description, room) : '';
+      description = room >= MIN_DESCRIPTION ? fit(description, room) : '';
     }
     const tail = description ? `${GAP}${header ? paint.bold(description) : description}` : '';
     return `${fixed.join(GAP)}${tail}`.trimEnd() + '\n';
@@ -104,21 +120,13 @@ interface Cells {
 function cells(repo: RepoSummary, now: number): Cells {
   const flags = [repo.fork ? 'fork' : '', repo.archived ? 'archived' : ''].filter(Boolean);
   return {
-    name: clean(repo.name),
-    visibility: clean([repo.visibility, ...flags].join(', ')),
-    language: clean(repo.language ?? ''),
+    name: safeText(repo.name),
+    visibility: safeText([repo.visibility, ...flags].join(', ')),
+    language: safeText(repo.language ?? ''),
     stars: repo.stars === null ? '' : String(repo.stars),
     updated: repo.updatedAt ? timeAgo(repo.updatedAt, now) : '',
-    description: clean(repo.description ?? ''),
+    description: safeText(repo.description ?? ''),
   };
-}
-
-/** Provider text → one printable line: control characters (ESC included) become spaces. */
-export function clean(text: unknown): string {
-  return String(text)
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
 }
 
 /** "just now", "5 minutes ago", "3 days ago", "2 months ago", "about 1 year ago". */
@@ -139,29 +147,11 @@ export function timeAgo(iso: string, now = Date.now()): string {
   return `about ${unit(Math.floor(d / 365.25), 'year')}`;
 }
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /** Terminal cells taken by `text`: wide (CJK, emoji) characters count 2, combining marks 0. */
 export function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text) width += charWidth(ch.codePointAt(0)!);
-  return width;
-}
-
-function charWidth(cp: number): number {
-  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp === 0x200d) return 0;
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1faff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  ) {
-    return 2;
-  }
-  return 1;
+  return stringWidth(text);
 }
 
 /** `text` cut to `width` cells, ending in "…" when cut. */
@@ -170,8 +160,8 @@ export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   let out = '';
   let used = 0;
-  for (const ch of text) {
-    const w = charWidth(ch.codePointAt(0)!);
+  for (const { segment: ch } of graphemes.segment(text)) {
+    const w = stringWidth(ch);
     if (used + w > width - 1) break;
     out += ch;
     used += w;

@@ -44,6 +44,8 @@ export interface Page<T> {
   truncated: boolean;
   /** Whether the listing goes on after this page (more pages, or items cut by `limit`). */
   more: boolean;
+  /** How many pages the listing has, when the first page's `Link: rel="last"` said. */
+  lastPage?: number;
 }
 
 export const DEFAULT_PAGE_CONCURRENCY = 8;
@@ -95,13 +97,14 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   };
 
   let seen = 0;
+  let lastPage: number | undefined;
   const take = (number: number, fetched: Fetched, continues: boolean): Page<T> => {
     const all = options.parse(fetched.body, fetched.res);
     const room = limit - seen;
     const truncated = all.length > room;
     const items = truncated ? all.slice(0, room) : all;
     seen += items.length;
-    return { number, items, body: fetched.body, truncated, more: truncated || continues };
+    return { number, items, body: fetched.body, truncated, more: truncated || continues, ...(lastPage ? { lastPage } : {}) };
   };
 
   const inflight = new Map<number, Promise<Fetched>>();
@@ -110,6 +113,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     const first = await requestPage(firstUrl);
     const lastUrl = first.links.last ? followable(first.links.last) : undefined;
     const lastNumber = lastUrl ? pageNumberOf(lastUrl, pageParam) : undefined;
+    lastPage = lastNumber;
     let number = 1;
 
     if (lastUrl && lastNumber !== undefined && lastNumber > 1) {
@@ -232,17 +236,21 @@ export function releasePageBody(view: Uint8Array): void {
 /** Where one item of a JSON array lies in its body: `body.subarray(start, end)`. */
 export type Span = [start: number, end: number];
 
+/** A page's item spans; `controls` when a string in it may hold characters a terminal would obey. */
+export type Spans = Span[] & { controls?: boolean };
+
 /**
  * The items of a JSON array body as byte spans, found without parsing or decoding them: a page
  * can then be passed through unchanged, counted and cut, at a third of JSON.parse's cost and with
  * nothing allocated per field. The structure is checked (one array; strings closed; brackets
  * balanced and matched; commas between items; nothing after the array), not every literal in it.
  */
-export function jsonArraySpans(body: Uint8Array): Span[] {
+export function jsonArraySpans(body: Uint8Array): Spans {
+  sawControls = false;
   const bad = (why: string): never => {
     throw failure(`a page is not a JSON array (${why})`, { code: 'malformed_response' });
   };
-  const spans: Span[] = [];
+  const spans: Spans = [];
   const len = body.length;
   let i = skipSpace(body, 0);
   if (body[i] !== 0x5b) bad('it does not start with "["');
@@ -289,20 +297,27 @@ export function jsonArraySpans(body: Uint8Array): Span[] {
     }
     if (c === 0x5d) {
       if (skipSpace(body, i + 1) !== len) bad('text after the array');
+      if (sawControls) spans.controls = true;
       return spans;
     }
     bad('items are not separated by commas');
   }
 }
 
+/** Set while scanning when a string holds a byte a terminal might obey (see `Spans.controls`). */
+let sawControls = false;
+
 /** The index just past the string that opens at `open`, or -1. A plain loop: Buffer#indexOf's
  * per-call overhead, paid for each of a page's ~16,000 strings, costs more than the bytes. */
 function stringEnd(body: Uint8Array, open: number): number {
   const len = body.length;
   for (let j = open + 1; j < len; j++) {
-    const c = body[j];
+    const c = body[j]!;
     if (c === 0x5c) j += 1; // an escape: the next byte is never the closing quote
     else if (c === 0x22) return j + 1;
+    // A raw control character (invalid JSON, but sent anyway), DEL, or the lead byte of a C1
+    // control or an invisible/bidi character in UTF-8 (0xC2, 0xE2, 0xEF): worth a closer look.
+    else if (c < 0x20 || (c >= 0x7f && (c === 0x7f || c === 0xc2 || c === 0xe2 || c === 0xef))) sawControls = true;
   }
   return -1;
 }

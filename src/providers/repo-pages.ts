@@ -4,7 +4,7 @@
 // and how to summarise it; pagination itself is src/http/paginate.ts.
 import { failure } from '../errors.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
-import { jsonArraySpans, paginate, releasePageBody, type PaginateOptions, type Span } from '../http/paginate.js';
+import { jsonArraySpans, paginate, releasePageBody, type PaginateOptions, type Span, type Spans } from '../http/paginate.js';
 import { rejectUnsuccessful } from './api.js';
 import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
 
@@ -43,17 +43,31 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     for await (const page of paginate<Span>({ ...options, parse: (body, res) => repoSpans(body, res, listing.isRepo) })) {
       const first = page.items[0];
       const last = page.items.at(-1);
-      yield { count: page.items.length, json: first && last ? page.body.subarray(first[0], last[1]) : EMPTY, more: page.more };
+      yield {
+        count: page.items.length,
+        json: first && last ? page.body.subarray(first[0], last[1]) : EMPTY,
+        ...(withControls.has(page.body) ? { controls: true } : {}),
+        ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
+        more: page.more,
+      };
     }
     return;
   }
   for await (const page of paginate<T>({ ...options, parse: (body, res) => parseRepos(body, res, listing.isRepo) })) {
     releasePageBody(page.body); // parsed: the bytes are done with
-    yield { count: page.items.length, repos: page.items.map((item) => listing.summarize(item)), more: page.more };
+    yield {
+      count: page.items.length,
+      repos: page.items.map((item) => listing.summarize(item)),
+      ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
+      more: page.more,
+    };
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Page bodies whose strings may hold characters a terminal would obey (the scan says so once, here). */
+const withControls = new WeakSet<Uint8Array>();
 
 const where = (res: HttpResponse) => `${res.url.host} ${res.url.pathname}`;
 
@@ -74,18 +88,21 @@ function parseRepos<T>(body: Uint8Array, res: HttpResponse, isRepo: (item: unkno
 }
 
 /** The page's items found without parsing them; the first is parsed to check it is a repository. */
-function repoSpans(body: Uint8Array, res: HttpResponse, isRepo: (item: unknown) => boolean): Span[] {
-  let spans: Span[];
+function repoSpans(body: Uint8Array, res: HttpResponse, isRepo: (item: unknown) => boolean): Spans {
+  let spans: Spans;
   try {
     spans = jsonArraySpans(body);
   } catch {
     notRepos(res, body);
   }
+  if (spans.controls) withControls.add(body);
   const first = spans[0];
   if (first) {
     let item: unknown;
     try {
-      item = JSON.parse(new TextDecoder().decode(body.subarray(first[0], first[1])));
+      const text = new TextDecoder().decode(body.subarray(first[0], first[1]));
+      // Raw control characters inside strings are invalid JSON, but harmless once escaped on output.
+      item = JSON.parse(spans.controls ? text.replace(/[\u0000-\u001f]/g, ' ') : text);
     } catch {
       notRepos(res, body);
     }

@@ -155,6 +155,10 @@ export interface RepoPage {
    * the brackets. The caller may free it once written (releasePageBody in src/http/paginate.ts).
    */
   json?: Uint8Array;
+  /** With `json`: its strings may hold raw control or invisible characters (see escapeJsonControls in src/cli/output.ts). */
+  controls?: boolean;
   /** Whether more repositories exist after this page (more pages, or a page cut by `limit`). */
   more: boolean;
+  /** About how many repositories the listing holds (pages × page size), when the provider said how many pages. */
+  estimatedTotal?: number;
 }

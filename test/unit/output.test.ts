@@ -1,7 +1,7 @@
 // The one sanitizer provider text passes through on its way to a terminal: it can never move the
 // cursor, clear the screen, set the clipboard (OSC 52) or plant a hyperlink (OSC 8).
 import { describe, expect, it } from 'vitest';
-import { safeJson, safeLines, safeText } from '../../src/cli/output.js';
+import { escapeJsonControls, safeJson, safeLines, safeText } from '../../src/cli/output.js';
 import { openBrowser } from '../../src/cli/browser.js';
 
 const OSC52 = '\u001b]52;c;ZWNobyBwd25lZA==\u0007';
@@ -38,5 +38,18 @@ describe('openBrowser', () => {
   it.each(['javascript:alert(1)', 'file:///etc/passwd', 'http://evil.example/', 'data:text/html,hi'])('never hands %s to a browser', async (url) => {
     // `false` as the browser: were it run, it would fail; it must not even be run.
     expect(await openBrowser(url, { OAUTHCLI_BROWSER: '/bin/sh -c "touch /tmp/oauthcli-opened-$$"' }, 'linux')).toBe(false);
+  });
+});
+
+describe('escapeJsonControls (provider JSON passed through unparsed)', () => {
+  const run = (text: string) => Buffer.from(escapeJsonControls(Buffer.from(text))).toString('utf8');
+  it('escapes raw controls, DEL, C1 and bidi characters inside strings; the value is unchanged', () => {
+    const raw = `{"a":"x${OSC52}y","b":"${C1_CSI}\u007f${BIDI}","c":"tab\tnew\nline","d":"ok \\" \\u001b"}`;
+    const out = run(raw);
+    expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(JSON.parse(out)).toEqual({ a: `x${OSC52}y`, b: `${C1_CSI}\u007f${BIDI}`, c: 'tab\tnew\nline', d: 'ok " \u001b' });
+  });
+  it('keeps whitespace between tokens and typographic characters as they are', () => {
+    expect(run('[\n {"d": "it’s — fine"}\r\n]')).toBe('[\n {"d": "it’s — fine"}\r\n]');
   });
 });

@@ -1,7 +1,7 @@
 // src/cli/table.ts: the repository table's layout, cutting, cleaning and relative times.
 import { describe, expect, it } from 'vitest';
-import type { Paint } from '../../src/cli/output.js';
-import { clean, displayWidth, fit, RepoTable, timeAgo } from '../../src/cli/table.js';
+import { safeText, type Paint } from '../../src/cli/output.js';
+import { displayWidth, fit, RepoTable, timeAgo } from '../../src/cli/table.js';
 import { summarizeGitHubRepo, type GitHubRepo } from '../../src/providers/github-repos.js';
 import type { RepoSummary } from '../../src/providers/types.js';
 
@@ -49,6 +49,19 @@ describe('RepoTable', () => {
     expect(narrow).not.toContain('about a');
   });
 
+  it('at 80 columns the description stays (cut), even beside "private, fork, archived", as gh keeps it', () => {
+    const table = new RepoTable({ paint: plain, width: 80, now: NOW });
+    const out = table.render([
+      repo('octo-project', { private: true, visibility: 'private', fork: true, archived: true, description: 'A project with a description long enough to need cutting at eighty columns' }),
+      repo('a', { description: 'short' }),
+    ]);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/DESCRIPTION$/);
+    expect(lines[1]).toMatch(/A project with.*…$/);
+    expect(lines[2]).toMatch(/short$/);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(80);
+  });
+
   it('into a pipe, nothing is cut', () => {
     const table = new RepoTable({ paint: plain, width: undefined, now: NOW });
     table.render([repo('a')]);
@@ -89,8 +102,8 @@ describe('helpers', () => {
     expect(fit('short', 10)).toBe('short');
   });
 
-  it('clean', () => {
-    expect(clean('a\tb\r\nc\u001b[31m')).toBe('a b c [31m');
-    expect(clean(null)).toBe('null');
+  it('cells pass the one sanitizer (safeText)', () => {
+    expect(safeText('a\tb\r\nc\u001b[31m')).toBe('a b c [31m');
+    expect(safeText(null)).toBe('null');
   });
 });

@@ -7,7 +7,8 @@ import { releasePageBody } from '../../http/paginate.js';
 import type { RepoPage, RepoQuery } from '../../providers/types.js';
 import { openSession } from '../../session.js';
 import { filterJson } from '../jq.js';
-import { paintFor, writeResult } from '../output.js';
+import { escapeJsonControls, paintFor, writeResult } from '../output.js';
+import { progressLine, thousands, type Progress } from '../progress.js';
 import { RepoTable } from '../table.js';
 import type { World } from '../world.js';
 
@@ -73,15 +74,23 @@ export async function run(world: World, providerName: string | undefined, opts: 
   const asJson = Boolean(opts.json || opts.jq);
   const pages = provider.listRepos(http, await session.endpoints(), session.tokens, { ...query, asJson }, world.signal);
 
-  const { count, more } = opts.jq ? await writeFiltered(world, pages, opts.jq) : asJson ? await writeJson(world, pages) : await writeTable(world, pages);
+  const progress = progressLine(world, 'repositories');
+  const counted = tally(pages, progress);
+  const { count, more } = opts.jq ? await writeFiltered(world, counted, opts.jq) : asJson ? await writeJson(world, counted, progress) : await writeTable(world, counted, progress);
+  progress.clear();
   const noun = count === 1 ? 'repository' : 'repositories';
   world.info(`${thousands(count)} ${noun}${more ? ` (the first ${thousands(count)}; raise --limit for more)` : ''}`);
   return 0;
 }
 
-/** 5000 → "5,000" (toLocaleString would first load ICU's locale data: ~15 ms). */
-export function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+/** The pages as they come, with the progress line kept up to date. */
+async function* tally(pages: AsyncIterable<RepoPage>, progress: Progress): AsyncGenerator<RepoPage> {
+  let done = 0;
+  for await (const page of pages) {
+    done += page.count;
+    progress.show(done, page.estimatedTotal);
+    yield page;
+  }
 }
 
 interface Written {
@@ -90,7 +99,7 @@ interface Written {
 }
 
 /** `[` + each page's items + `]`, page by page: never the whole listing in one string. */
-async function writeJson(world: World, pages: AsyncIterable<RepoPage>): Promise<Written> {
+async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<Written> {
   let count = 0;
   let more = false;
   let opened = false;
@@ -99,7 +108,8 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>): Promise<
     count += page.count;
     more = page.more;
     // With asJson every page carries the provider's own bytes (summaries are for the table only).
-    const items = page.json ?? new Uint8Array();
+    // Provider bytes reach stdout unparsed: any string the scan flagged has its controls escaped.
+    const items = page.json && page.controls ? escapeJsonControls(page.json) : (page.json ?? new Uint8Array());
     // `[` waits for the first page: an error before it (401, 404, a rate limit) leaves stdout empty.
     const prefix = opened ? '' : '[';
     opened = true;
@@ -109,9 +119,10 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>): Promise<
     }
     // The page's bytes go out as they came in: no decoding, no copy. Once the write is done they
     // are freed at once, not at some later GC: that keeps a 5,000-repository listing ~20 MB lower.
+    if (world.stdout.isTTY) progress.clear();
     await writeResult(world, `${prefix}${empty ? '' : ','}`);
     await writeAll(world.stdout, items);
-    if (page.json) releasePageBody(page.json);
+    if (page.json && items === page.json) releasePageBody(page.json);
     empty = false;
   }
   await writeResult(world, opened ? ']\n' : '[]\n');
@@ -126,7 +137,7 @@ async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr:
   for await (const page of pages) {
     count += page.count;
     more = page.more;
-    if (page.json?.length) parts.push(page.json);
+    if (page.json?.length) parts.push(page.controls ? escapeJsonControls(page.json) : page.json);
   }
   const json = `[${parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8')).join(',')}]`;
   await filterJson(world, json, expr);
@@ -141,7 +152,7 @@ function writeAll(stream: NodeJS.WritableStream, chunk: string | Uint8Array): Pr
   });
 }
 
-async function writeTable(world: World, pages: AsyncIterable<RepoPage>): Promise<Written> {
+async function writeTable(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<Written> {
   const paint = await paintFor(world, world.stdout);
   const table = new RepoTable({ paint, width: world.stdout.isTTY ? world.stdout.columns || 80 : undefined });
   let count = 0;
@@ -149,7 +160,11 @@ async function writeTable(world: World, pages: AsyncIterable<RepoPage>): Promise
   for await (const page of pages) {
     count += page.count;
     more = page.more;
-    if (page.repos?.length) await writeResult(world, table.render(page.repos));
+    if (page.repos?.length) {
+      // Same screen as the progress line: clear it, write the rows; the next page redraws it.
+      if (world.stdout.isTTY) progress.clear();
+      await writeResult(world, table.render(page.repos));
+    }
   }
   return { count, more };
 }

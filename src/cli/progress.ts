@@ -1,0 +1,35 @@
+// A progress line on stderr for long listings ("Fetched 1,200 of ~3,000 repositories"), drawn
+// only when stderr is a terminal someone watches (also when stdout is piped), cleared before
+// anything else is written to the same screen and at the end.
+import { interactiveStderr } from './output.js';
+import type { World } from './world.js';
+
+export interface Progress {
+  /** Redraws the line. */
+  show(done: number, total: number | undefined): void;
+  /** Clears the line (before a write to stdout on the same screen, and at the end). */
+  clear(): void;
+}
+
+const CLEAR_LINE = '\r\u001b[2K';
+
+export function progressLine(world: World, noun: string): Progress {
+  if (!interactiveStderr(world)) return { show() {}, clear() {} };
+  let shown = false;
+  return {
+    show(done, total) {
+      const of = total && total > done ? ` of ~${thousands(total)}` : '';
+      world.stderr.write(`${CLEAR_LINE}Fetched ${thousands(done)}${of} ${noun}…`);
+      shown = true;
+    },
+    clear() {
+      if (shown) world.stderr.write(CLEAR_LINE);
+      shown = false;
+    },
+  };
+}
+
+/** 5000 → "5,000" (toLocaleString would first load ICU's locale data: ~15 ms). */
+export function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
