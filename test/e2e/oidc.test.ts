@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.js';
 import { blockExternalRequests, completeLoginAndConsent, enterDeviceCode, startOidcProvider, type OidcServer } from '../support/oidc-server.js';
 import { filesContaining } from '../support/cli.js';
 import { deviceCodeFrom, expectOneErrorLine, makeWorld, WAIT_MS, type CliWorld } from './provider-harness.js';
@@ -149,7 +150,7 @@ describe('login to an added OpenID Connect provider', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe('');
     expect(res.stderr).toContain(`Signed in to ${server.host} as bob`);
-    expect(server.grants['urn:ietf:params:oauth:grant-type:device_code']).toBe(1);
+    expect(server.grants[DEVICE_CODE_GRANT]).toBe(1);
     // --no-browser: nothing was opened.
     expect(existsSync(w.openedFile)).toBe(false);
 
@@ -173,7 +174,7 @@ describe('login to an added OpenID Connect provider', () => {
     await enterDeviceCode(page, opened, userCode, 'carol', { timeoutMs: WAIT_MS });
     const res = await cli.exited;
     expect(res.code, res.stderr).toBe(0);
-    expect(server.grants['urn:ietf:params:oauth:grant-type:device_code']).toBe(1);
+    expect(server.grants[DEVICE_CODE_GRANT]).toBe(1);
     expect(server.grants.authorization_code).toBeUndefined();
     expect(w.config().accounts[keyFor('carol')]).toBeDefined();
   });

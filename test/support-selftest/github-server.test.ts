@@ -1,11 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequestRaw } from 'node:https';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_CODE_GRANT as DEVICE_GRANT } from '../../src/oauth/device-grant.ts';
 import { htmlErrorFault, rateLimitFault, startFakeGitHub } from '../support/github-server.js';
 import type { FakeGitHub, FakeGitHubOptions } from '../support/github-server.js';
-
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const servers: FakeGitHub[] = [];
 
 async function start(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
@@ -356,6 +362,10 @@ describe('refresh tokens', () => {
     const second = { access: String(r1.body.access_token), refresh: String(r1.body.refresh_token) };
     expect(second.refresh).not.toBe(first.refresh_token);
     expect(s.grants.at(-1)).toMatchObject({ grant_type: 'refresh_token', client_secret_sent: false });
+    // "Once you use a refresh token, that refresh token and the old user access token will no longer work."
+    expect(s.isTokenValid(first.access_token)).toBe(false);
+    expect(s.isTokenValid(second.access)).toBe(true);
+    expect(s.revocations).toEqual([expect.objectContaining({ access_token: first.access_token, via: 'refresh' })]);
 
     const r2 = await refresh(second.refresh, { client_secret: 'test-client-secret' });
     const third = String(r2.body.access_token);
@@ -367,7 +377,12 @@ describe('refresh tokens', () => {
     expect(s.isTokenValid(first.access_token)).toBe(false);
     expect(s.isTokenValid(second.access)).toBe(false);
     expect(s.isTokenValid(third)).toBe(false);
-    expect(s.revocations.map((r) => r.via)).toEqual(['family', 'family', 'family']);
+    // The first two access tokens were already revoked by the refreshes that replaced them.
+    expect(s.revocations.map((r) => [r.via, r.access_token])).toEqual([
+      ['refresh', first.access_token],
+      ['refresh', second.access],
+      ['family', third],
+    ]);
     expect((await refresh(String(r2.body.refresh_token))).body.error).toBe('bad_refresh_token');
 
     // unknown, wrong secret, expired
@@ -376,6 +391,19 @@ describe('refresh tokens', () => {
     expect((await refresh(t.refresh_token!, { client_secret: 'wrong' })).body.error).toBe('incorrect_client_credentials');
     s.expireRefreshToken(t.refresh_token!);
     expect((await refresh(t.refresh_token!)).body.error).toBe('bad_refresh_token');
+  });
+
+  it('needs the client secret to refresh web-flow tokens, not device-flow ones (documented)', async () => {
+    const s = await start({ tokenLifetime: 3600 });
+    const refresh = (rt: string, extra: Record<string, string> = {}) =>
+      postJson(`${s.url}/login/oauth/access_token`, { client_id: 'test-client-id', grant_type: 'refresh_token', refresh_token: rt, ...extra });
+    const web = s.issueToken('octocat', { flow: 'authorization_code' });
+    expect((await refresh(web.refresh_token!)).body.error).toBe('incorrect_client_credentials');
+    expect(s.isTokenValid(web.access_token)).toBe(true);
+    expect((await refresh(web.refresh_token!, { client_secret: 'test-client-secret' })).body.access_token).toMatch(/^ghu_/);
+    s.setOptions({ requireClientSecretForRefresh: true });
+    const device = s.issueToken('octocat');
+    expect((await refresh(device.refresh_token!)).body.error).toBe('incorrect_client_credentials');
   });
 });
 
@@ -559,5 +587,142 @@ describe('fault injection and recording', () => {
     const t = performance.now();
     await s.close();
     expect(performance.now() - t).toBeLessThan(1000);
+  });
+});
+
+describe('scopes and authorize parameters as documented', () => {
+  it('parses space- and comma-delimited scopes and records the raw parameter', async () => {
+    const s = await start({ device: { interval: 0, pendingPolls: 0 } });
+    await deviceCode(s, 'repo read:org');
+    await deviceCode(s, 'repo,read:org');
+    expect(s.deviceCodes.map((d) => [d.scope, d.scopes])).toEqual([
+      ['repo read:org', ['read:org', 'repo']],
+      ['repo,read:org', ['read:org', 'repo']],
+    ]);
+    const u = `${s.url}/login/oauth/authorize?client_id=test-client-id&redirect_uri=${encodeURIComponent('http://127.0.0.1:5000/cb')}&scope=${encodeURIComponent('repo gist')}&prompt=select_account&login=hubot&state=s`;
+    const page = await (await fetch(u)).text();
+    expect(page).toContain('<li class="scope">gist</li><li class="scope">repo</li>');
+    expect(s.authorizeRequests).toEqual([expect.objectContaining({ scope: 'repo gist', prompt: 'select_account', login: 'hubot', state: 's' })]);
+  });
+
+  it('offers a secondary rate limit without retry-after (wait at least a minute)', async () => {
+    const s = await start();
+    const { access_token } = s.issueToken('octocat');
+    s.fail('/api/v3/user', rateLimitFault({ kind: 'secondary', retryAfter: null }));
+    const r = await fetch(`${s.url}/api/v3/user`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(r.status).toBe(403);
+    expect(r.headers.get('retry-after')).toBeNull();
+    expect(Number(r.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0);
+    expect(((await r.json()) as Json).message).toMatch(/secondary rate limit/);
+  });
+});
+
+describe('TLS, public host names and Host-based routing', () => {
+  let dir: string;
+  let cert: { key: string; cert: string };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fake-github-tls-'));
+    const names = ['ghe.corp.test', 'acme.ghe.com', 'api.acme.ghe.com'].map((n) => `DNS:${n}`).join(',');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=x', '-addext', `subjectAltName=${names}`, '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    cert = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** An HTTPS request to the fake's port under `host` (SNI and Host), trusting only the test certificate. */
+  function httpsRequest(port: number, host: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+    return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const req = httpsRequestRaw(
+        { host: '127.0.0.1', port, servername: host, ca: cert.cert, method: init.method ?? 'GET', path, headers: { host: `${host}:${port}`, ...(init.body !== undefined ? { 'content-length': String(Buffer.byteLength(init.body)) } : {}), ...init.headers } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  }
+
+  it('GHES under a public host: https, URLs on that host, the API under /api/v3', async () => {
+    const s = await start({ tls: cert, publicHost: { name: 'ghe.corp.test' }, device: { interval: 0, pendingPolls: 0 } });
+    expect(s.url).toBe(`https://ghe.corp.test:${s.port}`);
+    expect(s.host).toBe(`ghe.corp.test:${s.port}`);
+    expect(s.loopbackUrl).toBe(`https://127.0.0.1:${s.port}`);
+    const json = { accept: 'application/json', 'content-type': 'application/json' };
+    const dc = await httpsRequest(s.port, 'ghe.corp.test', '/login/device/code', { method: 'POST', headers: json, body: JSON.stringify({ client_id: 'test-client-id', scope: 'repo' }) });
+    expect(JSON.parse(dc.body)).toMatchObject({ verification_uri: `https://ghe.corp.test:${s.port}/login/device` });
+    const { access_token } = s.issueToken('octocat');
+    const me = await httpsRequest(s.port, 'ghe.corp.test', '/api/v3/user', { headers: { authorization: `Bearer ${access_token}` } });
+    expect(JSON.parse(me.body)).toMatchObject({ html_url: `https://ghe.corp.test:${s.port}/octocat`, url: `https://ghe.corp.test:${s.port}/api/v3/users/octocat` });
+    expect(s.requests.at(-1)).toMatchObject({ origin: `https://ghe.corp.test:${s.port}`, path: '/api/v3/user' });
+    // simulateBrowser reaches the public name at the fake's port.
+    let seen = '';
+    const loop = createServer((req, res) => {
+      seen = req.url ?? '';
+      res.end('ok');
+    });
+    await new Promise<void>((r) => loop.listen(0, '127.0.0.1', r));
+    try {
+      const redirect = `http://127.0.0.1:${(loop.address() as AddressInfo).port}/callback`;
+      const r = await s.simulateBrowser(`${s.url}/login/oauth/authorize?client_id=test-client-id&redirect_uri=${encodeURIComponent(redirect)}&state=q`);
+      expect(r.callback).toEqual({ status: 200, body: 'ok' });
+      expect(seen).toMatch(/^\/callback\?code=[0-9a-f]{20}&state=q$/);
+    } finally {
+      await new Promise<void>((r) => loop.close(() => r()));
+    }
+  });
+
+  it('GHE.com with data residency: OAuth on acme.ghe.com, the REST API at the root of api.acme.ghe.com', async () => {
+    const s = await start({ tls: cert, publicHost: { name: 'acme.ghe.com' }, device: { interval: 0, pendingPolls: 0 } });
+    s.setRepos('octocat', 3);
+    const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const dc = await httpsRequest(s.port, 'acme.ghe.com', '/login/device/code', { method: 'POST', headers: form, body: 'client_id=test-client-id&scope=repo' });
+    const code = JSON.parse(dc.body) as Json;
+    expect(code.verification_uri).toBe(`https://acme.ghe.com:${s.port}/login/device`);
+    const tok = await httpsRequest(s.port, 'acme.ghe.com', '/login/oauth/access_token', { method: 'POST', headers: form, body: `client_id=test-client-id&grant_type=${encodeURIComponent(DEVICE_GRANT)}&device_code=${String(code.device_code)}` });
+    const token = String((JSON.parse(tok.body) as Json).access_token);
+    const auth = { authorization: `Bearer ${token}` };
+
+    const repos = await httpsRequest(s.port, 'api.acme.ghe.com', '/user/repos?per_page=1', { headers: auth });
+    expect(repos.status).toBe(200);
+    const api = `https://api.acme.ghe.com:${s.port}`;
+    expect(repos.headers.link).toBe(`<${api}/user/repos?per_page=1&page=2>; rel="next", <${api}/user/repos?per_page=1&page=3>; rel="last"`);
+    expect(JSON.parse(repos.body)[0]).toMatchObject({ html_url: `https://acme.ghe.com:${s.port}/octocat/repo-0001`, url: `${api}/repos/octocat/repo-0001` });
+    const root = await httpsRequest(s.port, 'api.acme.ghe.com', '/');
+    expect(JSON.parse(root.body)).toEqual({ current_user_url: `${api}/user` });
+    // No /api/v3 on the API host, and no OAuth pages there either.
+    expect((await httpsRequest(s.port, 'api.acme.ghe.com', '/api/v3/user', { headers: auth })).status).toBe(404);
+    expect((await httpsRequest(s.port, 'api.acme.ghe.com', '/login/device/code', { method: 'POST', headers: form, body: 'client_id=test-client-id' })).status).toBe(404);
+    // Revocation with the app's credentials, at the API root.
+    const basic = `Basic ${Buffer.from('test-client-id:test-client-secret').toString('base64')}`;
+    const del = await httpsRequest(s.port, 'api.acme.ghe.com', '/applications/test-client-id/token', { method: 'DELETE', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ access_token: token }) });
+    expect(del.status).toBe(204);
+    expect(s.isTokenValid(token)).toBe(false);
+  });
+
+  it('github.com style through a client that uses the fake as its HTTP proxy (absolute-form targets)', async () => {
+    const s = await start();
+    s.setRepos('octocat', 150);
+    const { access_token } = s.issueToken('octocat');
+    const raw = (target: string) =>
+      new Promise<{ head: string; body: string }>((resolve, reject) => {
+        const sock = connect(s.port, '127.0.0.1', () => {
+          sock.write(`GET ${target} HTTP/1.1\r\nHost: ${new URL(target).host}\r\nAuthorization: token ${access_token}\r\nConnection: close\r\n\r\n`);
+        });
+        let text = '';
+        sock.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
+          const i = text.indexOf('\r\n\r\n');
+          resolve({ head: text.slice(0, i), body: text.slice(i + 4) });
+        });
+        sock.on('error', reject);
+      });
+    const page = await raw('http://api.github.localhost/user/repos?per_page=100');
+    expect(page.head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(page.head).toContain('link: <http://api.github.localhost/user/repos?per_page=100&page=2>; rel="next", <http://api.github.localhost/user/repos?per_page=100&page=2>; rel="last"');
+    expect(JSON.parse(page.body)[0]).toMatchObject({ html_url: 'http://github.localhost/octocat/repo-0001', url: 'http://api.github.localhost/repos/octocat/repo-0001' });
+    const me = await raw('http://api.github.localhost/user');
+    expect(JSON.parse(me.body)).toMatchObject({ login: 'octocat', html_url: 'http://github.localhost/octocat' });
+    expect(s.requests.at(-1)).toMatchObject({ origin: 'http://api.github.localhost', path: '/user' });
+    expect(s.requestCount('/user/repos')).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GITLAB_DEVICE_GRANT, gitlabRateLimitFault, pkceChallenge, startFakeGitLab } from '../support/gitlab-server.js';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
+import { gitlabRateLimitFault, pkceChallenge, startFakeGitLab } from '../support/gitlab-server.js';
 import type { FakeGitLab, FakeGitLabOptions } from '../support/gitlab-server.js';
 
 type Json = Record<string, unknown>;
@@ -152,7 +153,7 @@ describe('fake GitLab', () => {
       expires_in: 300,
       interval: 0.05,
     });
-    const poll = (dc: unknown) => post(`${s.url}/oauth/token`, { grant_type: GITLAB_DEVICE_GRANT, device_code: String(dc), client_id: s.options.clientId });
+    const poll = (dc: unknown) => post(`${s.url}/oauth/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc), client_id: s.options.clientId });
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     expect(await poll(da.body.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
     expect(await poll(da.body.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
@@ -248,5 +249,56 @@ describe('fake GitLab', () => {
     expect(await limited.text()).toBe('Retry later\n');
     expect((await fetch(`${s.url}/api/v4/projects?membership=true`, { headers: auth })).status).toBe(200);
     expect(s.requestCount('/api/v4/projects')).toBe(3);
+  });
+});
+
+describe('fake GitLab: the device grant by version (docs.gitlab.com/api/oauth2/#device-authorization-grant-flow)', () => {
+  it('deviceFlow: false (before 17.2): no route, Rails 404 page; the token endpoint does not know the grant', async () => {
+    const s = await start({ deviceFlow: false });
+    const res = await fetch(`${s.url}/oauth/authorize_device`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ client_id: s.options.clientId, scope: 'read_user' }),
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toMatch(/<title>[^<]*\(404\)<\/title>/);
+    const poll = await post(`${s.url}/oauth/token`, { grant_type: DEVICE_CODE_GRANT, device_code: 'x', client_id: s.options.clientId });
+    expect(poll).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
+    // A GET of an unknown path goes to the sign-in page, as GitLab's catch-all route does for a signed-out user.
+    const page = await fetch(`${s.url}/oauth/device`, { redirect: 'manual' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe(`${s.url}/users/sign_in`);
+    expect(s.deviceCodes).toEqual([]);
+  });
+
+  it("deviceFlow: 'flag-off' (17.2–17.8, flag disabled): 204 No Content, empty body", async () => {
+    const s = await start({ deviceFlow: 'flag-off' });
+    const res = await fetch(`${s.url}/oauth/authorize_device`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: s.options.clientId, scope: 'read_user' }),
+    });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    s.setOptions({ deviceFlow: true });
+    expect((await post(`${s.url}/oauth/authorize_device`, { client_id: s.options.clientId, scope: 'read_user' })).status).toBe(200);
+    expect(s.deviceCodes[0]).toMatchObject({ scope: 'read_user', scopes: ['read_user'] });
+  });
+});
+
+describe('fake GitLab under a public host name', () => {
+  it('makes every URL from its external URL', async () => {
+    const s = await start({ publicHost: { name: 'gitlab.corp.test' } });
+    expect(s.url).toBe(`http://gitlab.corp.test:${s.port}`);
+    s.setProjects('jdoe', 3);
+    const da = await post(`${s.loopbackUrl}/oauth/authorize_device`, { client_id: s.options.clientId, scope: 'read_user' });
+    expect(da.body.verification_uri).toBe(`${s.url}/oauth/device`);
+    const t = s.issueToken();
+    const r = await fetch(`${s.loopbackUrl}/api/v4/projects?membership=true&per_page=1`, { headers: { authorization: `Bearer ${t.access_token}` } });
+    expect(parseLink(r.headers.get('link')).next).toMatch(new RegExp(`^${s.url}/api/v4/projects\\?`));
+    expect(((await r.json()) as Json[])[0]).toMatchObject({ web_url: `${s.url}/jdoe/project-0003`, ssh_url_to_repo: 'git@gitlab.corp.test:jdoe/project-0003.git' });
+    const { location } = await s.simulateBrowser(authUrl(s, randomBytes(32).toString('base64url')), { followRedirect: false });
+    expect(new URL(location).searchParams.get('code')).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GOOGLE_DEVICE_GRANT, GOOGLE_EMAIL_SCOPE, GOOGLE_PROFILE_SCOPE, pkceChallenge, startFakeGoogle } from '../support/google-server.js';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
+import { GOOGLE_EMAIL_SCOPE, GOOGLE_PROFILE_SCOPE, pkceChallenge, startFakeGoogle } from '../support/google-server.js';
 import type { FakeGoogle, FakeGoogleOptions } from '../support/google-server.js';
 
 type Json = Record<string, unknown>;
@@ -72,13 +73,13 @@ describe('fake Google', () => {
       token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
       code_challenge_methods_supported: ['plain', 'S256'],
     });
-    expect(d.grant_types_supported).toContain(GOOGLE_DEVICE_GRANT);
+    expect(d.grant_types_supported).toContain(DEVICE_CODE_GRANT);
     const jwks = (await (await fetch(String(d.jwks_uri))).json()) as { keys: Json[] };
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
   });
 
-  it('web flow: redirect params, tokens, ID token, userinfo; refresh token only on first offline consent', async () => {
-    const s = await start();
+  it('web flow: redirect params, tokens, ID token, userinfo; a web client gets a refresh token only on first offline consent', async () => {
+    const s = await start({ clientType: 'web' });
     const verifier = randomBytes(32).toString('base64url');
     const { location, callback } = await s.simulateBrowser(authUrl(s, { verifier, access_type: 'offline', nonce: 'n-1' }), { followRedirect: false });
     expect(callback).toBeUndefined();
@@ -195,18 +196,20 @@ describe('fake Google', () => {
 
   it('device flow: verification_url, 428 pending, 403 slow_down, approval; denial and expiry codes', async () => {
     const s = await start({ device: { interval: 0.05, pendingPolls: 1 } });
-    const dc = await post(`${s.url}/device/code`, { client_id: s.options.clientId, scope: 'openid email' });
+    // Only the "TVs and Limited Input devices" client may use it.
+    const tv = { client_id: s.options.deviceClientId, client_secret: s.options.deviceClientSecret };
+    const dc = await post(`${s.url}/device/code`, { client_id: tv.client_id, scope: 'openid email' });
     expect(dc.status).toBe(200);
     expect(dc.body).toMatchObject({ verification_url: `${s.url}/device`, expires_in: 1800, interval: 0.05, user_code: expect.stringMatching(/^[A-Z]{4}-[A-Z]{4}$/) });
     expect(dc.body).not.toHaveProperty('verification_uri');
     const poll = (extra: Record<string, string> = {}) =>
-      post(`${s.url}/token`, { grant_type: GOOGLE_DEVICE_GRANT, device_code: String(dc.body.device_code), client_id: s.options.clientId, client_secret: s.options.clientSecret, ...extra });
+      post(`${s.url}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc.body.device_code), ...tv, ...extra });
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     expect(await poll()).toMatchObject({ status: 428, body: { error: 'authorization_pending' } });
     expect(await poll()).toMatchObject({ status: 403, body: { error: 'slow_down' } }); // too early
     expect(s.earlyPolls).toHaveLength(1);
     await sleep(80);
-    const noSecret = await post(`${s.url}/token`, { grant_type: GOOGLE_DEVICE_GRANT, device_code: String(dc.body.device_code), client_id: s.options.clientId });
+    const noSecret = await post(`${s.url}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc.body.device_code), client_id: tv.client_id });
     expect(noSecret.status).toBe(400);
     await sleep(80);
     const ok = await poll();
@@ -216,22 +219,22 @@ describe('fake Google', () => {
     expect(s.grants.at(-1)).toMatchObject({ grant_type: 'device_code' });
 
     s.setDevice({ outcome: 'access_denied', pendingPolls: 0 });
-    const dc2 = await post(`${s.url}/device/code`, { client_id: s.options.clientId, scope: 'openid' });
-    const denied = await post(`${s.url}/token`, { grant_type: GOOGLE_DEVICE_GRANT, device_code: String(dc2.body.device_code), client_id: s.options.clientId, client_secret: s.options.clientSecret });
+    const dc2 = await post(`${s.url}/device/code`, { client_id: tv.client_id, scope: 'openid' });
+    const denied = await post(`${s.url}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc2.body.device_code), ...tv });
     expect(denied).toMatchObject({ status: 403, body: { error: 'access_denied' } });
 
     s.setDevice({ outcome: 'approve', expiresIn: 0 });
-    const dc3 = await post(`${s.url}/device/code`, { client_id: s.options.clientId, scope: 'openid' });
-    const expired = await post(`${s.url}/token`, { grant_type: GOOGLE_DEVICE_GRANT, device_code: String(dc3.body.device_code), client_id: s.options.clientId, client_secret: s.options.clientSecret });
+    const dc3 = await post(`${s.url}/device/code`, { client_id: tv.client_id, scope: 'openid' });
+    const expired = await post(`${s.url}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc3.body.device_code), ...tv });
     expect(expired).toMatchObject({ status: 400, body: { error: 'expired_token' } });
 
     // Manual approval through the device page.
     s.setDevice({ outcome: 'manual', expiresIn: 1800 });
-    const dc4 = await post(`${s.url}/device/code`, { client_id: s.options.clientId, scope: 'openid' });
+    const dc4 = await post(`${s.url}/device/code`, { client_id: tv.client_id, scope: 'openid' });
     const form = await fetch(`${s.url}/device`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ user_code: String(dc4.body.user_code), decision: 'authorize' }) });
     expect(await form.text()).toContain('id="result"');
     expect(s.deviceCodes.at(-1)!.status).toBe('approved');
-    const bad = await post(`${s.url}/device/code`, { client_id: s.options.clientId, scope: 'https://www.googleapis.com/auth/gmail.readonly' });
+    const bad = await post(`${s.url}/device/code`, { client_id: tv.client_id, scope: 'https://www.googleapis.com/auth/gmail.readonly' });
     expect(bad).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
   });
 
@@ -268,5 +271,81 @@ describe('fake Google', () => {
     expect(s.requests[0]).toMatchObject({ fault: true, body: { grant_type: 'refresh_token' } });
     const ti = await fetch(`${s.url}/tokeninfo?access_token=${String(ok.body.access_token)}`);
     expect(await ti.json()).toMatchObject({ aud: s.options.clientId, access_type: 'offline', email: 'alice@example.com' });
+  });
+});
+
+describe('fake Google: client types and refresh tokens, as documented', () => {
+  it('the device flow refuses a desktop client (401 invalid_client) and a poll without the secret (400)', async () => {
+    const s = await start({ device: { interval: 0, pendingPolls: 0 } });
+    const desktop = await post(`${s.url}/device/code`, { client_id: s.options.clientId, scope: 'openid email' });
+    expect(desktop).toMatchObject({ status: 401, body: { error: 'invalid_client', error_description: 'Invalid client type.' } });
+    const unknown = await post(`${s.url}/device/code`, { client_id: 'nope.apps.googleusercontent.com', scope: 'openid' });
+    expect(unknown).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    const dc = await post(`${s.url}/device/code`, { client_id: s.options.deviceClientId, scope: 'openid email' });
+    const poll = (form: Record<string, string>) => post(`${s.url}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc.body.device_code), ...form });
+    expect(await poll({ client_id: s.options.deviceClientId })).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'client_secret is missing.' } });
+    expect(await poll({ client_id: s.options.clientId, client_secret: s.options.clientSecret })).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    const ok = await poll({ client_id: s.options.deviceClientId, client_secret: s.options.deviceClientSecret });
+    expect(ok.status).toBe(200);
+    expect(s.grants.at(-1)).toMatchObject({ grant_type: 'device_code', client_id: s.options.deviceClientId, client_secret_sent: true });
+    // Refreshing, a device client's secret is optional; the desktop client's is not.
+    const r = await post(`${s.url}/token`, { grant_type: 'refresh_token', refresh_token: String(ok.body.refresh_token), client_id: s.options.deviceClientId });
+    expect(r.status).toBe(200);
+    const t = await s.issueTokens();
+    const noSecret = await post(`${s.url}/token`, { grant_type: 'refresh_token', refresh_token: t.refresh_token!, client_id: s.options.clientId });
+    expect(noSecret).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+
+  it('a desktop (installed) client always gets a refresh token; prompt and access_type are recorded', async () => {
+    const s = await start();
+    expect(s.options.clientType).toBe('desktop');
+    for (const o of [{}, { access_type: 'offline' }, { access_type: 'offline' }, { access_type: 'online', prompt: 'consent' }]) {
+      const r = await codeFlow(s, o);
+      expect(r.status).toBe(200);
+      expect(r.body.refresh_token).toMatch(/^1\/\//);
+    }
+    expect(s.authorizeRequests.map((a) => [a.access_type, a.prompt])).toEqual([
+      [undefined, undefined],
+      ['offline', undefined],
+      ['offline', undefined],
+      ['online', 'consent'],
+    ]);
+  });
+
+  it('past refreshTokenLimit live refresh tokens per user and client, the oldest stops working', async () => {
+    const s = await start({ refreshTokenLimit: 2 });
+    const first = await s.issueTokens();
+    const second = await s.issueTokens();
+    const refresh = (rt: string) => post(`${s.url}/token`, { grant_type: 'refresh_token', refresh_token: rt, client_id: s.options.clientId, client_secret: s.options.clientSecret });
+    expect((await refresh(first.refresh_token!)).status).toBe(200);
+    const third = (await codeFlow(s)).body;
+    expect(third.refresh_token).toMatch(/^1\/\//);
+    expect(await refresh(first.refresh_token!)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(s.isRefreshTokenValid(first.refresh_token!)).toBe(false);
+    expect(s.revocations).toEqual([expect.objectContaining({ token: first.refresh_token, via: 'limit', access_tokens: [] })]);
+    expect((await refresh(second.refresh_token!)).status).toBe(200);
+    expect((await refresh(String(third.refresh_token))).status).toBe(200);
+    // Another client's tokens do not count.
+    const tv = await s.issueTokens(undefined, { clientId: s.options.deviceClientId });
+    expect(s.isRefreshTokenValid(tv.refresh_token!)).toBe(true);
+    expect(s.isRefreshTokenValid(second.refresh_token!)).toBe(true);
+  });
+});
+
+describe('fake Google under a public host name', () => {
+  it('names itself by it: issuer, endpoints, verification_url, ID tokens; simulateBrowser still reaches it', async () => {
+    const s = await start({ publicHost: (port) => `accounts.corp.test:${port}` });
+    expect(s.url).toBe(`http://accounts.corp.test:${s.port}`);
+    expect(s.issuer).toBe(s.url);
+    const d = (await (await fetch(`${s.loopbackUrl}/.well-known/openid-configuration`)).json()) as Json;
+    expect(d).toMatchObject({ issuer: s.url, token_endpoint: `${s.url}/token`, jwks_uri: `${s.url}/oauth2/v3/certs` });
+    const dc = await post(`${s.loopbackUrl}/device/code`, { client_id: s.options.deviceClientId, scope: 'openid' });
+    expect(dc.body.verification_url).toBe(`${s.url}/device`);
+    const verifier = randomBytes(32).toString('base64url');
+    const { location } = await s.simulateBrowser(authUrl(s, { verifier }), { followRedirect: false });
+    const code = new URL(location).searchParams.get('code')!;
+    const form = { grant_type: 'authorization_code', code, client_id: s.options.clientId, client_secret: s.options.clientSecret, redirect_uri: REDIRECT, code_verifier: verifier };
+    const ok = await post(`${s.loopbackUrl}/token`, form);
+    expect(decodeJwt(String(ok.body.id_token)).iss).toBe(s.url);
   });
 });

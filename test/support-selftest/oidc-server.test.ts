@@ -5,8 +5,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { launchChromium } from '../support/chromium.js';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
 import {
-  DEVICE_CODE_GRANT,
   completeLoginAndConsent,
   enterDeviceCode,
   pkcePair,

@@ -1,9 +1,10 @@
 /**
  * The plumbing the hand-written fake OAuth servers (github-server.ts, google-server.ts,
- * gitlab-server.ts) share: answering (JSON, HTML pages, redirects, injected faults), reading
- * request bodies, recording requests, simulated latency, listening on a random loopback port,
- * and the consent page that `simulateBrowser` clicks through. oidc-server.ts (a real provider)
- * only borrows the listening part and pkceChallenge.
+ * gitlab-server.ts) share: listening (plain or TLS, under a public host name), answering (JSON,
+ * HTML pages, redirects, injected faults), reading request bodies, recording requests,
+ * simulated latency, and the consent page that `simulateBrowser` clicks through. The OAuth state
+ * they share (device codes, authorization codes, token families) is in oauth-core.ts.
+ * oidc-server.ts (a real provider) only borrows the listening part and pkceChallenge.
  *
  * What a provider does differently on purpose (GitHub's request-id header, Google's
  * pretty-printed JSON, GitLab's page titles, …) stays in its server file and comes in here as
@@ -14,8 +15,10 @@
  * Only node builtins are used.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -66,6 +69,12 @@ export function randomChars(alphabet: string, length: number): string {
 export function randomUserCode(): string {
   const s = randomChars('BCDFGHJKLMNPQRSTVWXZ', 8);
   return `${s.slice(0, 4)}-${s.slice(4)}`;
+}
+
+/** 127.0.0.1, ::1 and localhost: where a native client's redirect (RFC 8252 §7.3) and this fake itself live. */
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
 }
 
 // ---------------------------------------------------------------------------
@@ -190,6 +199,8 @@ export interface RecordedHttpRequest<H> {
   /** Path without query string (and without trailing slashes), e.g. `/api/v3/user`. */
   path: string;
   query: Record<string, string>;
+  /** The origin the client addressed (see `Arrival.origin`), e.g. `https://api.acme.ghe.com:8443`. */
+  origin: string;
   /** Date.now() at arrival. */
   time: number;
   /** Selected request headers (lower-case names). */
@@ -250,20 +261,46 @@ function answerFault(req: IncomingMessage, res: ServerResponse, fault: Fault, re
 // Listening
 // ---------------------------------------------------------------------------
 
+/** PEM key and certificate: the server speaks HTTPS with them. */
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+/**
+ * The authority (host[:port]) clients are told to use instead of 127.0.0.1:PORT, for tests that
+ * reach the fake through a proxy under a name without DNS. The port is only known after
+ * listening, so besides a fixed string (`'ghe.corp.test'`, used as is: a proxy that maps :443 to
+ * the fake) it can be `{ name }` (→ `name:PORT`) or a function of the port.
+ */
+export type PublicHost = string | { name: string } | ((port: number) => string);
+
+export interface ListenOptions {
+  tls?: TlsOptions | undefined;
+  publicHost?: PublicHost | undefined;
+}
+
 export interface LoopbackListener {
   port: number;
-  /** `127.0.0.1:PORT` */
+  /** The authority clients are told to use: `127.0.0.1:PORT`, or the public host. */
   host: string;
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`, or `https://…` with TLS, or the public host's origin. */
   url: string;
+  /** Where the server really listens: `http(s)://127.0.0.1:PORT`. */
+  loopbackUrl: string;
   /** Stops the server and destroys every open connection (keep-alive ones too), so tests end promptly. */
   shutdown(): Promise<void>;
 }
 
+/** An http or (with `tls`) https server for `handler`. */
+export function createHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: TlsOptions): Server {
+  return tls ? createTlsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
+}
+
 /** Listens on a random port of 127.0.0.1, keeping track of the sockets so shutdown() can end them. */
-export async function listenOnLoopback(server: Server): Promise<LoopbackListener> {
+export async function listenOnLoopback(server: Server, opts: ListenOptions = {}): Promise<LoopbackListener> {
   const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -272,11 +309,14 @@ export async function listenOnLoopback(server: Server): Promise<LoopbackListener
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const host = `127.0.0.1:${port}`;
+  const scheme = opts.tls ? 'https' : 'http';
+  const p = opts.publicHost;
+  const host = p === undefined ? `127.0.0.1:${port}` : typeof p === 'string' ? p : typeof p === 'function' ? p(port) : `${p.name}:${port}`;
   return {
     port,
     host,
-    url: `http://${host}`,
+    url: `${scheme}://${host}`,
+    loopbackUrl: `${scheme}://127.0.0.1:${port}`,
     async shutdown() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -296,6 +336,12 @@ export interface Arrival {
   time: number;
   /** performance.now() at arrival, for interval checks that must not depend on the wall clock. */
   mono: number;
+  /**
+   * The origin the client addressed: an absolute-form target's (`GET http://api.github.localhost/…`
+   * from a client using the fake as its HTTP proxy), else the scheme and Host header. A request to
+   * 127.0.0.1:PORT itself counts as addressed to the fake's `url` (its public host, when it has one).
+   */
+  origin: string;
   requestUrl: URL;
   /** Path without query string and trailing slashes. */
   path: string;
@@ -306,16 +352,27 @@ export interface Arrival {
   rawBody: string;
 }
 
-export interface FakeHttpOptions<H> {
+/** The request headers every fake records (besides its own `recordHeaders`). */
+export type CommonRecordedHeaders = { [K in 'accept' | 'content-type' | 'user-agent' | 'authorization']?: string | undefined };
+
+/** `tls` (serve https) and `publicHost` (the name URLs use), besides what a fake's answers need. */
+export interface FakeHttpOptions extends ListenOptions {
   replies: Replies;
-  /** The request headers worth recording. */
-  pickHeaders(headers: IncomingHttpHeaders): H;
+  /** Request headers worth recording besides accept, content-type, user-agent and authorization. */
+  recordHeaders?: readonly string[] | undefined;
   /** Read on every request, so a test can change it on a running server. */
   latencyMs(): number;
   /** Answers a request that no fault took. */
   route(req: IncomingMessage, res: ServerResponse, arrival: Arrival): void | Promise<void>;
   /** JSON body of the 500 answered when `route` throws. */
   internalError(err: unknown): unknown;
+}
+
+/** An answer as `FakeHttp.browse` got it. */
+export interface BrowseResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
 }
 
 export interface FakeHttp<H> extends Omit<LoopbackListener, 'shutdown'> {
@@ -326,23 +383,53 @@ export interface FakeHttp<H> extends Omit<LoopbackListener, 'shutdown'> {
   fail(pathPrefix: string, spec: FaultSpec): void;
   clearFaults(): void;
   requestCount(pathPrefix: string, method?: string): number;
+  /**
+   * One request as a browser on this machine would send it, where every name but loopback ones
+   * leads to this fake (as a test proxy would route it): `https://ghe.corp.test:PORT/…` goes to
+   * 127.0.0.1:PORT with that Host and TLS server name. Redirects are not followed.
+   */
+  browse(target: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<BrowseResponse>;
   close(): Promise<void>;
 }
 
+/** The origin a request addressed (see Arrival.origin); `fallback` when it names none usable. */
+function requestOrigin(req: IncomingMessage, scheme: string, loopbackHost: string, fallback: string): string {
+  try {
+    const target = req.url ?? '/';
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return new URL(target).origin;
+    const host = req.headers.host;
+    if (!host || host === loopbackHost) return fallback;
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return fallback;
+  }
+}
+
 /**
- * Starts a fake on a random loopback port. Every request is read, recorded, delayed by the
- * latency, and then either answered by a matching fault or handed to `route`.
+ * Starts a fake on a random loopback port (https with `tls`). Every request is read, recorded,
+ * delayed by the latency, and then either answered by a matching fault or handed to `route`.
  */
-export async function startFakeHttp<H>(opts: FakeHttpOptions<H>): Promise<FakeHttp<H>> {
+export async function startFakeHttp<H extends CommonRecordedHeaders>(opts: FakeHttpOptions): Promise<FakeHttp<H>> {
   const { replies } = opts;
   const requests: RecordedHttpRequest<H>[] = [];
   const faults: Fault[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const scheme = opts.tls ? 'https' : 'http';
+  const recorded = ['accept', 'content-type', 'user-agent', 'authorization', ...(opts.recordHeaders ?? [])];
+  const pickHeaders = (h: IncomingHttpHeaders): H => {
+    const out: Record<string, string> = {};
+    for (const name of recorded) {
+      const v = h[name];
+      if (typeof v === 'string') out[name] = v;
+    }
+    return out as H;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const time = Date.now();
     const mono = performance.now();
-    const requestUrl = new URL(req.url ?? '/', listener.url);
+    const origin = requestOrigin(req, scheme, `127.0.0.1:${listener.port}`, listener.url);
+    const requestUrl = new URL(req.url ?? '/', origin);
     const path = requestUrl.pathname.length > 1 ? requestUrl.pathname.replace(/\/+$/, '') : requestUrl.pathname;
     const query: Params = Object.fromEntries(requestUrl.searchParams);
     const method = (req.method ?? 'GET').toUpperCase();
@@ -358,8 +445,9 @@ export async function startFakeHttp<H>(opts: FakeHttpOptions<H>): Promise<FakeHt
       method,
       path,
       query,
+      origin,
       time,
-      headers: opts.pickHeaders(req.headers),
+      headers: pickHeaders(req.headers),
       authorization: req.headers.authorization,
       body,
       rawBody,
@@ -376,20 +464,49 @@ export async function startFakeHttp<H>(opts: FakeHttpOptions<H>): Promise<FakeHt
       answerFault(req, res, fault, replies);
       return;
     }
-    await opts.route(req, res, { time, mono, requestUrl, path, query, method, body, rawBody });
+    await opts.route(req, res, { time, mono, origin, requestUrl, path, query, method, body, rawBody });
   }
 
-  const server = createServer((req, res) => {
+  const server = createHttpServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) replies.sendJson(res, 500, opts.internalError(err));
     });
-  });
-  const listener = await listenOnLoopback(server);
+  }, opts.tls);
+  const listener = await listenOnLoopback(server, opts);
+
+  function browse(target: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<BrowseResponse> {
+    const u = new URL(target);
+    const local = isLoopbackHostname(u.hostname);
+    const https = u.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        {
+          host: local ? u.hostname.replace(/^\[|\]$/g, '') : '127.0.0.1',
+          port: local ? Number(u.port || (https ? 443 : 80)) : listener.port,
+          method: init.method ?? 'GET',
+          path: `${u.pathname}${u.search}`,
+          headers: { host: u.host, ...(init.body !== undefined ? { 'content-length': String(Buffer.byteLength(init.body)) } : {}), ...init.headers },
+          // The fake's own certificate, whoever signed it: this is the fake talking to itself.
+          ...(https ? { servername: isIP(u.hostname) ? undefined : u.hostname, rejectUnauthorized: false } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  }
 
   return {
     port: listener.port,
     host: listener.host,
     url: listener.url,
+    loopbackUrl: listener.loopbackUrl,
     requests,
     sleep: (ms) => sleep(ms, timers),
     fail(pathPrefix, spec) {
@@ -401,6 +518,7 @@ export async function startFakeHttp<H>(opts: FakeHttpOptions<H>): Promise<FakeHt
     requestCount(pathPrefix, method) {
       return requests.filter((r) => r.path.startsWith(pathPrefix) && (!method || r.method === method.toUpperCase())).length;
     },
+    browse,
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
@@ -465,39 +583,45 @@ export interface SimulateBrowserOptions {
  * Acts as the user's browser for the web flow, without cookies (the fakes keep no sessions):
  * GET the authorize URL, post the consent page's decision to `decisionPath`, and (by default)
  * follow the redirect to the client's loopback server. An authorize URL that redirects at once
- * (an error) is followed as it is.
+ * (an error) is followed as it is. Requests go through `browse`, so public host names work.
  */
-export async function simulateBrowser(authorizeUrl: string, decisionPath: string, opts: SimulateBrowserOptions = {}): Promise<SimulatedBrowserResult> {
+export async function simulateBrowser(
+  browse: FakeHttp<unknown>['browse'],
+  authorizeUrl: string,
+  decisionPath: string,
+  opts: SimulateBrowserOptions = {},
+): Promise<SimulatedBrowserResult> {
   const decision = opts.decision ?? 'authorize';
-  const page = await fetch(authorizeUrl, { redirect: 'manual' });
-  const html = await page.text();
-  let location: string | null;
+  const page = await browse(authorizeUrl);
+  let location: string | undefined;
   if (page.status >= 300 && page.status < 400) {
-    location = page.headers.get('location');
+    location = page.headers.location;
   } else {
-    const m = /name="request_id" value="([^"]+)"/.exec(html);
-    if (page.status !== 200 || !m) throw new Error(`authorize page failed: HTTP ${page.status}: ${html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
-    const post = await fetch(new URL(decisionPath, authorizeUrl), {
+    const m = /name="request_id" value="([^"]+)"/.exec(page.text);
+    if (page.status !== 200 || !m) throw new Error(`authorize page failed: HTTP ${page.status}: ${page.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
+    const post = await browse(new URL(decisionPath, authorizeUrl).toString(), {
       method: 'POST',
-      redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ request_id: m[1]!, decision }).toString(),
     });
-    await post.text();
-    location = post.headers.get('location');
+    location = post.headers.location;
   }
   if (!location) throw new Error('consent page did not redirect');
   if (opts.followRedirect === false) return { location };
-  const cb = await fetch(location, { redirect: 'manual' });
-  return { location, callback: { status: cb.status, body: await cb.text() } };
+  const cb = await browse(location);
+  return { location, callback: { status: cb.status, body: cb.text } };
 }
 
 /** What every hand-written fake offers a test, besides its provider's own records and knobs. */
 export interface FakeServerControls {
-  /** `127.0.0.1:PORT` */
+  /** The port on 127.0.0.1 (what a test proxy maps a public host name to). */
+  readonly port: number;
+  /** The authority clients are told to use: `127.0.0.1:PORT`, or the `publicHost`. */
   readonly host: string;
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`, or `https://` with TLS, or the public host's origin. */
   readonly url: string;
+  /** `http(s)://127.0.0.1:PORT`, where the fake really listens. */
+  readonly loopbackUrl: string;
   close(): Promise<void>;
   /** Answer the next `spec.times` requests under `pathPrefix` with `spec` instead. */
   fail(pathPrefix: string, spec: FaultSpec): void;
@@ -511,14 +635,17 @@ export interface FakeServerControls {
   simulateBrowser(authorizeUrl: string, opts?: SimulateBrowserOptions): Promise<SimulatedBrowserResult>;
 }
 
-// ---------------------------------------------------------------------------
-// Device codes
-// ---------------------------------------------------------------------------
-
-/** The most recent pending device code (or the pending one with `userCode`), for approveDevice()/denyDevice(). */
-export function latestPendingDevice<D extends { status: string; user_code: string }>(deviceCodes: D[], userCode?: string): D {
-  const candidates = deviceCodes.filter((d) => d.status === 'pending' && (!userCode || d.user_code === userCode));
-  const rec = candidates[candidates.length - 1];
-  if (!rec) throw new Error(`no pending device code${userCode ? ` with user_code ${userCode}` : ''}`);
-  return rec;
+/** The FakeServerControls part of a fake, from its FakeHttp and the path its consent page posts to. */
+export function serverControls(http: FakeHttp<unknown>, decisionPath: string): FakeServerControls {
+  return {
+    port: http.port,
+    host: http.host,
+    url: http.url,
+    loopbackUrl: http.loopbackUrl,
+    close: http.close,
+    fail: http.fail,
+    clearFaults: http.clearFaults,
+    requestCount: http.requestCount,
+    simulateBrowser: (authorizeUrl, o) => simulateBrowser(http.browse, authorizeUrl, decisionPath, o),
+  };
 }

@@ -25,15 +25,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import type { Page } from 'playwright-core';
-import { listenOnLoopback, pkceChallenge } from './fake-http.js';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
+import { listenOnLoopback, pkceChallenge } from './fake-http.ts';
 
-export { pkceChallenge };
+export { DEVICE_CODE_GRANT, pkceChallenge };
 
 // ---------------------------------------------------------------------------
 // Public types
 // ---------------------------------------------------------------------------
-
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export interface OidcServerOptions {
   /** client_id of the native public client. Default `oauthcli-test`. */
