@@ -48,10 +48,11 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
     signal: req.signal,
     ...(req.client.clientSecret ? { secrets: [req.client.clientSecret] } : {}),
   });
-  // The status first: a server without a device flow answers 404 with whatever page it has.
-  if (res.status === 404) {
+  // The status first: a server without a device flow answers 404 with whatever page it has
+  // (GitLab before 17.2), or 204 with nothing at all (GitLab 17.2–17.8 with the flag off).
+  if (res.status === 404 || res.status === 204) {
     await res.dump();
-    throw new OAuthError('failure', 'no_device_flow', `${res.url.host} has no device authorization endpoint at ${res.url.pathname} (HTTP 404)`);
+    throw new OAuthError('failure', 'no_device_flow', `${res.url.host} has no device authorization endpoint at ${res.url.pathname} (HTTP ${res.status})`);
   }
   const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
   if (typeof body.error === 'string' || res.status >= 400) throw oauthErrorFrom(body, `${res.url.host} refused to start the device flow`);

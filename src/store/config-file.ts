@@ -77,7 +77,9 @@ export class ConfigFile<T> {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.empty();
+      // No file yet (or no folder: checkWritable says what is wrong with it, when it matters).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return this.empty();
       throw corrupt(this.path, (error as Error).message);
     }
     let raw: unknown;

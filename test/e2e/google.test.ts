@@ -2,6 +2,7 @@
 // "Desktop app" client that needs its secret, access_type=offline, non-rotating refresh tokens,
 // HTTP 428 authorization_pending, verification_url, 400 invalid_grant / invalid_token), reached
 // with --hostname 127.0.0.1:PORT. ID tokens are checked: forged ones are refused.
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge, startFakeGoogle, type FakeGoogle, type ForgeIdToken } from '../support/google-server.js';
 import { filesContaining, type CliResult } from '../support/cli.js';
@@ -19,7 +20,8 @@ afterEach(async () => {
 });
 
 const USER = { sub: '110248495921238986420', email: 'alice@example.com', name: 'Alice Example' };
-const key = () => `google:${server.host}:${USER.email}`;
+// OpenID Connect accounts are keyed by the issuer's subject (OIDC Core §5.7), not the e-mail.
+const key = () => `google:${server.host}:${USER.sub}`;
 const GRANTED_SCOPES = ['https://www.googleapis.com/auth/userinfo.email', 'https://www.googleapis.com/auth/userinfo.profile', 'openid'];
 
 /** `login google --web`: the stand-in browser records the URL, the fake's consent page is "clicked" with fetch. */
@@ -122,7 +124,10 @@ describe('login google --web', () => {
 describe('login google --device', () => {
   it('reads verification_url, polls through HTTP 428 authorization_pending at the interval, exit 0', async () => {
     server.setDevice({ outcome: 'manual' });
-    const cli = w.start(['login', 'google', '--device', '--no-browser', '--hostname', server.host]);
+    // Google's device flow takes a client of its own type ("TVs and Limited Input devices").
+    const cli = w.start(['login', 'google', '--device', '--no-browser', '--hostname', server.host], {
+      env: { OAUTHCLI_GOOGLE_DEVICE_CLIENT_ID: server.options.deviceClientId, OAUTHCLI_GOOGLE_DEVICE_CLIENT_SECRET: server.options.deviceClientSecret },
+    });
     const [, userCode] = await cli.waitForStderr(/one-time code: (\S+)/, WAIT_MS);
     // Google's device response names it verification_url (not RFC 8628's verification_uri).
     await cli.waitForStderr(new RegExp(`Open this URL to continue in your web browser: ${server.url}/device\\s`), WAIT_MS);
@@ -140,7 +145,7 @@ describe('login google --device', () => {
     expect(server.earlyPolls).toEqual([]);
     // Desktop-type clients send their secret on every token request.
     const deviceReq = server.requests.find((r) => r.path === '/device/code')!;
-    expect(deviceReq.body).toMatchObject({ client_id: server.options.clientId, scope: 'openid email profile' });
+    expect(deviceReq.body).toMatchObject({ client_id: server.options.deviceClientId, scope: 'openid email profile' });
     expect(server.grants).toHaveLength(1);
     expect(server.grants[0]).toMatchObject({ grant_type: 'device_code', client_secret_sent: true });
     // The device grant's ID token was checked too.
@@ -153,6 +158,78 @@ describe('login google --device', () => {
     expect(JSON.parse(who.stdout)).toMatchObject({ provider: 'google', login: USER.email, id: USER.sub });
   });
 });
+
+describe("Google's two kinds of client (issue: decide before showing a code)", () => {
+  it('--device without a "TVs and Limited Input devices" client: exit 2 at once, one line saying what Google needs, no code shown', async () => {
+    const res = await w.cli(['login', 'google', '--device', '--no-browser', '--hostname', server.host]);
+    expect(res.code).toBe(2);
+    expectOneErrorLine(res, /device flow needs an OAuth client of type "TVs and Limited Input devices".*OAUTHCLI_GOOGLE_DEVICE_CLIENT_ID/);
+    expect(res.stderr).not.toMatch(/one-time code/);
+    expect(server.requestCount('/device/code')).toBe(0);
+  });
+
+  it('over SSH with only the desktop client, the automatic choice is the browser flow (pasted back), never a code that cannot work', async () => {
+    const cli = w.start(['login', 'google', '--hostname', server.host], { env: { SSH_CONNECTION: '10.0.0.1 5555 10.0.0.2 22' } });
+    const [, url] = await cli.waitForStderr(/Open this URL in your browser to sign in: (\S+)/, WAIT_MS);
+    expect(cli.stderr()).toMatch(/Using the browser flow: the provider offers no device flow/);
+    const landed = await server.simulateBrowser(url!, { followRedirect: false });
+    cli.write(`${landed.location}\n`);
+    const res = await cli.exited;
+    expect(res.code, res.stderr).toBe(0);
+    expect(server.requestCount('/device/code')).toBe(0);
+  });
+
+  it('an account signed in with the device client refreshes with that client', async () => {
+    const env = { OAUTHCLI_GOOGLE_DEVICE_CLIENT_ID: server.options.deviceClientId, OAUTHCLI_GOOGLE_DEVICE_CLIENT_SECRET: server.options.deviceClientSecret };
+    server.setDevice({ pendingPolls: 0 });
+    const login = await w.cli(['login', 'google', '--device', '--no-browser', '--hostname', server.host], { env });
+    expect(login.code, login.stderr).toBe(0);
+    expect(w.config().accounts[key()]).toMatchObject({ client: 'device' });
+    const res = await w.cli(['refresh', 'google'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(server.grants.at(-1)).toMatchObject({ grant_type: 'refresh_token', client_id: server.options.deviceClientId });
+  });
+});
+
+describe('consent only when needed (prompt=consent mints a new refresh token every time; Google keeps only so many)', () => {
+  it('a desktop client gets a refresh token without prompt=consent, every time', async () => {
+    for (let i = 0; i < 2; i++) {
+      const { res } = await webLogin();
+      expect(res.code, res.stderr).toBe(0);
+      rmSync(w.openedFile, { force: true });
+    }
+    expect(server.authorizeRequests.map((a) => a.prompt)).toEqual([undefined, undefined]);
+    expect(server.grants.every((g) => typeof g.refresh_token === 'string')).toBe(true);
+  });
+
+  it('a client that got no refresh token (authorized before) asks once more, with the consent screen', async () => {
+    server.setOptions({ clientType: 'web' });
+    expect((await webLogin()).res.code).toBe(0);
+    rmSync(w.openedFile, { force: true });
+    // The second sign-in of the same user: Google sends no refresh token without consent.
+    const cli = w.start(['login', 'google', '--web', '--hostname', server.host], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
+    const first = await w.openedUrl(cli);
+    await server.simulateBrowser(first);
+    await cli.waitForStderr(/sent no refresh token .*asking again with the consent screen/, WAIT_MS);
+    const urls = await waitForUrls(2);
+    await server.simulateBrowser(urls[1]!);
+    const res = await cli.exited;
+    expect(res.code, res.stderr).toBe(0);
+    expect(server.authorizeRequests.map((a) => a.prompt)).toEqual([undefined, undefined, 'consent']);
+    expect((await w.stored(key()))!.refreshToken).toEqual(server.grants.at(-1)!.refresh_token);
+  });
+});
+
+async function waitForUrls(n: number): Promise<string[]> {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const started = Date.now();
+  for (;;) {
+    const urls = existsSync(w.openedFile) ? readFileSync(w.openedFile, 'utf8').split('\n').filter(Boolean) : [];
+    if (urls.length >= n) return urls;
+    if (Date.now() - started > WAIT_MS) throw new Error(`only ${urls.length} URLs opened`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('Google tokens', () => {
   it('refresh: a new access token, the same refresh token (Google does not rotate), which still works', async () => {

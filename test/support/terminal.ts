@@ -10,7 +10,7 @@
  * reaches it (a tmux server otherwise hands panes its own environment). See tmux(1).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,6 +75,7 @@ export async function startTerminal(command: string[], options: TerminalOptions 
 
   const dir = mkdtempSync(join(tmpdir(), 'oauthcli-tmux-'));
   const socket = join(dir, 'socket');
+  const statusFile = join(dir, 'exit-status');
   // The tmux client and server themselves: no TMUX (nesting check), a UTF-8 locale.
   const tmuxEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
   const tmux = async (...args: string[]) => (await run('tmux', ['-S', socket, ...args], { env: tmuxEnv })).stdout;
@@ -90,7 +91,10 @@ export async function startTerminal(command: string[], options: TerminalOptions 
       'set-option', '-g', 'status', 'off', ';',
       'new-session', '-d', '-s', SESSION, '-x', String(cols), '-y', String(rows), '-c', escapeSeparator(cwd),
       // env(1): options, then NAME=VALUE words, then the command (which must not contain '=').
-      'env', '-i', '--', ...[...assignments, ...command].map(escapeSeparator), ';',
+      // sh runs it and writes its exit status to a file: tmux's own #{pane_dead_status} is
+      // sometimes never filled in on a loaded machine. sh catches (not ignores) INT, TERM and
+      // HUP, so the command gets them as usual, and sh lives to write `$?` (128 + n for a signal).
+      'env', '-i', '--', ...[...assignments, '/bin/sh', '-c', 'trap : INT TERM HUP; "$@"; echo $? > "$0"', statusFile, ...command].map(escapeSeparator), ';',
       // A test that never calls close() (or a test process killed by vitest with SIGTERM) must
       // not leave the server behind: a job inside it ends it once this process is gone.
       'run-shell', '-b', `while kill -0 ${process.pid}; do sleep 1; done >/dev/null 2>&1; tmux -S '${socket}' kill-server; rm -rf '${dir}'`,
@@ -123,11 +127,12 @@ export async function startTerminal(command: string[], options: TerminalOptions 
       await tmux('send-keys', '-t', TARGET, '-l', '--', escapeSeparator(text));
     },
     async exitCode() {
-      const [status, signal] = (await tmux('display-message', '-p', '-t', TARGET, '#{pane_dead_status}|#{pane_dead_signal}')).trim().split('|');
-      // Not #{pane_dead}: that turns 1 when the pty closes, which can be before tmux has
-      // reaped the process and knows its status.
-      if (signal) return 128 + Number(signal);
-      return status ? Number(status) : null;
+      try {
+        const text = readFileSync(statusFile, 'utf8').trim();
+        return text === '' ? null : Number(text);
+      } catch {
+        return null;
+      }
     },
     async waitForExit(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/http/client.js';
 import { pollDelayMs, pollForDeviceToken, requestDeviceAuthorization, type DeviceAuthorization } from '../../src/oauth/device.js';
+import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 import { github } from '../../src/providers/github.js';
 
@@ -77,8 +78,11 @@ describe('what a server may ask of us', () => {
     expect(got.verificationUriComplete).toBeUndefined();
   });
 
-  it('a 404 (no device flow here) is reported by its status, whatever page comes with it', async () => {
-    nock(ORIGIN).post('/login/device/code').reply(404, '<html>Not Found</html>', { 'content-type': 'text/html' });
+  it.each([
+    [404, '<html>Not Found</html>'],
+    [204, ''],
+  ])('a %i (no device flow here: GitLab before 17.2, or with the flag off) is reported by its status, whatever comes with it', async (status, body) => {
+    nock(ORIGIN).post('/login/device/code').reply(status, body, { 'content-type': 'text/html' });
     await expect(requestDeviceAuthorization(http, { endpoint: `${ORIGIN}/login/device/code`, client: { clientId: 'cid', method: 'client_secret_post' }, sendSecret: false, scopes: [] })).rejects.toMatchObject({ code: 'no_device_flow' });
   });
 });
@@ -89,7 +93,7 @@ describe('device token polling', () => {
 
   it('waits before every poll, with a 20 % margin, and returns the token', async () => {
     nock(ORIGIN)
-      .post('/login/oauth/access_token', (b) => b.grant_type === 'urn:ietf:params:oauth:grant-type:device_code' && b.device_code === 'dc')
+      .post('/login/oauth/access_token', (b) => b.grant_type === DEVICE_CODE_GRANT && b.device_code === 'dc')
       .times(2)
       .reply(200, { error: 'authorization_pending' })
       .post('/login/oauth/access_token')
