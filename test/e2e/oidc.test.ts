@@ -2,7 +2,7 @@
 // authorization server (oidc-provider): discovery, the browser flow in a real Chromium (Debian's,
 // never a downloaded one), the device flow, the automatic choice, refresh with rotation, RFC 7009
 // revocation, and the provider commands themselves.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -331,5 +331,71 @@ describe('provider add, list, remove', () => {
     const login = await w.cli(['login', 'corp', '--device', '--no-browser']);
     expect(login.code).toBe(2);
     expectOneErrorLine(login, /unknown provider 'corp'/);
+  });
+});
+
+describe('issuers as their specifications say they are', () => {
+  it('an issuer whose identifier ends in "/" (Auth0, Authentik) can be added and signed in to; discovery compares it exactly', async () => {
+    const slashed = await startOidcProvider({ trailingSlash: true });
+    try {
+      expect(slashed.issuer).toMatch(/\/$/);
+      const add = await w.cli(['provider', 'add', 'tenant', '--issuer', slashed.issuer, '--client-id', slashed.clientId]);
+      expect(add.code, add.stderr).toBe(0);
+      expect(w.config().providers.tenant).toMatchObject({ issuer: slashed.issuer });
+      // The same issuer without its "/" is another identifier: refused, with the one to use.
+      const bare = await w.cli(['provider', 'add', 'other', '--issuer', slashed.issuer.slice(0, -1), '--client-id', 'x']);
+      expect(bare.code).toBe(1);
+      expect(bare.stderr).toContain(`names another issuer (${slashed.issuer}); if that is the issuer you mean, use --issuer ${slashed.issuer}`);
+      const cli = w.start(['login', 'tenant', '--web'], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
+      await slashed.simulateBrowser(await w.openedUrl(cli), { login: 'alice' });
+      const res = await cli.exited;
+      expect(res.code, res.stderr).toBe(0);
+      const who = await w.cli(['whoami', 'tenant', '--json']);
+      expect(JSON.parse(who.stdout)).toMatchObject({ login: 'alice', id: 'alice' });
+    } finally {
+      await slashed.close();
+    }
+  });
+
+  it('RFC 9207: the issuer advertises authorization_response_iss_parameter_supported, so a callback without iss is refused (400) and the CLI keeps waiting', async () => {
+    await addCorp();
+    const cli = w.start(['login', 'corp', '--web'], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
+    const { location } = await server.simulateBrowser(await w.openedUrl(cli), { login: 'alice', followRedirect: false });
+    const real = new URL(location);
+    expect(real.searchParams.get('iss')).toBe(server.issuer);
+    const stripped = new URL(real);
+    stripped.searchParams.delete('iss');
+    const refused = await fetch(stripped);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('another authorization server');
+    expect(cli.child.exitCode).toBeNull();
+    // The real callback, with iss, still signs in.
+    expect((await fetch(real)).status).toBe(200);
+    const res = await cli.exited;
+    expect(res.code, res.stderr).toBe(0);
+  });
+
+  it('accounts are keyed by the issuer\'s subject (OIDC Core §5.7): a renamed preferred_username signs in to the same account', async () => {
+    let username = 'alice';
+    const renamable = await startOidcProvider({ claimsFor: () => ({ preferred_username: username, email: `${username}@example.com` }) });
+    try {
+      const add = await w.cli(['provider', 'add', 'corp2', '--issuer', renamable.issuer, '--client-id', renamable.clientId]);
+      expect(add.code, add.stderr).toBe(0);
+      for (const name of ['alice', 'alice-renamed']) {
+        username = name;
+        const cli = w.start(['login', 'corp2', '--web'], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
+        await renamable.simulateBrowser(await w.openedUrl(cli), { login: 'subject-42' });
+        const res = await cli.exited;
+        expect(res.code, res.stderr).toBe(0);
+        expect(res.stderr).toContain(`as ${name}`);
+        rmSync(w.openedFile, { force: true });
+      }
+      const accounts = Object.values(w.config().accounts).filter((a) => a.provider === 'corp2');
+      expect(accounts).toHaveLength(1);
+      expect(accounts[0]).toMatchObject({ key: `corp2:${renamable.host}:subject-42`, login: 'alice-renamed', id: 'subject-42' });
+      expect(await w.stored(`corp2:${renamable.host}:subject-42`)).toBeDefined();
+    } finally {
+      await renamable.close();
+    }
   });
 });

@@ -78,6 +78,11 @@ export interface OidcServerOptions {
   claimsFor?: ((login: string) => Record<string, unknown>) | undefined;
   /** Drop oidc-provider's "NOTICE"/"WARNING" development console messages. Default true. */
   quiet?: boolean | undefined;
+  /**
+   * Make the issuer identifier end in "/" (`http://127.0.0.1:PORT/`), as Auth0's
+   * (`https://TENANT.auth0.com/`) and Authentik's do; the discovery document then names it so.
+   */
+  trailingSlash?: boolean | undefined;
 }
 
 export interface OidcRecordedRequest {
@@ -367,7 +372,8 @@ export async function startOidcProvider(opts: OidcServerOptions = {}): Promise<O
     }
     handler(req, res);
   });
-  const { port, host, url: issuer, shutdown } = await listenOnLoopback(server);
+  const { port, host, url: origin, shutdown } = await listenOnLoopback(server);
+  const issuer = opts.trailingSlash ? `${origin}/` : origin;
 
   // Signing key: RS256, generated per server.
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -510,7 +516,7 @@ export async function startOidcProvider(opts: OidcServerOptions = {}): Promise<O
   const sharedJar = new CookieJar();
   const sameOrigin = (u: string): boolean => {
     try {
-      return new URL(u).origin === issuer;
+      return new URL(u).origin === origin;
     } catch {
       return false;
     }
@@ -651,7 +657,7 @@ export async function startOidcProvider(opts: OidcServerOptions = {}): Promise<O
     async introspect(token, tokenTypeHint) {
       const form: Record<string, string> = { token };
       if (tokenTypeHint) form.token_type_hint = tokenTypeHint;
-      const res = await fetch(`${issuer}/token/introspection`, {
+      const res = await fetch(`${origin}/token/introspection`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',

@@ -158,3 +158,35 @@ describe('certificates', () => {
     }
   });
 });
+
+describe("GitHub's secondary rate limits (docs: 'wait for at least one minute before retrying')", () => {
+  const secondary = (retryAfter?: string) => (_req: unknown, res: import('node:http').ServerResponse) => {
+    res.writeHead(403, { 'content-type': 'application/json', 'x-ratelimit-remaining': '4000', ...(retryAfter ? { 'retry-after': retryAfter } : {}) });
+    res.end(JSON.stringify({ message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }));
+  };
+
+  it('without retry-after and with requests remaining: waits at least a minute, says so, then retries', async () => {
+    let calls = 0;
+    const target = await listen((req, res) => (++calls === 1 ? secondary()(req, res) : res.writeHead(200, { 'content-type': 'application/json' }).end('[]')));
+    const waits: number[] = [];
+    const notices: string[] = [];
+    const http = createHttpClient({ sleep: async (ms) => void waits.push(ms), notice: (l) => notices.push(l) });
+    expect((await http.request({ url: `${target}/user/repos`, retry: true })).status).toBe(200);
+    expect(waits).toEqual([60_000]);
+    expect(notices[0]).toMatch(/asked us to slow down; retrying in 60 s/);
+  });
+
+  it('a request that may not be retried (a POST), or one that keeps being limited, stops with one line', async () => {
+    const target = await listen(secondary());
+    const http = createHttpClient({ sleep: async () => undefined });
+    await expect(http.request({ url: `${target}/x`, method: 'POST', form: {} })).rejects.toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/secondary rate limit\): wait 60 s or more, then try again/) });
+    await expect(http.request({ url: `${target}/x`, retry: true })).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
+  it('a 403 that is not a rate limit (a permission error) is the caller\'s to read', async () => {
+    const target = await listen((_req, res) => res.writeHead(403, { 'content-type': 'application/json', 'x-ratelimit-remaining': '4000' }).end('{"message":"Resource not accessible by integration"}'));
+    const res = await createHttpClient().request({ url: `${target}/x`, retry: true });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ message: 'Resource not accessible by integration' });
+  });
+});
