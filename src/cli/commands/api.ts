@@ -1,7 +1,236 @@
-// Being built (this session); replaced before it lands.
-import { failure } from '../../errors.js';
-import type { World } from '../world.js';
+// `oauthcli api [provider] <endpoint>`: calls the provider's API with the account's token, like
+// `gh api` (cli/cli pkg/cmd/api): the same flags mean the same request. Every flag is checked,
+// and the URL is known to be on an origin the provider owns, before the keychain is read or
+// anything is sent. The pieces: src/api/fields.ts (-f/-F), encode.ts (query and JSON),
+// endpoint.ts (where), headers.ts (-H), send.ts (redirects), graphql.ts, error-message.ts;
+// ../api-output.ts prints.
+import { readFileSync } from 'node:fs';
+import { addPerPage, pagesWithPerPage, resolveEndpoint, type Target } from '../../api/endpoint.js';
+import { errorBodyMessage, graphqlErrors, missingScope } from '../../api/error-message.js';
+import { fieldsToJson, fieldsToQuery, withQuery } from '../../api/encode.js';
+import { isEmpty, parseFields, type FieldMap } from '../../api/fields.js';
+import { groupGraphqlVariables, nextEndCursor } from '../../api/graphql.js';
+import { defaultApiHeaders, parseHeaderFlags } from '../../api/headers.js';
+import { send } from '../../api/send.js';
+import { failure, notSignedIn, usageError } from '../../errors.js';
+import type { HttpClient } from '../../http/client.js';
+import { parseLinkHeader } from '../../http/paginate.js';
+import { loginCommandFor, openSession } from '../../session.js';
+import { ApiPrinter } from '../api-output.js';
+import type { InStream, World } from '../world.js';
 
-export async function run(_world: World): Promise<number> {
-  throw failure('not built yet');
+export interface ApiOptions {
+  hostname?: string;
+  user?: string;
+  method?: string;
+  rawField?: string[];
+  field?: string[];
+  header?: string[];
+  input?: string;
+  paginate?: boolean;
+  include?: boolean;
+  silent?: boolean;
+  jq?: string;
+}
+
+/** The longest provider message quoted on the error line. */
+const MAX_MESSAGE = 300;
+
+export async function run(world: World, first: string, second: string | undefined, opts: ApiOptions): Promise<number> {
+  const [providerName, endpoint] = second === undefined ? [undefined, first] : [first, second];
+  const flags = await readFlags(world, opts);
+
+  const account = world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user });
+  const provider = world.providers.get(account.provider);
+  const http = await world.http();
+  // Where first, so a URL on a foreign host fails before the keychain is even read.
+  const endpoints = await provider.endpoints(account.host, http, world.signal);
+  const target = resolveEndpoint(provider.name, endpoints, endpoint);
+  if (flags.paginate && !target.graphql && flags.method !== 'GET') {
+    throw usageError(`--paginate follows pages of a GET request, not ${flags.method}${flags.methodGiven ? '' : ' (fields make it a POST: add -X GET to send them as query parameters)'}`, 'bad_flags');
+  }
+  const request = firstRequest(flags, target, provider.name);
+
+  const session = await openSession(world, account);
+  const printer = new ApiPrinter(world, { include: flags.include, silent: flags.silent, jq: flags.jq, paginate: flags.paginate });
+  const fail = (status: number, url: URL, headers: Record<string, string>, body: Buffer, gqlError: string | undefined) =>
+    apiError(world, { status, url, headers, body, gqlError, providerName: provider.name, host: account.host });
+  await exchange({ http, token: session.tokens.accessToken, signal: world.signal, printer, flags, target, request, fail });
+  return 0;
+}
+
+interface Request {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+  /** The body of the fields (GraphQL's regrouped), to send again with a new endCursor. */
+  bodyFor(params: FieldMap): string | undefined;
+}
+
+/** The first request, as gh builds it from the flags. */
+function firstRequest(flags: Flags, target: Target, providerName: string): Request {
+  let url = target.url;
+  if (flags.paginate && !target.graphql && pagesWithPerPage(providerName)) url = addPerPage(url, Object.keys(flags.params));
+  const headers: Record<string, string> = { ...defaultApiHeaders(providerName) };
+  const bodyFor = (params: FieldMap): string | undefined => (isEmpty(params) ? undefined : fieldsToJson(target.graphql ? groupGraphqlVariables(params) : params));
+  let body: string | Uint8Array | undefined;
+  if (flags.input !== undefined) {
+    // gh: with --input the body is the file, and the fields go to the query string.
+    url = withQuery(url, fieldsToQuery(flags.params));
+    body = flags.input;
+  } else if (flags.method === 'GET' || flags.method === 'HEAD') {
+    url = withQuery(url, fieldsToQuery(flags.params));
+  } else {
+    body = bodyFor(flags.params);
+  }
+  // gh's (go-gh's) content type for a body, the fields' JSON or --input's, unless -H gives one.
+  if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+  Object.assign(headers, flags.headers);
+  return { method: flags.method, url, headers, body, bodyFor };
+}
+
+interface Exchange {
+  http: HttpClient;
+  token: string;
+  signal: AbortSignal;
+  printer: ApiPrinter;
+  flags: Flags;
+  target: Target;
+  request: Request;
+  fail(status: number, url: URL, headers: Record<string, string>, body: Buffer, gqlError: string | undefined): Error;
+}
+
+/** Sends the request and prints the answer; with --paginate, every page after it (Link rel="next", or GraphQL's endCursor). */
+async function exchange({ http, token, signal, printer, flags, target, request, fail }: Exchange): Promise<void> {
+  let { method, url, body } = request;
+  const origin = new URL(url).origin;
+  const visited = new Set<string>([url]);
+  const cursors = new Set<string>();
+  for (;;) {
+    const res = await send(http, { method, url, headers: request.headers, body, token, signal });
+    const bytes = method === 'HEAD' || res.status === 204 ? (await res.dump(), Buffer.alloc(0)) : await res.bytes();
+    const ok = res.status >= 200 && res.status < 300;
+    const gqlError = ok && target.graphql ? graphqlErrors(bytes.toString('utf8')) : undefined;
+    // The next page, if any; a bad link or cursor stops the listing once this page is printed.
+    let next: string | undefined;
+    let stop: unknown;
+    if (ok && !gqlError && flags.paginate) {
+      try {
+        if (target.graphql) {
+          const cursor = nextEndCursor(bytes.toString('utf8'));
+          if (cursor !== undefined) {
+            if (cursors.has(cursor)) throw failure(`${res.url.host} answered the same GraphQL endCursor twice; stopped paginating`, { code: 'bad_pagination_cursor' });
+            cursors.add(cursor);
+            flags.params.endCursor = cursor;
+            body = request.bodyFor(flags.params);
+            next = url;
+          }
+        } else {
+          next = nextPage(res.headers.link, res.url, origin, visited);
+          // gh: the fields were for the first request; the next link carries the query.
+          body = undefined;
+          method = 'GET';
+        }
+      } catch (error) {
+        stop = error;
+      }
+    }
+    await printer.page({ status: res.status, headers: res.headers, body: bytes, failed: !ok || gqlError !== undefined, graphql: target.graphql });
+    if (!ok || gqlError !== undefined) stop = fail(res.status, res.url, res.headers, bytes, gqlError);
+    if (stop !== undefined) {
+      await printer.finish();
+      throw stop;
+    }
+    if (next === undefined) break;
+    url = next;
+  }
+  await printer.finish();
+}
+
+interface Flags {
+  method: string;
+  methodGiven: boolean;
+  params: FieldMap;
+  headers: Record<string, string>;
+  input: Uint8Array | undefined;
+  paginate: boolean;
+  include: boolean;
+  silent: boolean;
+  jq: string | undefined;
+}
+
+/** Every flag checked and every file read: a usage error (exit 2) here means nothing was sent. */
+async function readFlags(world: World, opts: ApiOptions): Promise<Flags> {
+  const raw = opts.rawField ?? [];
+  const typed = opts.field ?? [];
+  if (opts.jq !== undefined && opts.silent) throw usageError('only one of --jq and --silent may be used', 'bad_flags');
+  if (opts.paginate && opts.input !== undefined) throw usageError('--paginate cannot be used with --input', 'bad_flags');
+  if (opts.jq !== undefined && opts.jq.trim() === '') throw usageError('--jq needs an expression', 'bad_flags');
+  let methodGiven = false;
+  let method = 'GET';
+  if (opts.method !== undefined) {
+    if (!/^[A-Za-z]+$/.test(opts.method)) throw usageError(`invalid --method '${opts.method}' (an HTTP method such as GET, POST, PATCH, PUT, DELETE)`, 'bad_flags');
+    method = opts.method.toUpperCase();
+    methodGiven = true;
+  }
+  const headers = parseHeaderFlags(opts.header ?? []);
+
+  const stdinUsers = [opts.input === '-' ? '--input -' : '', ...typed.filter((f) => f.slice(f.indexOf('=') + 1) === '@-').map((f) => `-F ${f}`)].filter(Boolean);
+  if (stdinUsers.length > 1) throw usageError(`stdin can be read only once (${stdinUsers.join(', ')})`, 'bad_flags');
+  const stdin = stdinUsers.length ? await readAll(world.stdin) : undefined;
+
+  let input: Uint8Array | undefined;
+  if (opts.input !== undefined) {
+    if (opts.input === '-') input = stdin;
+    else {
+      try {
+        input = readFileSync(opts.input);
+      } catch (error) {
+        throw usageError(`--input: cannot read '${opts.input}' (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'bad_flags');
+      }
+    }
+  }
+  const params = parseFields({
+    raw,
+    typed,
+    readFile: (path) => (path === '-' ? (stdin ?? Buffer.alloc(0)).toString('utf8') : readFileSync(path, 'utf8')),
+  });
+  // gh: GET unless fields or a body are given, then POST; -X always wins.
+  if (!methodGiven && (!isEmpty(params) || input !== undefined)) method = 'POST';
+  return { method, methodGiven, params, headers, input, paginate: Boolean(opts.paginate), include: Boolean(opts.include), silent: Boolean(opts.silent), jq: opts.jq };
+}
+
+function readAll(stream: InStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer | string) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+/** The `Link: rel="next"` page, only on the first request's origin and never one already read. */
+function nextPage(link: string | undefined, base: URL, origin: string, visited: Set<string>): string | undefined {
+  const next = parseLinkHeader(link, base).next;
+  if (!next) return undefined;
+  if (next.origin !== origin) throw failure(`${base.host} sent a pagination link to another origin (${next.origin}); not following it`, { code: 'bad_pagination_link' });
+  if (visited.has(next.href)) throw failure(`${base.host} sent a pagination link back to a page already read (${next.pathname}${next.search})`, { code: 'bad_pagination_link' });
+  visited.add(next.href);
+  return next.href;
+}
+
+/** The one stderr line for an answer that is not a success: the provider's message, and a missing GitHub scope. */
+function apiError(world: World, a: { status: number; url: URL; headers: Record<string, string>; body: Buffer; gqlError: string | undefined; providerName: string; host: string }): Error {
+  const quoted = (text: string) => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text);
+  if (a.gqlError !== undefined) return failure(`${a.url.host} answered with GraphQL errors: ${quoted(a.gqlError)}`, { code: 'graphql_error' });
+  const message = errorBodyMessage(a.body.toString('utf8'));
+  const line = `${a.url.host} answered HTTP ${a.status}${message ? `: ${quoted(message)}` : ''}`;
+  if (a.status === 401) return notSignedIn(line, 'bad_credentials');
+  const scope = a.providerName === 'github' ? missingScope(a.status, a.headers) : undefined;
+  if (scope) {
+    const refresh = loginCommandFor(world.providers.get(a.providerName), a.host, world.env).replace(/^oauthcli login/, 'oauthcli refresh');
+    return failure(`${line} (it needs the '${scope}' scope: run ${refresh} -s ${scope})`, { code: `http_${a.status}` });
+  }
+  return failure(line, { code: `http_${a.status}` });
 }
