@@ -1,11 +1,44 @@
-// Being built (this session); replaced before it lands.
-import { failure } from '../../errors.js';
+// `oauthcli completion bash|zsh|fish`: prints a completion script generated from the command
+// definitions themselves (buildProgram), so it never drifts from them. `oauthcli __complete
+// providers|users [provider]` (hidden) is what the scripts run at completion time for the names
+// only the config knows.
+import { usageError } from '../../errors.js';
+import { bashScript } from '../completion-bash.js';
+import { fishScript } from '../completion-fish.js';
+import { completionSpec } from '../completion-spec.js';
+import { zshScript } from '../completion-zsh.js';
+import { writeResult } from '../output.js';
+import { buildProgram } from '../program.js';
 import type { World } from '../world.js';
 
-export async function run(_world: World): Promise<number> {
-  throw failure('not built yet');
+const SHELLS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
+
+export async function run(world: World, shell: string): Promise<number> {
+  const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell as keyof typeof SHELLS] : undefined;
+  if (!render) throw usageError(`unknown shell '${shell}' (one of: ${Object.keys(SHELLS).join(', ')})`, 'bad_shell');
+  // The tree only: nothing runs, so each command's action is a no-op.
+  const program = buildProgram({ execute: () => async () => undefined });
+  await writeResult(world, render(completionSpec(program), program.name()));
+  return 0;
 }
 
-export async function complete(_world: World): Promise<number> {
-  throw failure('not built yet');
+/**
+ * Provider names (built-in and added), or the logins of stored accounts (of one provider when it
+ * names a known one), one a line. Run on every Tab press: reads the config only, and prints
+ * nothing rather than an error (a broken config must not break the user's shell).
+ */
+export async function complete(world: World, what: string, provider?: string): Promise<number> {
+  let lines: string[] = [];
+  try {
+    if (what === 'providers') lines = world.providers.names();
+    else if (what === 'users') {
+      const known = provider !== undefined && world.providers.names().includes(provider.toLowerCase());
+      const accounts = world.accounts.list().filter((a) => !known || a.provider === provider!.toLowerCase());
+      lines = [...new Set(accounts.map((a) => a.login).filter((login) => login !== '' && !/[\r\n]/.test(login)))];
+    }
+  } catch {
+    lines = [];
+  }
+  if (lines.length > 0) await writeResult(world, `${lines.join('\n')}\n`);
+  return 0;
 }
