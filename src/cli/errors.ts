@@ -41,6 +41,7 @@ export function usageLine(commanderMessage: string, command: string): string {
     .replace(/^error: /, '')
     .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
     .replace(/\s*\n\s*/g, ' ')
-    .trim();
+    .trim()
+    .replace(/\.$/, '');
   return `oauthcli: ${safeText(text)}. Run 'oauthcli ${command ? `${command} ` : ''}--help' for usage.`;
 }

@@ -364,6 +364,11 @@ export interface FakeHttpOptions extends ListenOptions {
   latencyMs(): number;
   /** Answers a request that no fault took. */
   route(req: IncomingMessage, res: ServerResponse, arrival: Arrival): void | Promise<void>;
+  /**
+   * Answers a request itself, before its body is read, recorded or delayed, and returns true; or
+   * returns false to leave it to the usual path. For bodies that are binary streams (git's packs).
+   */
+  takeOver?(req: IncomingMessage, res: ServerResponse): boolean;
   /** JSON body of the 500 answered when `route` throws. */
   internalError(err: unknown): unknown;
 }
@@ -426,6 +431,7 @@ export async function startFakeHttp<H extends CommonRecordedHeaders>(opts: FakeH
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (opts.takeOver?.(req, res)) return;
     const time = Date.now();
     const mono = performance.now();
     const origin = requestOrigin(req, scheme, `127.0.0.1:${listener.port}`, listener.url);

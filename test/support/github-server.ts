@@ -17,10 +17,14 @@
  * bench/run.mjs loads this file with Node's type stripping: strippable TypeScript only, imports
  * with `.ts` (tsconfig allows it: allowImportingTsExtensions), node builtins and src/ leaf files.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createReplies, pkceChallenge, randomChars, randomHex, randomUserCode, startFakeHttp } from './fake-http.ts';
 import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest, SimulatedBrowserResult } from './fake-http.ts';
 import { createGitHubRest, gitHubSite, htmlErrorFault, rateLimitFault, type FakeUser, type GitHubSite } from './github-rest.ts';
+import { createBareRepo, isGitPath, serveGit, type GitRequestRecord } from './git-http.ts';
 import { DEVICE_CODE_GRANT, consentPage, createAuthCodes, createDeviceFlow, createTokenStore, devicePageHtml, fakeOAuthServer, isLoopbackRedirect, optionSetter, splitScopes } from './oauth-core.ts';
 import type { DeviceCodeRecord, DeviceFlowOptions, DeviceOutcome, DevicePollRecord, EarlyPollRecord, FakeOAuthOptions, FakeOAuthServer, GrantType, OAuthGrantRecord } from './oauth-core.ts';
 
@@ -113,6 +117,14 @@ export interface IssuedToken {
   scope: string;
 }
 
+/** A request to a git repository (`/<owner>/<repo>.git/…`) and the Basic credentials it carried. */
+export interface GitRequest extends GitRequestRecord {
+  /** The Basic password, or null when none was sent (for tests to compare with a token; never print it). */
+  password: string | null;
+  /** Whose live access token the password was, or null. */
+  login: string | null;
+}
+
 type GitHubTypes = { options: ResolvedOptions; patch: FakeGitHubOptions; user: FakeUser; request: RecordedRequest; grant: GrantRecord; revocation: RevocationRecord };
 
 export interface FakeGitHub extends FakeOAuthServer<GitHubTypes> {
@@ -125,6 +137,13 @@ export interface FakeGitHub extends FakeOAuthServer<GitHubTypes> {
   issueToken(login: string, opts?: { expired?: boolean; scopes?: string; refreshable?: boolean; flow?: 'device_code' | 'authorization_code' }): IssuedToken;
   /** Make a refresh token expire now (server side). */
   expireRefreshToken(refreshToken: string): void;
+  /**
+   * A bare repository served over git's smart HTTP at `${url}/<owner>/<name>.git` (with a README
+   * commit on `main` unless `initialCommit: false`); returns its directory and clone URL.
+   */
+  createGitRepo(owner: string, name: string, opts?: { initialCommit?: boolean }): { dir: string; cloneUrl: string };
+  /** Every request to a repository, in order of answer. */
+  readonly gitRequests: GitRequest[];
 }
 
 // ---------------------------------------------------------------------------
@@ -408,10 +427,55 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     redirectWith(res, d.request.redirect_uri, { code: code.code, ...d.state });
   }
 
+  // ---- git over HTTPS ----------------------------------------------------------------------------
+  // github.com and GHES serve repositories at /<owner>/<repo>.git. Over HTTPS git sends Basic auth,
+  // and an OAuth token goes "instead of your password when performing Git operations over HTTPS"
+  // ("Git automation with OAuth tokens", https://docs.github.com/enterprise/2.12/user/articles/git-automation-with-oauth-tokens;
+  // "Caching your GitHub credentials in Git", https://docs.github.com/en/get-started/getting-started-with-git/caching-your-github-credentials-in-git),
+  // with any user name (`x-access-token` in "Authenticating as a GitHub App installation",
+  // https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation).
+  // CHOICE: every repository here is private (no anonymous clone) and any live access token may
+  // read and push any of them; git requests see no latency or faults, and are not in `requests`.
+  // git-http-backend does the rest (git-http.ts); the request body is a binary stream, so the
+  // request is taken over before fake-http.ts reads it.
+
+  let gitRoot: string | undefined;
+  const gitRequests: GitRequest[] = [];
+
+  function takeOverGit(req: IncomingMessage, res: ServerResponse): boolean {
+    const requestUrl = new URL(req.url ?? '/', 'http://git.invalid');
+    const hostname = requestUrl.hostname === 'git.invalid' ? String(req.headers.host ?? '') : requestUrl.hostname;
+    if (!gitRoot || hostname.startsWith('api.') || !isGitPath(requestUrl.pathname)) return false;
+    const path = requestUrl.pathname;
+    const record: GitRequest = {
+      method: req.method ?? 'GET',
+      path,
+      // gitprotocol-http(5): GET info/refs?service=NAME, then POST …/NAME.
+      service: path.endsWith('/info/refs') ? requestUrl.searchParams.get('service') : (/\/(git-[a-z-]+)$/.exec(path)?.[1] ?? null),
+      username: null,
+      password: null,
+      login: null,
+      authorized: false,
+      status: 0,
+    };
+    // Recorded as soon as the answer is sent, so before git can have read it all (git-http-backend
+    // may still be busy after, e.g. with receive-pack's `gc --auto`).
+    res.on('finish', () => gitRequests.push({ ...record, status: res.statusCode }));
+    void serveGit(req, res, {
+      projectRoot: gitRoot,
+      authenticate(username, password) {
+        const login = store.validAccess(password)?.subject ?? null;
+        Object.assign(record, { username, password, login, authorized: login !== null });
+        return record.authorized;
+      },
+    });
+    return true;
+  }
+
   // ---- http server ----------------------------------------------------------------------------
 
   const internalError = (err: unknown): unknown => ({ message: `fake GitHub error: ${String(err)}`, documentation_url: 'https://docs.github.com/rest', status: '500' });
-  const http = await startFakeHttp<RecordedRequest['headers']>({ tls: initial.tls, publicHost: initial.publicHost, replies, recordHeaders: ['x-github-api-version'], latencyMs: () => options.latencyMs, route, internalError });
+  const http = await startFakeHttp<RecordedRequest['headers']>({ tls: initial.tls, publicHost: initial.publicHost, replies, recordHeaders: ['x-github-api-version'], latencyMs: () => options.latencyMs, route, internalError, takeOver: takeOverGit });
 
   return {
     ...fakeOAuthServer<GitHubTypes>({ http, decisionPath: '/login/oauth/authorize/decision', options, users, requests: http.requests, grants, revocations, devices, store, setOptions, userKey: (login) => findUser(login).login, approver: () => options.device.login }),
@@ -428,5 +492,15 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       return issued;
     },
     expireRefreshToken: (refreshToken) => store.expire(refreshToken, 'refresh'),
+    gitRequests,
+    createGitRepo(owner, name, opts = {}) {
+      gitRoot ??= mkdtempSync(join(tmpdir(), 'oauthcli-fake-git-'));
+      const dir = createBareRepo(gitRoot, owner, name, { initialCommit: opts.initialCommit ?? true });
+      return { dir, cloneUrl: `${http.url}/${owner}/${name}.git` };
+    },
+    async close() {
+      await http.close();
+      if (gitRoot) rmSync(gitRoot, { recursive: true, force: true });
+    },
   };
 }
