@@ -13,6 +13,8 @@ import { prerenderHelp } from './prerender-help.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist');
+// --clean (npm pack): nothing but this build's files, so no stale chunk is ever published.
+if (process.argv.includes('--clean')) rmSync(outdir, { recursive: true, force: true });
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const result = await build({
@@ -25,7 +27,9 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node22',
+  // Maps for our own debugging, without the sources in them; npm pack leaves them out (package.json "files").
   sourcemap: 'linked',
+  sourcesContent: false,
   // The keyring is a native addon chosen per platform at run time: it cannot be bundled.
   external: ['@napi-rs/keyring'],
   define: { __OAUTHCLI_VERSION__: JSON.stringify(pkg.version) },

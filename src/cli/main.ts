@@ -1,15 +1,15 @@
 // Entry point. `--version`, and `--help` into a pipe, answer before anything else loads: start-up
 // is part of the product. They write with fs.writeSync: process.stdout would build a stream (and
 // load node:net for a pipe) just to print a few lines.
-import { fstatSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
 const only = argv.length === 1 ? argv[0] : undefined;
 let answer: string | undefined;
 if (only === '--version' || only === '-V') answer = `${__OAUTHCLI_VERSION__}\n`;
-// help.txt is commander's own 80-column help, written by the build (scripts/lean-bundle.mjs); a
-// terminal gets help drawn for its width by commander, as does everyone when the file is missing.
-else if ((only === '--help' || only === '-h') && !isCharacterDevice(1)) answer = prerenderedHelp();
+// help.txt is commander's own 80-column help, written by the build (scripts/prerender-help.mjs),
+// for a terminal too (as gh's, it does not reflow); commander draws it when the file is missing.
+else if (only === '--help' || only === '-h' || only === 'help') answer = prerenderedHelp();
 
 if (answer !== undefined) {
   try {
@@ -20,14 +20,6 @@ if (answer !== undefined) {
 } else {
   const { run } = await import('./program.js');
   process.exitCode = await run(argv);
-}
-
-function isCharacterDevice(fd: number): boolean {
-  try {
-    return fstatSync(fd).isCharacterDevice();
-  } catch {
-    return true;
-  }
 }
 
 function prerenderedHelp(): string | undefined {
