@@ -279,6 +279,9 @@ export async function run(argv: string[]): Promise<number> {
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
       if (!ok) process.stderr.write(`${usageLine(error.message, commandPath(program, argv))}\n`);
       exitCode = ok ? 0 : 2;
+    } else if (argv[0] === '__complete') {
+      // A shell asking for completions gets none, never an error (a corrupt config, say).
+      exitCode = 0;
     } else {
       exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint });
     }

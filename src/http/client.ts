@@ -247,27 +247,46 @@ async function rateLimit(res: HttpResponse): Promise<RateLimit | undefined> {
   return undefined;
 }
 
-/** Reads a body into memory of its own (never Node's shared pool), stopping at `max` bytes. */
-async function readLimited(body: Dispatcher.ResponseData['body'], max: number, url: URL, declared: number): Promise<Buffer> {
+/**
+ * Reads a body into memory of its own (never Node's shared pool), stopping at `max` bytes. With a
+ * content-length, each chunk is copied once into a buffer of that size as it arrives; 'data'
+ * events rather than async iteration: a listing's pages arrive in a thousand chunks or more.
+ */
+function readLimited(body: Dispatcher.ResponseData['body'], max: number, url: URL, declared: number): Promise<Buffer> {
   const tooLarge = () => failure(`${url.host} sent an answer larger than ${formatBytes(max)} for ${url.pathname}; not reading it`, { code: 'response_too_large' });
   if (Number.isFinite(declared) && declared > max) {
     body.destroy();
-    throw tooLarge();
+    return Promise.reject(tooLarge());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  const out = Buffer.allocUnsafeSlow(size);
-  let offset = 0;
-  for (const chunk of chunks) offset += chunk.copy(out, offset);
-  return out;
+  return new Promise((resolve, reject) => {
+    const sized = Number.isFinite(declared) && declared >= 0;
+    let out = sized ? Buffer.allocUnsafeSlow(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > max) {
+        body.destroy();
+        reject(tooLarge());
+        return;
+      }
+      if (out && size + chunk.length <= out.length) chunk.copy(out, size);
+      else {
+        // More than content-length said (or none was given): fall back to collecting.
+        if (out) chunks.push(out.subarray(0, size));
+        out = undefined;
+        chunks.push(chunk);
+      }
+      size += chunk.length;
+    });
+    body.once('error', reject);
+    body.once('end', () => {
+      if (out) return resolve(size === out.length ? out : out.subarray(0, size));
+      const whole = Buffer.allocUnsafeSlow(size);
+      let offset = 0;
+      for (const chunk of chunks) offset += chunk.copy(whole, offset);
+      resolve(whole);
+    });
+  });
 }
 
 function parseJson<T>(raw: string, url: URL, status: number, contentType: string | undefined): T {
