@@ -11,6 +11,7 @@
 // - is traced with --debug, every secret redacted.
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { formatDuration } from '../duration.js';
+import { describeBody } from './body-kind.js';
 import { AppError, failure, interrupted } from '../errors.js';
 import { isLoopbackHostname } from './insecure-hosts.js';
 import { CONNECT_TIMEOUT_MS, MAX_BODY_BYTES, REQUEST_DEADLINE_MS } from './limits.js';
@@ -297,11 +298,6 @@ function parseJson<T>(raw: string, url: URL, status: number, contentType: string
   }
 }
 
-/** "an HTML page", "an empty body" or "a malformed reply": what a body that is not the expected JSON is. */
-export function describeBody(raw: string, contentType?: string): string {
-  if (/html/i.test(contentType ?? '') || /^\s*</.test(raw)) return 'an HTML page';
-  return raw.trim() === '' ? 'an empty body' : 'a malformed reply';
-}
 
 // ---------------------------------------------------------------------------------------------
 // Proxies

@@ -1,5 +1,6 @@
 // One request to a token endpoint (RFC 6749 §3.2) and the reading of its answer. Used by the
 // device, authorization-code and refresh grants alike.
+import { describeBody } from '../http/body-kind.js';
 import type { HttpClient } from '../http/client.js';
 import { failure } from '../errors.js';
 import { clientAuthFields, type ClientAuth } from './client-auth.js';
@@ -48,6 +49,5 @@ export function readOAuthBody(status: number, contentType: string | undefined, r
   } catch {
     // fall through to the clear message below
   }
-  const what = /^\s*</.test(raw) ? 'an HTML page' : raw.trim() === '' ? 'an empty body' : 'a malformed reply';
-  throw failure(`${url.host} answered ${url.pathname} with ${what} instead of JSON (HTTP ${status})`, { code: 'malformed_response' });
+  throw failure(`${url.host} answered ${url.pathname} with ${describeBody(raw, contentType)} instead of JSON (HTTP ${status})`, { code: 'malformed_response' });
 }

@@ -3,6 +3,7 @@
 // for the table. Providers give the first page's URL, how to recognise one of their repositories,
 // and how to summarise it; pagination itself is src/http/paginate.ts.
 import { failure } from '../errors.js';
+import { describeBody } from '../http/body-kind.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { jsonArraySpans, paginate, releasePageBody, type PaginateOptions, type Span, type Spans } from '../http/paginate.js';
 import { rejectUnsuccessful } from './api.js';
@@ -72,7 +73,8 @@ const withControls = new WeakSet<Uint8Array>();
 const where = (res: HttpResponse) => `${res.url.host} ${res.url.pathname}`;
 
 function notRepos(res: HttpResponse, body: Uint8Array): never {
-  const what = /^\s*</.test(Buffer.from(body.buffer, body.byteOffset, Math.min(100, body.byteLength)).toString('latin1')) ? 'an HTML page' : 'something other than a list of repositories';
+  const start = Buffer.from(body.buffer, body.byteOffset, Math.min(100, body.byteLength)).toString('latin1');
+  const what = describeBody(start, res.headers['content-type']) === 'an HTML page' ? 'an HTML page' : 'something other than a list of repositories';
   throw failure(`${where(res)} answered with ${what}`, { code: 'malformed_response' });
 }
 

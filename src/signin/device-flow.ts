@@ -4,19 +4,11 @@ import { failure } from '../errors.js';
 import { clientAuth } from '../oauth/client-auth.js';
 import { pollForDeviceToken, requestDeviceAuthorization } from '../oauth/device.js';
 import { tokenSetFrom } from '../oauth/token-response.js';
-import type { Endpoints, Provider } from '../providers/types.js';
 import type { SessionDeps } from '../session.js';
-import type { FlowResult } from './flow-result.js';
+import type { FlowParams, FlowResult } from './flow-result.js';
 import type { SignInUi } from './ui.js';
 
-export interface DeviceFlowParams {
-  provider: Provider;
-  endpoints: Endpoints;
-  clientId: string;
-  clientSecret: string | undefined;
-  scopes: string[];
-  openBrowser: boolean;
-}
+export type DeviceFlowParams = FlowParams;
 
 export async function runDeviceFlow(deps: SessionDeps, ui: SignInUi, p: DeviceFlowParams): Promise<FlowResult> {
   if (!p.endpoints.deviceAuthorization) throw failure(`${p.endpoints.host} offers no device flow; use --web`, { code: 'no_device_flow' });

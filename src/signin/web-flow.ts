@@ -6,18 +6,11 @@ import { clientAuth } from '../oauth/client-auth.js';
 import { codeChallengeS256, createCodeVerifier, createState } from '../oauth/pkce.js';
 import { startRedirectListener } from '../oauth/redirect-listener.js';
 import { tokenSetFrom } from '../oauth/token-response.js';
-import type { Endpoints, Provider } from '../providers/types.js';
 import type { SessionDeps } from '../session.js';
-import type { FlowResult } from './flow-result.js';
+import type { FlowParams, FlowResult } from './flow-result.js';
 import type { SignInUi } from './ui.js';
 
-export interface WebFlowParams {
-  provider: Provider;
-  endpoints: Endpoints;
-  clientId: string;
-  clientSecret: string | undefined;
-  scopes: string[];
-  openBrowser: boolean;
+export interface WebFlowParams extends FlowParams {
   timeoutMs: number;
   /** Another account of this host is signed in already: let the user pick the account. */
   addingAccount: boolean;

@@ -5,6 +5,7 @@
 import { answerGet } from '../../git/credential.js';
 import { formatCredentialAnswer, parseCredentialRequest } from '../../git/credential-protocol.js';
 import { safeText, writeResult } from '../output.js';
+import { readStdin } from '../stdin.js';
 import type { World } from '../world.js';
 
 /** git's input is a few short lines; read no more than this. */
@@ -26,13 +27,6 @@ export async function run(world: World, operation: string): Promise<number> {
 
 async function readInput(world: World): Promise<string> {
   if (world.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of world.stdin) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += bytes.length;
-    if (size > MAX_INPUT_BYTES) break;
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  // More than git ever sends: whatever it is, it is not a credential request.
+  return readStdin(world, MAX_INPUT_BYTES).catch(() => '');
 }

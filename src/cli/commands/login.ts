@@ -6,6 +6,7 @@ import { loginCommandFor } from '../../session.js';
 import { signIn } from '../../signin/sign-in.js';
 import { paintFor, safeText } from '../output.js';
 import { terminalSignInUi } from '../signin-ui.js';
+import { readStdin } from '../stdin.js';
 import type { World } from '../world.js';
 
 export interface LoginOptions {
@@ -58,19 +59,10 @@ export function splitList(text: string): string[] {
 /** --with-token: the token from stdin, read up to MAX_TOKEN_INPUT_BYTES and no further. */
 async function readToken(world: World): Promise<string> {
   if (world.stdin.isTTY) throw usageError('--with-token reads the token from stdin: pipe it in, e.g. oauthcli login github --with-token < token.txt');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of world.stdin) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += bytes.length;
-    if (size > MAX_TOKEN_INPUT_BYTES) {
-      world.stdin.pause();
-      world.stdin.unref?.();
-      throw failure(`the token read from stdin is longer than ${MAX_TOKEN_INPUT_BYTES / 1024} KB; is that the right file?`, { code: 'token_too_long' });
-    }
-    chunks.push(bytes);
-  }
-  const token = Buffer.concat(chunks).toString('utf8').trim();
+  const text = await readStdin(world, MAX_TOKEN_INPUT_BYTES, () =>
+    failure(`the token read from stdin is longer than ${MAX_TOKEN_INPUT_BYTES / 1024} KB; is that the right file?`, { code: 'token_too_long' }),
+  );
+  const token = text.trim();
   if (!token) throw usageError('--with-token reads a token from stdin, and stdin was empty');
   if (/\s/.test(token)) throw usageError('--with-token reads one token from stdin; what was read has spaces or several lines');
   return token;

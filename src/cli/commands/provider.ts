@@ -5,6 +5,7 @@ import { BUILT_IN } from '../../providers/registry.js';
 import { checkIssuerUrl } from '../../providers/oidc.js';
 import { filterJson } from '../jq.js';
 import { safeJson, writeResult } from '../output.js';
+import { readStdin } from '../stdin.js';
 import type { World } from '../world.js';
 import { splitList } from './login.js';
 
@@ -66,15 +67,7 @@ export async function remove(world: World, name: string): Promise<number> {
 
 async function readSecret(world: World): Promise<string> {
   if (world.stdin.isTTY) throw usageError('--client-secret-stdin reads the secret from stdin: pipe it in, e.g. oauthcli provider add … --client-secret-stdin < secret.txt');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of world.stdin) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += bytes.length;
-    if (size > 4096) throw failure('the client secret read from stdin is longer than 4 KB; is that the right file?', { code: 'secret_too_long' });
-    chunks.push(bytes);
-  }
-  const secret = Buffer.concat(chunks).toString('utf8').trim();
+  const secret = (await readStdin(world, 4096, () => failure('the client secret read from stdin is longer than 4 KB; is that the right file?', { code: 'secret_too_long' }))).trim();
   if (!secret) throw usageError('--client-secret-stdin read nothing from stdin');
   return secret;
 }
