@@ -2,7 +2,7 @@
 // when both streams are terminals, results on stdout and everything else on stderr, and the one
 // sanitizer every piece of provider text passes through on its way to a terminal.
 import { formatDuration } from '../duration.js';
-import type { OutStream, World } from './world.js';
+import type { OutStream, Terminal } from './streams.js';
 
 export interface Paint {
   bold(s: string): string;
@@ -52,7 +52,7 @@ export function colorLevel(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }):
 }
 
 /** Colours for one stream; chalk loads only when colour is on. */
-export async function paintFor(world: Pick<World, 'env'>, stream: { isTTY?: boolean }): Promise<Paint> {
+export async function paintFor(world: Pick<Terminal, 'env'>, stream: { isTTY?: boolean }): Promise<Paint> {
   const level = colorLevel(world.env, stream);
   if (level === 0) return plain;
   const { Chalk } = await import('chalk');
@@ -66,13 +66,13 @@ export interface Spinner {
 }
 
 /** Whether stderr is a terminal a person watches (a spinner or progress line is worth drawing). */
-export function interactiveStderr(world: Pick<World, 'stderr' | 'env' | 'debug'>): boolean {
+export function interactiveStderr(world: Pick<Terminal, 'stderr' | 'env' | 'debug'>): boolean {
   // ora loops forever (blocking the event loop, so even Ctrl-C is ignored) on a terminal that
   // reports 0 columns, e.g. a pty whose size was never set: nothing animated there.
   return Boolean(world.stderr.isTTY && world.stderr.columns) && !world.env.CI && !world.debug;
 }
 
-export async function startSpinner(world: World, text: string): Promise<Spinner> {
+export async function startSpinner(world: Terminal, text: string): Promise<Spinner> {
   if (!interactiveStderr(world) || !world.stdout.isTTY) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: world.stderr as NodeJS.WriteStream, discardStdin: false }).start();

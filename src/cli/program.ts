@@ -266,7 +266,8 @@ export async function run(argv: string[]): Promise<number> {
         world = createWorld({ debug, signal: controller.signal });
         const mod = await loading;
         const positional = args.slice(0, -2);
-        const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...positional, opts);
+        // The command object comes last: a command that reads the tree itself (completion) needs no import of this file.
+        const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...positional, opts, command);
         exitCode = code ?? 0;
       },
   });

@@ -147,7 +147,8 @@ export function timeAgo(iso: string, now = Date.now()): string {
   return `about ${unit(Math.floor(d / 365.25), 'year')}`;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Made when first needed: an ICU segmenter costs milliseconds to create. */
+let graphemes: Intl.Segmenter | undefined;
 
 /** Terminal cells taken by `text`: wide (CJK, emoji) characters count 2, combining marks 0. */
 export function displayWidth(text: string): number {
@@ -160,6 +161,7 @@ export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   let out = '';
   let used = 0;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment: ch } of graphemes.segment(text)) {
     const w = stringWidth(ch);
     if (used + w > width - 1) break;

@@ -11,17 +11,9 @@ import { AccountStore, type AccountMeta } from '../store/accounts.js';
 import { configDirFor } from '../store/config-file.js';
 import { InsecureFileStore, KeychainStore, type SecretStore } from '../store/secrets.js';
 import { safeText } from './output.js';
+import type { InStream, OutStream } from './streams.js';
 
-export interface OutStream extends NodeJS.WritableStream {
-  isTTY?: boolean;
-  columns?: number;
-}
-
-export interface InStream extends NodeJS.ReadableStream {
-  isTTY?: boolean;
-  setRawMode?(mode: boolean): unknown;
-  unref?(): unknown;
-}
+export type { InStream, OutStream } from './streams.js';
 
 export interface World extends SessionDeps {
   stdout: OutStream;

@@ -85,7 +85,9 @@ describe('completion <shell>', () => {
     for (const shell of ['bash', 'zsh', 'fish']) {
       const t = testWorld();
       cleanups.push(t.cleanup);
-      expect(await run(t.world, shell)).toBe(0);
+      // As commander hands it over: this command, inside the whole tree.
+      const completion = program().commands.find((c) => c.name() === 'completion')!;
+      expect(await run(t.world, shell, {}, completion)).toBe(0);
       for (const name of ['login', 'whoami', 'repos', 'api', 'provider', 'git-credential', 'setup-git']) expect(t.stdout()).toContain(name);
       expect(t.stdout()).not.toContain("'__complete'");
     }
@@ -94,7 +96,7 @@ describe('completion <shell>', () => {
   it('an unknown shell is a usage error', async () => {
     const t = testWorld();
     cleanups.push(t.cleanup);
-    await expect(run(t.world, 'powershell')).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.kind === 'usage' && /unknown shell 'powershell'/.test(e.message));
+    await expect(run(t.world, 'powershell', {}, program())).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.kind === 'usage' && /unknown shell 'powershell'/.test(e.message));
   });
 });
 

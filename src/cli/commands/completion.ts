@@ -8,16 +8,17 @@ import { fishScript } from '../completion-fish.js';
 import { completionSpec } from '../completion-spec.js';
 import { zshScript } from '../completion-zsh.js';
 import { writeResult } from '../output.js';
-import { buildProgram } from '../program.js';
+import type { Command } from 'commander';
 import type { World } from '../world.js';
 
 const SHELLS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 
-export async function run(world: World, shell: string): Promise<number> {
+/** `command` is this command as commander parsed it: the whole tree is its root. */
+export async function run(world: World, shell: string, _opts: unknown, command: Command): Promise<number> {
   const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell as keyof typeof SHELLS] : undefined;
   if (!render) throw usageError(`unknown shell '${shell}' (one of: ${Object.keys(SHELLS).join(', ')})`, 'bad_shell');
-  // The tree only: nothing runs, so each command's action is a no-op.
-  const program = buildProgram({ execute: () => async () => undefined });
+  let program = command;
+  while (program.parent) program = program.parent;
   await writeResult(world, render(completionSpec(program), program.name()));
   return 0;
 }

@@ -9,7 +9,6 @@ import { openSession } from '../../session.js';
 import { filterJson } from '../jq.js';
 import { escapeJsonControls, paintFor, writeResult } from '../output.js';
 import { progressLine, thousands, type Progress } from '../progress.js';
-import { RepoTable } from '../table.js';
 import type { World } from '../world.js';
 
 export interface ReposOptions {
@@ -154,6 +153,8 @@ function writeAll(stream: NodeJS.WritableStream, chunk: string | Uint8Array): Pr
 
 async function writeTable(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<Written> {
   const paint = await paintFor(world, world.stdout);
+  // The table's module (string widths, a grapheme segmenter) loads only for a table.
+  const { RepoTable } = await import('../table.js');
   const table = new RepoTable({ paint, width: world.stdout.isTTY ? world.stdout.columns || 80 : undefined });
   let count = 0;
   let more = false;
