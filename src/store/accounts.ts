@@ -6,7 +6,6 @@
 // "current", which is what a command with no provider means when several providers are linked.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { CustomProviderConfig } from '../providers/oidc.js';
 import { ConfigFile, tightenModes } from './config-file.js';
 import type { StorageKind } from './secrets.js';
 
@@ -38,6 +37,14 @@ export interface ProviderSettings {
   deviceClientId?: string;
   deviceClientSecret?: string;
   issuer?: string;
+  scopes?: string[];
+}
+
+/** An OpenID Connect issuer added with `provider add`, as the config holds it. */
+export interface AddedIssuer {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
   scopes?: string[];
 }
 
@@ -111,8 +118,8 @@ export class AccountStore {
   }
 
   /** OpenID Connect issuers added with `oauthcli provider add`. */
-  customProviders(): Record<string, CustomProviderConfig> {
-    const out = dict<CustomProviderConfig>();
+  customProviders(): Record<string, AddedIssuer> {
+    const out = dict<AddedIssuer>();
     for (const [name, s] of Object.entries(this.file.data.providers)) {
       if (s.issuer && s.clientId) out[name] = { issuer: s.issuer, clientId: s.clientId, ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}), ...(s.scopes ? { scopes: s.scopes } : {}) };
     }
