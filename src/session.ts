@@ -74,7 +74,9 @@ export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' |
   const matching = all.filter((a) => (!provider || a.provider === provider.name) && (!host || a.host === host) && (!selector.user || a.login === selector.user));
   if (matching.length === 0) {
     const what = [provider?.displayName, host, selector.user].filter(Boolean).join(' ');
-    const hint = provider ? loginCommandFor(provider, host, deps.env) : 'oauthcli login <provider>';
+    // No provider named: the one whose default host this is (gitlab.com: gitlab), else github (the default).
+    const guess = provider ?? deps.providers.builtIn().find((p) => host && defaultHostFor(p, deps.env) === host) ?? deps.providers.get('github');
+    const hint = loginCommandFor(guess, host, deps.env);
     throw notSignedIn(`not signed in${what ? ` to ${what}` : ''}. Run: ${hint}`, 'no_account');
   }
   if (matching.length === 1) return matching[0]!;

@@ -7,18 +7,33 @@ import { isSafeWebUrl } from '../http/insecure-hosts.js';
 /** How long a launcher may take to fail before we take it that the browser opened. */
 const LAUNCH_GRACE_MS = 1_500;
 
+/** The browser command the user set, and in which variable (for saying which one failed). */
+export function browserCommand(env: NodeJS.ProcessEnv): { variable: 'OAUTHCLI_BROWSER' | 'BROWSER'; value: string } | undefined {
+  if (env.OAUTHCLI_BROWSER) return { variable: 'OAUTHCLI_BROWSER', value: env.OAUTHCLI_BROWSER };
+  if (env.BROWSER) return { variable: 'BROWSER', value: env.BROWSER };
+  return undefined;
+}
+
+/**
+ * Whether trying to open a browser here makes sense: a browser command is set, or there is a
+ * desktop (on Linux, a display). Without one, xdg-open would fail, or worse, start a text-mode
+ * browser inside our terminal.
+ */
+export function canOpenBrowser(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean {
+  return Boolean(browserCommand(env)) || platform !== 'linux' || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
 export async function openBrowser(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<boolean> {
   // Whatever a provider sent, only https (or http on loopback) reaches a browser.
   if (!isSafeWebUrl(url)) return false;
-  const command = env.OAUTHCLI_BROWSER || env.BROWSER;
+  const command = browserCommand(env)?.value;
   try {
     if (command) {
       const [file, ...args] = splitCommand(command);
       if (!file) return false;
       return await launched(spawn(file, [...args, url], { stdio: 'ignore', detached: true }));
     }
-    // No display: xdg-open would fail, or worse, start a text-mode browser inside our terminal.
-    if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return false;
+    if (!canOpenBrowser(env, platform)) return false;
     const { default: open } = await import('open');
     return await launched(await open(url, { wait: false }));
   } catch {

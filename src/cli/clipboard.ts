@@ -21,26 +21,30 @@ export function clipboardTools(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
 export async function copyToClipboard(text: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promise<string | undefined> {
   const tools = clipboardTools(env, platform);
   if (tools.length === 0) return 'there is no clipboard here (no display)';
+  let missing = 0;
   for (const tool of tools) {
-    if (await run(tool, text, env)) return undefined;
+    const outcome = await run(tool, text, env);
+    if (outcome === 'copied') return undefined;
+    if (outcome === 'missing') missing += 1;
   }
-  return `none of ${tools.map((t) => t.command).join(', ')} could copy it`;
+  const names = tools.map((t) => t.command).join(' or ');
+  return missing === tools.length ? `${names} is not installed` : `${names} failed`;
 }
 
-function run(tool: Tool, text: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+function run(tool: Tool, text: string, env: NodeJS.ProcessEnv): Promise<'copied' | 'missing' | 'failed'> {
   return new Promise((resolve) => {
     const child = spawn(tool.command, tool.args, { stdio: ['pipe', 'ignore', 'ignore'], env });
     const timer = setTimeout(() => {
       child.kill();
-      resolve(false);
+      resolve('failed');
     }, 3_000);
-    child.once('error', () => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve(false);
+      resolve(error.code === 'ENOENT' ? 'missing' : 'failed');
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve(code === 0);
+      resolve(code === 0 ? 'copied' : 'failed');
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(text);

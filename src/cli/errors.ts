@@ -17,6 +17,8 @@ export interface ErrorOutput {
   redact(text: string): string;
   /** e.g. "oauthcli login github": added to not-signed-in errors that do not say it already. */
   loginHint?: string | undefined;
+  /** The command being run ("repos", "provider add"), for "Run 'oauthcli repos --help' for usage." */
+  command?: string | undefined;
 }
 
 export function reportError(error: unknown, out: ErrorOutput): number {
@@ -24,7 +26,7 @@ export function reportError(error: unknown, out: ErrorOutput): number {
   if (error instanceof AppError) {
     let message = error.kind === 'interrupted' ? 'interrupted (Ctrl-C)' : error.message;
     if (error.kind === 'not-signed-in' && !message.includes('oauthcli login')) message += `. Run: ${out.loginHint ?? 'oauthcli login <provider>'}`;
-    if (error.kind === 'usage' && error.code === undefined) message += '. Run \'oauthcli --help\' for usage';
+    if (error.kind === 'usage' && error.code === undefined) message += `. Run 'oauthcli ${out.command ? `${out.command} ` : ''}--help' for usage.`;
     line(message);
     if (out.debug && error.cause instanceof Error) out.stderr.write(`${out.redact(error.cause.stack ?? String(error.cause))}\n`);
     return EXIT_CODES[error.kind];

@@ -3,6 +3,11 @@
 // load node:net for a pipe) just to print a few lines.
 import { readFileSync, writeSync } from 'node:fs';
 
+// NO_COLOR wins over FORCE_COLOR (as in output.ts's colorLevel). Without this Node itself prints
+// "Warning: The 'NO_COLOR' env is ignored due to the 'FORCE_COLOR' env being set" as soon as
+// node:util is imported (commander does); children (a browser, xclip) see the same choice.
+if (process.env.NO_COLOR && process.env.FORCE_COLOR !== undefined) delete process.env.FORCE_COLOR;
+
 const argv = process.argv.slice(2);
 const only = argv.length === 1 ? argv[0] : undefined;
 let answer: string | undefined;

@@ -223,11 +223,13 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .description('built-in providers and the ones added')
     .option('--json', 'machine-readable output')
     .addOption(jq())
+    .addHelpText('after', examples('oauthcli provider list', "oauthcli provider list --json -q '.[].name'"))
     .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.list }))));
   provider
     .command('remove')
     .description('remove an added provider')
     .argument('<name>')
+    .addHelpText('after', examples('oauthcli logout corp', 'oauthcli provider remove corp'))
     .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.remove }))));
 
   return program;
@@ -284,7 +286,7 @@ export async function run(argv: string[]): Promise<number> {
       // A shell asking for completions gets none, never an error (a corrupt config, say).
       exitCode = 0;
     } else {
-      exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint });
+      exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint, command: commandPath(program, argv) });
     }
   } finally {
     process.off('SIGINT', onSigint);

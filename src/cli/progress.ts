@@ -19,7 +19,11 @@ export function progressLine(world: World, noun: string): Progress {
   return {
     show(done, total) {
       const of = total && total > done ? ` of ~${thousands(total)}` : '';
-      world.stderr.write(`${CLEAR_LINE}Fetched ${thousands(done)}${of} ${noun}…`);
+      const text = `Fetched ${thousands(done)}${of} ${noun}…`;
+      // One row, never wrapped: CLEAR_LINE clears only the row the cursor is on, so a line that
+      // wrapped on a narrow terminal would leave its first part behind.
+      const room = (world.stderr.columns ?? 80) - 1;
+      world.stderr.write(`${CLEAR_LINE}${text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text}`);
       shown = true;
     },
     clear() {

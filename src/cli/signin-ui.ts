@@ -4,6 +4,7 @@
 // drawn over what the user types.
 import { createInterface } from 'node:readline';
 import type { DeviceCode, PasteTarget, SignInUi, Waiting } from '../signin/ui.js';
+import { browserCommand, canOpenBrowser } from './browser.js';
 import { copyToClipboard } from './clipboard.js';
 import { interactiveStderr, paintFor, safeText, startSpinner, type Paint } from './output.js';
 import type { World } from './world.js';
@@ -21,8 +22,7 @@ export async function terminalSignInUi(world: World, options: TerminalSignInOpti
   return {
     note: (line) => world.info(line),
     async showDeviceCode(code, host, openBrowser) {
-      const stop = await showDeviceCode(world, paint, options, interactive, code, host, openBrowser, () => (prompting = false));
-      prompting = interactive && openBrowser;
+      const stop = await showDeviceCode(world, paint, options, interactive, code, host, openBrowser, (asking) => (prompting = asking));
       return () => {
         prompting = false;
         stop();
@@ -32,7 +32,7 @@ export async function terminalSignInUi(world: World, options: TerminalSignInOpti
       world.info(`Open this URL in your browser to sign in: ${safeText(url)}`);
       if (!openBrowser) return false;
       if (await world.openBrowser(url)) return true;
-      world.info(`${paint.yellow('!')} Could not open a browser here${world.platform === 'linux' && !world.env.DISPLAY && !world.env.WAYLAND_DISPLAY ? ' (there is no display)' : ''}.`);
+      world.info(`${paint.yellow('!')} Could not open a browser here${browserFailure(world)}.`);
       return false;
     },
     acceptPastedRedirect: (target) => acceptPastedRedirect(world, paint, interactive, target),
@@ -48,7 +48,8 @@ async function showDeviceCode(
   code: DeviceCode,
   host: string,
   openBrowser: boolean,
-  onAnswered: () => void,
+  /** Whether "Press Enter" is on screen, waiting: no spinner may draw over it meanwhile. */
+  setPrompting: (asking: boolean) => void,
 ): Promise<() => void> {
   const userCode = safeText(code.userCode);
   const where = safeText(code.verificationUri);
@@ -56,25 +57,29 @@ async function showDeviceCode(
   world.info(`${paint.yellow('!')} First copy your one-time code: ${paint.bold(userCode)}`);
   if (options.clipboard) {
     const why = await copyToClipboard(code.userCode, world.env, world.platform);
-    world.info(why ? `${paint.yellow('!')} Could not copy the code: ${why}. Copy it by hand.` : `${paint.green('✓')} Copied the code to the clipboard.`);
+    world.info(why ? `${paint.yellow('!')} Could not copy the code: ${why}.` : `${paint.green('✓')} Copied the code to the clipboard.`);
   }
   world.info(`Open this URL to continue in your web browser: ${where}`);
   if (!openBrowser) return () => undefined;
   if (!interactive) {
     // Nobody at a terminal to press Enter (a script, a test): open it now, as before.
-    if (!(await world.openBrowser(target))) world.info('(could not open a browser; open the URL above yourself)');
+    if (!(await world.openBrowser(target))) world.info(`(could not open a browser${browserFailure(world)}; open the URL above yourself)`);
     return () => undefined;
   }
+  // No display and no browser command (a server, an SSH session): offering Enter would only
+  // lead to "could not open"; the URL above is the way, and the poll is already running.
+  if (!canOpenBrowser(world.env, world.platform)) return () => undefined;
   world.stderr.write(`${paint.bold('Press Enter')} to open ${safeText(host)} in your browser… `);
+  setPrompting(true);
   let done = false;
   const rl = createInterface({ input: world.stdin, terminal: false });
   rl.once('line', () => {
     if (done) return;
     done = true;
     rl.close();
-    onAnswered();
+    setPrompting(false);
     void world.openBrowser(target).then((ok) => {
-      if (!ok) world.info(`${paint.yellow('!')} Could not open a browser here; open ${where} yourself.`);
+      if (!ok) world.info(`${paint.yellow('!')} Could not open a browser here${browserFailure(world)}; open ${where} yourself.`);
     });
   });
   return () => {
@@ -98,26 +103,59 @@ function acceptPastedRedirect(world: World, paint: Paint, interactive: boolean, 
   world.info(`If your browser is on another machine, sign in there, then paste here the full URL it was sent to (it starts with ${target.redirectUri}).`);
   const rl = createInterface({ input: world.stdin, output: interactive ? world.stderr : undefined, terminal: interactive });
   const prompt = `${paint.bold('Paste the URL')}: `;
-  if (interactive) {
-    rl.setPrompt(prompt);
+  // The prompt is on screen and its line not yet ended (by Enter, or by us).
+  let atPrompt = false;
+  const ask = () => {
+    if (!interactive) return;
     rl.prompt();
-  }
+    atPrompt = true;
+  };
+  if (interactive) rl.setPrompt(prompt);
+  ask();
+  // readline reads a terminal in raw mode, where Ctrl-C is a key, not a signal: without this it
+  // would only pause the prompt and the user could not interrupt the sign-in.
+  rl.on('SIGINT', () => {
+    endLine();
+    interrupt();
+  });
+  const endLine = () => {
+    if (atPrompt) world.stderr.write('\n');
+    atPrompt = false;
+  };
   rl.on('line', (line) => {
+    atPrompt = false;
     if (!line.trim()) {
-      if (interactive) rl.prompt();
+      ask();
       return;
     }
     const verdict = target.submit(line);
     if (!verdict.accepted) {
       world.info(`That URL was not accepted: ${verdict.reason}. Paste the URL of this sign-in.`);
-      if (interactive) rl.prompt();
+      ask();
     }
   });
   return () => {
+    // The sign-in ended otherwise (the browser came back, a timeout, an error): whatever is said
+    // next starts on a line of its own, not after "Paste the URL: ".
+    endLine();
     rl.close();
     world.stdin.pause();
     world.stdin.unref?.();
   };
+}
+
+/** Ctrl-C as the terminal would have delivered it: the process's SIGINT handling (exit 130). */
+function interrupt(): void {
+  if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT');
+  else process.kill(process.pid, 'SIGINT');
+}
+
+/** Why a browser could not be opened, as " (…)", so the user knows what to change. */
+function browserFailure(world: World): string {
+  const command = browserCommand(world.env);
+  if (command) return ` (${command.variable}=${safeText(command.value)} failed)`;
+  if (!canOpenBrowser(world.env, world.platform)) return ' (there is no display)';
+  return '';
 }
 
 function spinner(world: World, text: string): Waiting {

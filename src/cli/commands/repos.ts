@@ -75,7 +75,7 @@ export async function run(world: World, providerName: string | undefined, opts: 
 
   const progress = progressLine(world, 'repositories');
   const counted = tally(pages, progress);
-  const { count, more } = opts.jq ? await writeFiltered(world, counted, opts.jq) : asJson ? await writeJson(world, counted, progress) : await writeTable(world, counted, progress);
+  const { count, more } = opts.jq ? await writeFiltered(world, counted, opts.jq, progress) : asJson ? await writeJson(world, counted, progress) : await writeTable(world, counted, progress);
   progress.clear();
   const noun = count === 1 ? 'repository' : 'repositories';
   world.info(`${thousands(count)} ${noun}${more ? ` (the first ${thousands(count)}; raise --limit for more)` : ''}`);
@@ -89,6 +89,9 @@ async function* tally(pages: AsyncIterable<RepoPage>, progress: Progress): Async
     done += page.count;
     progress.show(done, page.estimatedTotal);
     yield page;
+    // The page is written (a table on the same screen cleared the line first): show the line
+    // again while the next page comes.
+    progress.show(done, page.estimatedTotal);
   }
 }
 
@@ -129,7 +132,7 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
 }
 
 /** --jq: the whole listing as one array, filtered once (as `gh repo list --jq` does). */
-async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr: string): Promise<Written> {
+async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr: string, progress: Progress): Promise<Written> {
   const parts: Uint8Array[] = [];
   let count = 0;
   let more = false;
@@ -139,6 +142,8 @@ async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr:
     if (page.json?.length) parts.push(page.controls ? escapeJsonControls(page.json) : page.json);
   }
   const json = `[${parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8')).join(',')}]`;
+  // The result may go to the same screen as the progress line: clear it first.
+  progress.clear();
   await filterJson(world, json, expr);
   return { count, more };
 }
