@@ -1,4 +1,5 @@
-// Durations as people type and read them: "90s", "5m" in; "90 s", "5 min", "3 h", "2 days" out.
+// Durations as people type and read them: "90s", "5m" in; "90 s", "5 min", "3 h", "2 days" out;
+// and how long ago something happened, as gh's tables say it ("3 days ago").
 
 /** The longest --timeout we accept: a browser sign-in nobody finished within a day is abandoned (and timers overflow at ~24.8 days). */
 export const MAX_DURATION_MS = 24 * 3_600_000;
@@ -22,4 +23,22 @@ export function formatDuration(ms: number): string {
   const h = Math.round(m / 60);
   if (h < 36) return `${h} h`;
   return `${Math.round(h / 24)} days`;
+}
+
+/** "just now", "5 minutes ago", "3 days ago", "2 months ago", "about 1 year ago". */
+export function timeAgo(iso: string, now = Date.now()): string {
+  const then = Date.parse(iso);
+  if (!Number.isFinite(then)) return '';
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'} ago`;
+  if (s < 60) return 'just now';
+  const m = Math.floor(s / 60);
+  if (m < 60) return unit(m, 'minute');
+  const h = Math.floor(m / 60);
+  if (h < 24) return unit(h, 'hour');
+  const d = Math.floor(h / 24);
+  if (d < 30) return unit(d, 'day');
+  const mo = Math.floor(d / 30.44);
+  if (mo < 12) return unit(Math.max(1, mo), 'month');
+  return `about ${unit(Math.floor(d / 365.25), 'year')}`;
 }

@@ -5,6 +5,7 @@
 // Text from the provider passes the one sanitizer: a description must not drive the terminal.
 import stringWidth from 'string-width';
 import type { RepoSummary } from '../providers/types.js';
+import { timeAgo } from '../duration.js';
 import { safeText, type Paint } from './output.js';
 
 export interface RepoTableOptions {
@@ -127,24 +128,6 @@ function cells(repo: RepoSummary, now: number): Cells {
     updated: repo.updatedAt ? timeAgo(repo.updatedAt, now) : '',
     description: safeText(repo.description ?? ''),
   };
-}
-
-/** "just now", "5 minutes ago", "3 days ago", "2 months ago", "about 1 year ago". */
-export function timeAgo(iso: string, now = Date.now()): string {
-  const then = Date.parse(iso);
-  if (!Number.isFinite(then)) return '';
-  const s = Math.max(0, Math.round((now - then) / 1000));
-  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'} ago`;
-  if (s < 60) return 'just now';
-  const m = Math.floor(s / 60);
-  if (m < 60) return unit(m, 'minute');
-  const h = Math.floor(m / 60);
-  if (h < 24) return unit(h, 'hour');
-  const d = Math.floor(h / 24);
-  if (d < 30) return unit(d, 'day');
-  const mo = Math.floor(d / 30.44);
-  if (mo < 12) return unit(Math.max(1, mo), 'month');
-  return `about ${unit(Math.floor(d / 365.25), 'year')}`;
 }
 
 /** Made when first needed: an ICU segmenter costs milliseconds to create. */

@@ -1,9 +1,9 @@
 // Issue 6: several accounts per provider and host, switch, --user, and logout of one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keychainEntries } from '../support/cli.js';
-import { accountKeyFor, setUp, type World } from './harness.js';
+import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
-let w: World;
+let w: GitHubLab;
 beforeEach(async () => {
   w = await setUp();
 });

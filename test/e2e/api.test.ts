@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, sanitizeEnv, type CliResult } from '../support/cli.js';
 import type { RecordedRequest } from '../support/github-server.js';
-import { setUp, type World } from './harness.js';
+import { setUp, type GitHubLab } from './harness.js';
 
-let w: World;
+let w: GitHubLab;
 let token: string;
 beforeAll(async () => {
   w = await setUp();

@@ -12,14 +12,14 @@ import { delimiter, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI_BIN, filesContaining, keychainEntries, type Env } from '../support/cli.js';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../support/github-server.js';
-import { accountKeyFor, setUp, type World } from './harness.js';
+import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function world(options: FakeGitHubOptions = {}): Promise<World> {
+async function world(options: FakeGitHubOptions = {}): Promise<GitHubLab> {
   const w = await setUp(options);
   cleanups.push(() => w.close());
   w.env = gitEnv(w);
@@ -27,7 +27,7 @@ async function world(options: FakeGitHubOptions = {}): Promise<World> {
 }
 
 /** The sandbox's environment plus what keeps git to the sandbox and away from any terminal. */
-function gitEnv(w: World): Env {
+function gitEnv(w: GitHubLab): Env {
   return {
     ...w.env,
     GIT_CONFIG_GLOBAL: join(w.sandbox.root, 'gitconfig'),
@@ -51,7 +51,7 @@ interface Run {
 }
 
 /** Runs git (no terminal: stdin is a pipe, closed after `input`). */
-function git(w: World, args: string[], opts: { cwd?: string; input?: string; env?: Env } = {}): Promise<Run> {
+function git(w: GitHubLab, args: string[], opts: { cwd?: string; input?: string; env?: Env } = {}): Promise<Run> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...w.env, ...opts.env })) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
@@ -76,13 +76,13 @@ const ok = (r: Run) => expect(r, `${r.stdout}\n${r.stderr}`).toMatchObject({ cod
 /** The helper line `setup-git` writes when the CLI runs as `node bin/oauthcli.js`. */
 const HELPER = `!${process.execPath} ${CLI_BIN} git-credential`;
 
-function helperLines(w: World, host = w.host): Promise<string[]> {
+function helperLines(w: GitHubLab, host = w.host): Promise<string[]> {
   return git(w, ['config', '--global', '--get-all', `credential.http://${host}.helper`]).then((r) => (r.code === 0 ? r.stdout.split('\n').slice(0, -1) : []));
 }
 
 const refreshGrants = (server: FakeGitHub) => server.grants.filter((g) => g.grant_type === 'refresh_token');
 
-async function storedTokens(w: World): Promise<Record<string, unknown> | undefined> {
+async function storedTokens(w: GitHubLab): Promise<Record<string, unknown> | undefined> {
   const entry = (await keychainEntries()).find((e) => e.account === accountKeyFor(w));
   return entry ? (JSON.parse(entry.secret) as Record<string, unknown>) : undefined;
 }
@@ -303,14 +303,14 @@ describe('a sign-in that has expired', () => {
 });
 
 describe('password_expiry_utc', () => {
-  async function fill(w: World): Promise<Run> {
+  async function fill(w: GitHubLab): Promise<Run> {
     return git(w, ['credential', 'fill'], { input: `url=http://${w.host}\n\n` });
   }
-  async function getDirect(w: World) {
+  async function getDirect(w: GitHubLab) {
     return w.cli(['git-credential', 'get'], { input: `protocol=http\nhost=${w.host}\n\n` });
   }
   /** git ≥ 2.41 passes a helper's password_expiry_utc on; older ones drop the key they do not know. */
-  async function gitKnowsExpiry(w: World): Promise<boolean> {
+  async function gitKnowsExpiry(w: GitHubLab): Promise<boolean> {
     const [major = 0, minor = 0] = ((await git(w, ['version'])).stdout.match(/(\d+)\.(\d+)/) ?? []).slice(1).map(Number);
     return major > 2 || (major === 2 && minor >= 41);
   }

@@ -5,9 +5,9 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keychainEntries } from '../support/cli.js';
-import { accountKeyFor, setUp, type World } from './harness.js';
+import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
-let w: World;
+let w: GitHubLab;
 beforeEach(async () => {
   w = await setUp();
 });

@@ -1,10 +1,11 @@
-// Shared set-up for end-to-end tests: a fake GitHub, a sandboxed HOME/config, the built CLI.
+// Shared set-up for end-to-end tests: a fake GitHub, a sandboxed HOME/config, the built CLI (the
+// "lab": not to be confused with the CLI's own World, src/cli/world.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../support/github-server.js';
 import { makeSandbox, runCli, startCli, type CliResult, type Env, type RunOptions, type Sandbox } from '../support/cli.js';
 
-export interface World {
+export interface GitHubLab {
   server: FakeGitHub;
   sandbox: Sandbox;
   host: string;
@@ -18,11 +19,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function setUp(options: FakeGitHubOptions = {}): Promise<World> {
+export async function setUp(options: FakeGitHubOptions = {}): Promise<GitHubLab> {
   const server = await startFakeGitHub({ device: { pendingPolls: 0 }, ...options });
   const sandbox = makeSandbox();
   const env: Env = { ...sandbox.env };
-  const world: World = {
+  const world: GitHubLab = {
     server,
     sandbox,
     host: server.host,
@@ -51,6 +52,6 @@ export async function setUp(options: FakeGitHubOptions = {}): Promise<World> {
   return world;
 }
 
-export function accountKeyFor(world: World, login = 'octocat'): string {
+export function accountKeyFor(world: GitHubLab, login = 'octocat'): string {
   return `github:${world.host}:${login}`;
 }

@@ -2,9 +2,9 @@
 // that revokes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keychainEntries } from '../support/cli.js';
-import { accountKeyFor, setUp, type World } from './harness.js';
+import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
-let w: World;
+let w: GitHubLab;
 beforeEach(async () => {
   // Tokens from sign-in expire in 2 s; refreshed ones last an hour (set in each test).
   w = await setUp({ tokenLifetime: 2 });

@@ -3,9 +3,9 @@ import { statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { filesContaining, keychainEntries } from '../support/cli.js';
-import { accountKeyFor, setUp, type World } from './harness.js';
+import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
-let w: World;
+let w: GitHubLab;
 beforeEach(async () => {
   w = await setUp();
 });

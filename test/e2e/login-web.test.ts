@@ -10,7 +10,7 @@ import { launchChromium } from '../support/chromium.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge } from '../support/github-server.js';
 import { CLI_BIN, filesContaining, keychainEntries, stripAnsi, type CliResult, type Env, type RunningCli } from '../support/cli.js';
-import { accountKeyFor, setUp, type World } from './harness.js';
+import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
 const SECRET = 'test-client-secret';
 const withSecret: Env = { OAUTHCLI_GITHUB_CLIENT_SECRET: SECRET };
@@ -25,7 +25,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-let w: World;
+let w: GitHubLab;
 let context: BrowserContext | undefined;
 let running: RunningCli | undefined;
 beforeEach(async () => {

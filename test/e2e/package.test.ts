@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../support/cli.js';
-import { setUp, type World } from './harness.js';
+import { setUp, type GitHubLab } from './harness.js';
 
-let w: World;
+let w: GitHubLab;
 let dir: string;
 let tarball: string;
 let bin: string;

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN } from '../support/cli.js';
 import { rateLimitFault, type FaultSpec } from '../support/github-server.js';
-import { setUp, type World } from './harness.js';
+import { setUp, type GitHubLab } from './harness.js';
 
 const CONTRACT_FIELDS = ['full_name', 'name', 'private', 'fork', 'archived', 'description', 'html_url', 'language', 'stargazers_count', 'updated_at'];
 const REPOS = '/api/v3/user/repos';
 const expected = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `repo-${String(i + from).padStart(4, '0')}`);
 
-let w: World;
+let w: GitHubLab;
 let token: string;
 beforeAll(async () => {
   w = await setUp();
@@ -249,7 +249,7 @@ describe('repos and rate limits', () => {
 });
 
 describe('repos when the sign-in is gone', () => {
-  let other: World;
+  let other: GitHubLab;
   beforeAll(async () => {
     other = await setUp();
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, makeSandbox, runCli, stripAnsi, type Env } from '../support/cli.js';
 import { startTerminal, type Terminal } from '../support/terminal.js';
-import { setUp, type World } from './harness.js';
+import { setUp, type GitHubLab } from './harness.js';
 
 const COLS = 80;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,7 +26,7 @@ afterEach(async () => {
  * The sandbox's environment for a terminal, made independent of where the tests run: no display
  * (unless a test gives one), not an SSH session, TERM of a modern terminal.
  */
-function terminalEnv(w: World, extra: Env = {}): Env {
+function terminalEnv(w: GitHubLab, extra: Env = {}): Env {
   return {
     ...w.env,
     TERM: 'xterm-256color',
@@ -43,14 +43,14 @@ function terminalEnv(w: World, extra: Env = {}): Env {
 }
 
 /** `oauthcli ARGS` in an 80-column terminal of its own. */
-async function terminal(w: World, args: string[], options: { env?: Env; cols?: number; rows?: number } = {}): Promise<Terminal> {
+async function terminal(w: GitHubLab, args: string[], options: { env?: Env; cols?: number; rows?: number } = {}): Promise<Terminal> {
   const t = await startTerminal([process.execPath, CLI_BIN, ...args], { cols: options.cols ?? COLS, rows: options.rows ?? 24, env: terminalEnv(w, options.env) });
   open.push(t);
   return t;
 }
 
 /** A shell command line in a terminal (for pipes and redirections inside it). `$OAUTHCLI` runs the CLI. */
-async function shell(w: World, script: string, options: { env?: Env; cols?: number; rows?: number } = {}): Promise<Terminal> {
+async function shell(w: GitHubLab, script: string, options: { env?: Env; cols?: number; rows?: number } = {}): Promise<Terminal> {
   const t = await startTerminal(['bash', '-c', script], {
     cols: options.cols ?? COLS,
     rows: options.rows ?? 24,
@@ -61,7 +61,7 @@ async function shell(w: World, script: string, options: { env?: Env; cols?: numb
 }
 
 /** A stand-in browser: appends the URL it is given (its last argument) to a file. */
-function standInBrowser(w: World): { command: string; opened(): string[] } {
+function standInBrowser(w: GitHubLab): { command: string; opened(): string[] } {
   const file = join(w.sandbox.root, `opened-${Math.random().toString(36).slice(2)}.txt`);
   const command = join(w.sandbox.root, `browser-${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(command, `#!/bin/sh\nfor last in "$@"; do :; done\nprintf '%s\\n' "$last" >> '${file}'\n`, { mode: 0o755 });
@@ -86,10 +86,10 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
   }
 }
 
-const signedIn = (w: World, login = 'octocat') => new RegExp(`^✓ Signed in to ${escapeRe(w.host)} as ${login}$`, 'm');
+const signedIn = (w: GitHubLab, login = 'octocat') => new RegExp(`^✓ Signed in to ${escapeRe(w.host)} as ${login}$`, 'm');
 
 describe('device flow in a terminal', () => {
-  let w: World;
+  let w: GitHubLab;
   beforeAll(async () => {
     w = await setUp({ device: { outcome: 'manual', pendingPolls: 0 } });
   });
@@ -186,7 +186,7 @@ describe('device flow in a terminal', () => {
 });
 
 describe('browser flow in a terminal', () => {
-  let w: World;
+  let w: GitHubLab;
   beforeAll(async () => {
     w = await setUp();
     w.env.OAUTHCLI_GITHUB_CLIENT_SECRET = 'test-client-secret';
@@ -280,7 +280,7 @@ describe('browser flow in a terminal', () => {
 });
 
 describe('long listings and the repository table in a terminal', () => {
-  let w: World;
+  let w: GitHubLab;
   beforeAll(async () => {
     w = await setUp();
     await w.signIn();
@@ -322,7 +322,7 @@ describe('long listings and the repository table in a terminal', () => {
 });
 
 describe('what the screen says about accounts', () => {
-  let w: World;
+  let w: GitHubLab;
   let hubotToken: string;
   beforeAll(async () => {
     w = await setUp();
@@ -407,7 +407,7 @@ describe('what the screen says about accounts', () => {
 });
 
 describe('gh short flags and usage errors, in plain pipes', () => {
-  let w: World;
+  let w: GitHubLab;
   beforeAll(async () => {
     w = await setUp();
     w.server.addUser({ login: 'hubot', id: 2, name: 'Hubot', email: 'hubot@example.com' });
@@ -485,7 +485,7 @@ describe('gh short flags and usage errors, in plain pipes', () => {
 
 /** Colours, usage errors, login hints, the progress line beside a table or a filter, and help examples. */
 describe('the rest of the screen', () => {
-  let w: World;
+  let w: GitHubLab;
   beforeAll(async () => {
     w = await setUp();
   });
