@@ -1,5 +1,5 @@
-// Entry point. `--version`, and `--help` into a pipe, answer before anything else loads: start-up
-// is part of the product. They write with fs.writeSync: process.stdout would build a stream (and
+// Entry point. `--version` and `--help` answer before anything else loads, and `token` and
+// `git-credential` run without commander: start-up is part of the product. They write with fs.writeSync: process.stdout would build a stream (and
 // load node:net for a pipe) just to print a few lines.
 import { readFileSync, writeSync } from 'node:fs';
 
@@ -23,8 +23,18 @@ if (answer !== undefined) {
     // A closed stdout (`oauthcli --version | true`) is not an error worth reporting.
   }
 } else {
-  const { run } = await import('./program.js');
-  process.exitCode = await run(argv);
+  // `token` and `git-credential` in their plain forms skip commander (src/cli/fast-path.ts).
+  const { fastInvocation } = await import('./fast-path.js');
+  const fast = fastInvocation(argv);
+  if (fast) {
+    const { runCommand, trapInterrupts } = await import('./run-command.js');
+    const interrupts = trapInterrupts();
+    process.exitCode = await runCommand(fast, interrupts.signal);
+    interrupts.release();
+  } else {
+    const { run } = await import('./program.js');
+    process.exitCode = await run(argv);
+  }
 }
 
 function prerenderedHelp(): string | undefined {

@@ -4,9 +4,9 @@
 import { fstatSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { reportError, usageLine } from './errors.js';
+import { debugFromEnv, runCommand, trapInterrupts, type CommandModule } from './run-command.js';
 import type { World } from './world.js';
 
-type CommandModule = { run(world: World, ...args: never[]): Promise<number | void> };
 type Loader = () => Promise<CommandModule>;
 
 const ENV_HELP = `
@@ -236,23 +236,9 @@ export function buildProgram(hooks: ProgramHooks): Command {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  // `oauthcli … | head`: a closed pipe is not an error worth a trace. Attached when a command
-  // runs: touching process.stdout builds a stream, which --help does not need (start-up).
-  const quietOnEpipe = () =>
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(0);
-    });
-
+  const interrupts = trapInterrupts();
   let exitCode = 0;
-  let debug = process.env.OAUTHCLI_DEBUG === '1' || process.env.OAUTHCLI_DEBUG === 'true';
+  let debug = debugFromEnv();
   let world: World | undefined;
   const program = buildProgram({
     execute: (load) =>
@@ -260,17 +246,13 @@ export async function run(argv: string[]): Promise<number> {
         const command = args.at(-1) as Command;
         const opts = command.optsWithGlobals() as Record<string, unknown> & { debug?: boolean };
         debug ||= Boolean(opts.debug);
-        quietOnEpipe();
-        // The command's module loads while the world is made (start-up).
-        const loading = load();
-        loading.catch(() => undefined);
-        const { createWorld } = await import('./world.js');
-        world = createWorld({ debug, signal: controller.signal });
-        const mod = await loading;
-        const positional = args.slice(0, -2);
         // The command object comes last: a command that reads the tree itself (completion) needs no import of this file.
-        const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...positional, opts, command);
-        exitCode = code ?? 0;
+        exitCode = await runCommand({ name: commandPath(program, argv), loading: load(), positional: args.slice(0, -2), opts, command }, interrupts.signal, { rethrow: true }).catch(
+          (error: unknown) => {
+            world = (error as { world?: World }).world;
+            throw error;
+          },
+        );
       },
   });
 
@@ -289,7 +271,7 @@ export async function run(argv: string[]): Promise<number> {
       exitCode = reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint, command: commandPath(program, argv) });
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupts.release();
   }
   return exitCode;
 }

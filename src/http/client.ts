@@ -43,8 +43,10 @@ export interface HttpResponse {
   url: URL;
   headers: Record<string, string>;
   text(): Promise<string>;
-  /** The body undecoded, in memory of its own: a large body (a page of a listing) can be passed on without copies. */
+  /** The body undecoded, in one buffer of its own. */
   bytes(): Promise<Buffer>;
+  /** The body undecoded, in the chunks it arrived in, never joined: a large body (a page of a listing) is passed on without a copy. */
+  chunks(): Promise<Buffer[]>;
   /** Parses JSON; a non-JSON body (an HTML error page, say) becomes one clear failure. */
   json<T = unknown>(): Promise<T>;
   /** Discards the body. */
@@ -165,17 +167,27 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       for (const [k, v] of Object.entries(resHeaders)) debug(`< ${k}: ${redactHeaderValue(k, v)}`);
     }
     const maxBytes = req.maxBodyBytes ?? MAX_BODY_BYTES;
+    const declared = Number(resHeaders['content-length']);
+    let read: Promise<Buffer[]> | undefined;
     let bytesPromise: Promise<Buffer> | undefined;
-    const bytes = () => {
-      bytesPromise ??= readLimited(res.body, maxBytes, url, Number(resHeaders['content-length'])).then(
-        (b) => {
+    const chunks = () => {
+      read ??= readChunks(res.body, maxBytes, url, declared).then(
+        (list) => {
           done();
           // Only the start is decoded for the trace; any secret within its first 2,000 characters is whole in it.
-          if (debug && b.length) debug(`< ${truncate(redactText(b.toString('utf8', 0, 4000), secrets), 2000, b.length)}`);
-          return b;
+          if (debug && list.length) {
+            const size = list.reduce((n, c) => n + c.length, 0);
+            const head = Buffer.concat(list.slice(0, 4)).toString('utf8', 0, 4000);
+            debug(`< ${truncate(redactText(head, secrets), 2000, size)}`);
+          }
+          return list;
         },
         (error: unknown) => fail(error, 'body'),
       );
+      return read;
+    };
+    const bytes = () => {
+      bytesPromise ??= chunks().then((list) => (list.length === 1 ? list[0]! : Buffer.concat(list)));
       return bytesPromise;
     };
     const text = () => bytes().then((b) => b.toString('utf8'));
@@ -185,11 +197,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       headers: resHeaders,
       text,
       bytes,
+      chunks,
       async json<T>() {
         return parseJson<T>(await text(), url, res.statusCode, resHeaders['content-type']);
       },
       async dump() {
-        if (!bytesPromise) await res.body.dump().catch(() => undefined);
+        if (!read) await res.body.dump().catch(() => undefined);
         done();
       },
     };
@@ -265,44 +278,29 @@ async function rateLimit(res: HttpResponse): Promise<RateLimit | undefined> {
 }
 
 /**
- * Reads a body into memory of its own (never Node's shared pool), stopping at `max` bytes. With a
- * content-length, each chunk is copied once into a buffer of that size as it arrives; 'data'
- * events rather than async iteration: a listing's pages arrive in a thousand chunks or more.
+ * Reads a body as the chunks it arrives in, stopping at `max` bytes ('data' events rather than
+ * async iteration: a listing's pages arrive in a thousand chunks or more).
  */
-function readLimited(body: Dispatcher.ResponseData['body'], max: number, url: URL, declared: number): Promise<Buffer> {
+function readChunks(body: Dispatcher.ResponseData['body'], max: number, url: URL, declared: number): Promise<Buffer[]> {
   const tooLarge = () => failure(`${url.host} sent an answer larger than ${formatBytes(max)} for ${url.pathname}; not reading it`, { code: 'response_too_large' });
   if (Number.isFinite(declared) && declared > max) {
     body.destroy();
     return Promise.reject(tooLarge());
   }
   return new Promise((resolve, reject) => {
-    const sized = Number.isFinite(declared) && declared >= 0;
-    let out = sized ? Buffer.allocUnsafeSlow(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     body.on('data', (chunk: Buffer) => {
-      if (size + chunk.length > max) {
+      size += chunk.length;
+      if (size > max) {
         body.destroy();
         reject(tooLarge());
         return;
       }
-      if (out && size + chunk.length <= out.length) chunk.copy(out, size);
-      else {
-        // More than content-length said (or none was given): fall back to collecting.
-        if (out) chunks.push(out.subarray(0, size));
-        out = undefined;
-        chunks.push(chunk);
-      }
-      size += chunk.length;
+      chunks.push(chunk);
     });
     body.once('error', reject);
-    body.once('end', () => {
-      if (out) return resolve(size === out.length ? out : out.subarray(0, size));
-      const whole = Buffer.allocUnsafeSlow(size);
-      let offset = 0;
-      for (const chunk of chunks) offset += chunk.copy(whole, offset);
-      resolve(whole);
-    });
+    body.once('end', () => resolve(chunks));
   });
 }
 

@@ -16,7 +16,7 @@ export interface PaginateOptions<T> {
   /** Values to hide from the --debug trace (the token). */
   secrets?: string[];
   signal?: AbortSignal;
-  /** Most requests in flight (or pages fetched but not yet taken) at once. Default 8; 1 = one after another. */
+  /** Most requests in flight (or pages fetched but not yet taken) at once. Default 16; 1 = one after another. */
   concurrency?: number;
   /** Stop after this many items: only the pages that hold them are requested. */
   limit?: number;
@@ -26,8 +26,8 @@ export interface PaginateOptions<T> {
   pageParam?: string;
   /** Rejects a response that is not a page (401, 404, …). Default: any status ≥ 400 is a failure. */
   check?(res: HttpResponse): Promise<void>;
-  /** A page's body → its items; throws on a malformed page. Called once per page, when it is taken. */
-  parse(body: Buffer, res: HttpResponse): T[];
+  /** A page's body (its chunks as they arrived) → its items; throws on a malformed page. Called once per page, when it is taken. */
+  parse(chunks: readonly Buffer[], res: HttpResponse): T[];
 }
 
 export interface Page<T> {
@@ -35,11 +35,10 @@ export interface Page<T> {
   number: number;
   items: T[];
   /**
-   * The body as received: lets a caller pass items through without decoding or re-serialising
-   * them. Its memory is the page's own: once nothing needs it (e.g. its write has completed), a
-   * caller may free it at once with releasePageBody rather than wait for a garbage collection.
+   * The body as received, in the chunks it arrived in (never joined: a listing of 28 MB is not
+   * copied again): lets a caller pass items through without decoding or re-serialising them.
    */
-  body: Buffer;
+  chunks: Buffer[];
   /** True when `limit` cut this page short: `items` are then only the first of the body's items. */
   truncated: boolean;
   /** Whether the listing goes on after this page (more pages, or items cut by `limit`). */
@@ -48,11 +47,11 @@ export interface Page<T> {
   lastPage?: number;
 }
 
-export const DEFAULT_PAGE_CONCURRENCY = 8;
+export const DEFAULT_PAGE_CONCURRENCY = 16;
 
 interface Fetched {
   res: HttpResponse;
-  body: Buffer;
+  chunks: Buffer[];
   links: Links;
 }
 
@@ -70,7 +69,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   // A page's status and links come with its headers, before its body.
-  const requestPage = async (url: URL): Promise<Omit<Fetched, 'body'>> => {
+  const requestPage = async (url: URL): Promise<Omit<Fetched, 'chunks'>> => {
     const res = await options.http.request({
       url,
       headers: options.headers,
@@ -84,7 +83,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   };
   const fetchPage = async (url: URL): Promise<Fetched> => {
     const head = await requestPage(url);
-    return { ...head, body: await head.res.bytes() };
+    return { ...head, chunks: await head.res.chunks() };
   };
   // A link is followed with the caller's credentials: only ever to the origin of the first page.
   const followable = (url: URL): URL => {
@@ -99,12 +98,12 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   let seen = 0;
   let lastPage: number | undefined;
   const take = (number: number, fetched: Fetched, continues: boolean): Page<T> => {
-    const all = options.parse(fetched.body, fetched.res);
+    const all = options.parse(fetched.chunks, fetched.res);
     const room = limit - seen;
     const truncated = all.length > room;
     const items = truncated ? all.slice(0, room) : all;
     seen += items.length;
-    return { number, items, body: fetched.body, truncated, more: truncated || continues, ...(lastPage ? { lastPage } : {}) };
+    return { number, items, chunks: fetched.chunks, truncated, more: truncated || continues, ...(lastPage ? { lastPage } : {}) };
   };
 
   const inflight = new Map<number, Promise<Fetched>>();
@@ -138,7 +137,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       };
       // The next pages are on their way before page 1's body is even read (and then written out).
       fill(1 + concurrency);
-      fetched = { ...first, body: await first.res.bytes() };
+      fetched = { ...first, chunks: await first.res.chunks() };
       yield take(1, fetched, true);
       if (seen >= limit) return;
       if (stop === 1) stop = Math.min(lastNumber, 1 + pagesFor(limit - seen));
@@ -159,7 +158,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       if (!fetched.links.next) return;
       number = lastNumber;
     } else {
-      fetched = { ...first, body: await first.res.bytes() };
+      fetched = { ...first, chunks: await first.res.chunks() };
       yield take(1, fetched, fetched.links.next !== undefined);
     }
 
@@ -222,111 +221,150 @@ function pageNumberOf(url: URL, pageParam: string): number | undefined {
   return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
 }
 
-/**
- * Frees a page body's memory now. V8 frees an ArrayBuffer's memory only when it collects the
- * object, and with little else allocated that can be many pages later: a 28 MB listing then peaks
- * ~20 MB higher. `view` may be the body or any view of it; nothing may use either afterwards.
- */
-export function releasePageBody(view: Uint8Array): void {
-  const buffer = view.buffer as ArrayBuffer & { detached?: boolean; transfer?(length?: number): ArrayBuffer };
-  // Bodies own their memory (HttpResponse.bytes); never touch a small buffer that could be Node's shared pool.
-  if (buffer instanceof ArrayBuffer && !buffer.detached && buffer.byteLength > Buffer.poolSize) buffer.transfer?.(0);
-}
-
-/** Where one item of a JSON array lies in its body: `body.subarray(start, end)`. */
+/** Where one item of a JSON array lies: bytes start..end of the body (its chunks taken as one). */
 export type Span = [start: number, end: number];
 
 /** A page's item spans; `controls` when a string in it may hold characters a terminal would obey. */
 export type Spans = Span[] & { controls?: boolean };
 
-/**
- * The items of a JSON array body as byte spans, found without parsing or decoding them: a page
- * can then be passed through unchanged, counted and cut, at a third of JSON.parse's cost and with
- * nothing allocated per field. The structure is checked (one array; strings closed; brackets
- * balanced and matched; commas between items; nothing after the array), not every literal in it.
- */
+/** The items of a JSON array body held in one buffer (see jsonArrayChunkSpans). */
 export function jsonArraySpans(body: Uint8Array): Spans {
-  sawControls = false;
+  return jsonArrayChunkSpans([body]);
+}
+
+// The scanner's states between bytes.
+const BEFORE_ARRAY = 0;
+const FIRST_ITEM = 1; // after "[": an item or "]"
+const IN_ITEM = 2;
+const AFTER_ITEM = 3; // "," or "]"
+const NEXT_ITEM = 4; // after ",": an item
+const AFTER_ARRAY = 5;
+
+/**
+ * The items of a JSON array body as byte spans, found without parsing or decoding them, over the
+ * body's chunks as they arrived (never copied into one buffer): a page can then be passed
+ * through unchanged, counted and cut, at a fraction of JSON.parse's cost and with nothing
+ * allocated per field. The structure is checked (one array; strings closed; brackets balanced
+ * and matched; commas between items; nothing after the array), not every literal in it. Strings
+ * holding a byte a terminal might obey (a raw control character, which JSON forbids anyway, DEL,
+ * or the lead byte of a C1, bidi or invisible character) set `controls`.
+ */
+export function jsonArrayChunkSpans(chunks: readonly Uint8Array[]): Spans {
   const bad = (why: string): never => {
     throw failure(`a page is not a JSON array (${why})`, { code: 'malformed_response' });
   };
   const spans: Spans = [];
-  const len = body.length;
-  let i = skipSpace(body, 0);
-  if (body[i] !== 0x5b) bad('it does not start with "["');
-  i = skipSpace(body, i + 1);
-  if (body[i] === 0x5d) {
-    if (skipSpace(body, i + 1) !== len) bad('text after the array');
-    return spans;
-  }
   const closers: number[] = [];
-  for (;;) {
-    const start = i;
-    const first = body[i];
-    if (first === 0x22) {
-      i = stringEnd(body, i);
-      if (i < 0) bad('a string is not closed');
-    } else if (first === 0x7b || first === 0x5b) {
-      // An object or array: to its matching bracket, jumping over strings.
-      do {
-        if (i >= len) bad('it ends inside an item');
-        const c = body[i];
-        if (c === 0x22) {
-          i = stringEnd(body, i);
-          if (i < 0) bad('a string is not closed');
+  let state = BEFORE_ARRAY;
+  let inString = false;
+  let escaped = false;
+  let literal = false;
+  let itemStart = 0;
+  let controls = false;
+  let base = 0;
+  for (const chunk of chunks) {
+    const len = chunk.length;
+    let i = 0;
+    // An escape at the end of the last chunk: this chunk's first byte is the escaped one.
+    if (escaped) {
+      escaped = false;
+      i = 1;
+    }
+    while (i < len) {
+      if (inString) {
+        // The hot loop: most of a page is string content. To the closing quote, or the chunk's end.
+        for (; i < len; i++) {
+          const c = chunk[i]!;
+          if (c === 0x22) break;
+          if (c === 0x5c) {
+            i += 1; // the next byte is escaped, never the closing quote
+            if (i >= len) escaped = true;
+          } else if (c < 0x20 || (c >= 0x7f && (c === 0x7f || c === 0xc2 || c === 0xe2 || c === 0xef))) controls = true;
+        }
+        if (i >= len) break;
+        inString = false;
+        i += 1;
+        if (state === IN_ITEM && closers.length === 0) {
+          spans.push([itemStart, base + i]);
+          state = AFTER_ITEM;
+        }
+        continue;
+      }
+      if (state === IN_ITEM) {
+        if (literal) {
+          for (; i < len; i++) {
+            const c = chunk[i]!;
+            if (c === 0x2c || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break;
+            if (c === 0x22 || c === 0x7b || c === 0x7d || c === 0x5b) bad('a malformed literal');
+          }
+          if (i >= len) break;
+          spans.push([itemStart, base + i]);
+          literal = false;
+          state = AFTER_ITEM;
+          continue; // the separator is the next state's to read
+        }
+        // Inside an object or array, outside strings: structure, numbers and literals.
+        for (; i < len; i++) {
+          const c = chunk[i]!;
+          if (c === 0x22) break;
+          if (c === 0x7b) closers.push(0x7d);
+          else if (c === 0x5b) closers.push(0x5d);
+          else if (c === 0x7d || c === 0x5d) {
+            if (closers.pop() !== c) bad('brackets do not match');
+            if (closers.length === 0) break;
+          }
+        }
+        if (i >= len) break;
+        if (chunk[i] === 0x22) inString = true;
+        else {
+          spans.push([itemStart, base + i + 1]);
+          state = AFTER_ITEM;
+        }
+        i += 1;
+        continue;
+      }
+      const c = chunk[i]!;
+      i += 1;
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+      if (state === AFTER_ITEM) {
+        if (c === 0x2c) state = NEXT_ITEM;
+        else if (c === 0x5d) state = AFTER_ARRAY;
+        else bad('items are not separated by commas');
+      } else if (state === FIRST_ITEM || state === NEXT_ITEM) {
+        if (c === 0x5d && state === FIRST_ITEM) {
+          state = AFTER_ARRAY;
           continue;
         }
-        if (c === 0x7b) closers.push(0x7d);
+        if (c === 0x2c || c === 0x5d || c === 0x7d) bad('an empty item');
+        itemStart = base + i - 1;
+        state = IN_ITEM;
+        if (c === 0x22) inString = true;
+        else if (c === 0x7b) closers.push(0x7d);
         else if (c === 0x5b) closers.push(0x5d);
-        else if ((c === 0x7d || c === 0x5d) && closers.pop() !== c) bad('brackets do not match');
-        i += 1;
-      } while (closers.length > 0);
-    } else {
-      // A literal (number, true, false, null): up to the next separator.
-      for (let c = first; i < len && c !== 0x2c && c !== 0x5d && !isSpace(c); c = body[++i]) {
-        if (c === 0x22 || c === 0x7b || c === 0x7d || c === 0x5b) bad('a malformed literal');
-      }
+        else literal = true;
+      } else if (state === BEFORE_ARRAY) {
+        if (c !== 0x5b) bad('it does not start with "["');
+        state = FIRST_ITEM;
+      } else bad('text after the array');
     }
-    if (i === start) bad('an empty item');
-    spans.push([start, i]);
-    i = skipSpace(body, i);
-    const c = body[i];
-    if (c === 0x2c) {
-      i = skipSpace(body, i + 1);
-      continue;
-    }
-    if (c === 0x5d) {
-      if (skipSpace(body, i + 1) !== len) bad('text after the array');
-      if (sawControls) spans.controls = true;
-      return spans;
-    }
-    bad('items are not separated by commas');
+    base += len;
   }
+  if (state === BEFORE_ARRAY) bad('it does not start with "["');
+  if (state !== AFTER_ARRAY) bad(inString ? 'a string is not closed' : 'it ends inside an item');
+  if (controls) spans.controls = true;
+  return spans;
 }
 
-/** Set while scanning when a string holds a byte a terminal might obey (see `Spans.controls`). */
-let sawControls = false;
-
-/** The index just past the string that opens at `open`, or -1. A plain loop: Buffer#indexOf's
- * per-call overhead, paid for each of a page's ~16,000 strings, costs more than the bytes. */
-function stringEnd(body: Uint8Array, open: number): number {
-  const len = body.length;
-  for (let j = open + 1; j < len; j++) {
-    const c = body[j]!;
-    if (c === 0x5c) j += 1; // an escape: the next byte is never the closing quote
-    else if (c === 0x22) return j + 1;
-    // A raw control character (invalid JSON, but sent anyway), DEL, or the lead byte of a C1
-    // control or an invisible/bidi character in UTF-8 (0xC2, 0xE2, 0xEF): worth a closer look.
-    else if (c < 0x20 || (c >= 0x7f && (c === 0x7f || c === 0xc2 || c === 0xe2 || c === 0xef))) sawControls = true;
+/** The bytes start..end of a body held in chunks, as views of those chunks (nothing copied). */
+export function sliceChunks(chunks: readonly Buffer[], start: number, end: number): Buffer[] {
+  const out: Buffer[] = [];
+  let base = 0;
+  for (const chunk of chunks) {
+    const from = Math.max(start, base);
+    const to = Math.min(end, base + chunk.length);
+    if (from < to) out.push(from === base && to === base + chunk.length ? chunk : chunk.subarray(from - base, to - base));
+    base += chunk.length;
+    if (base >= end) break;
   }
-  return -1;
-}
-
-function isSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-function skipSpace(body: Uint8Array, i: number): number {
-  while (i < body.length && isSpace(body[i])) i += 1;
-  return i;
+  return out;
 }

@@ -14,7 +14,6 @@ import { OAuthError } from '../oauth/errors.js';
 import { splitScopes } from '../oauth/token-response.js';
 import { getWithToken } from './api.js';
 import { GITHUB_API_HEADERS } from './github-api-headers.js';
-import { listGitHubRepos } from './github-repos.js';
 import type { Endpoints, Profile, Provider, RevokeRequest } from './types.js';
 
 /**
@@ -135,7 +134,11 @@ export const github: Provider = {
     throw failure(`${req.endpoints.host} answered HTTP ${res.status} while revoking the token`, { code: 'revoke_failed' });
   },
 
-  listRepos: listGitHubRepos,
+  // The listing's modules (pagination, the page scanner) load only when a listing runs.
+  async *listRepos(...args) {
+    const { listGitHubRepos } = await import('./github-repos.js');
+    yield* listGitHubRepos(...args);
+  },
 
   // Git over HTTPS takes the token as the password; any username will do, the login reads best
   // (docs.github.com, "Caching your GitHub credentials in Git").

@@ -9,7 +9,6 @@ import { originFor } from '../http/insecure-hosts.js';
 import { clientAuth } from '../oauth/client-auth.js';
 import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
-import { listGitLabProjects } from './gitlab-repos.js';
 import type { Provider } from './types.js';
 
 export const gitlab: Provider = {
@@ -76,7 +75,11 @@ export const gitlab: Provider = {
     return `${originFor(endpoints.host)}/-/user_settings/applications`;
   },
 
-  listRepos: listGitLabProjects,
+  // The listing's modules (pagination, the page scanner) load only when a listing runs.
+  async *listRepos(...args) {
+    const { listGitLabProjects } = await import('./gitlab-repos.js');
+    yield* listGitLabProjects(...args);
+  },
 
   // "Use the token as the password and oauth2 as the username" (docs.gitlab.com, OAuth 2.0 tokens with Git over HTTPS).
   git: { username: () => 'oauth2' },

@@ -5,7 +5,7 @@
 import { failure } from '../errors.js';
 import { describeBody } from '../http/body-kind.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
-import { jsonArraySpans, paginate, releasePageBody, type PaginateOptions, type Span, type Spans } from '../http/paginate.js';
+import { jsonArrayChunkSpans, paginate, sliceChunks, type PaginateOptions, type Span, type Spans } from '../http/paginate.js';
 import { rejectUnsuccessful } from './api.js';
 import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
 
@@ -46,8 +46,8 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
       const last = page.items.at(-1);
       yield {
         count: page.items.length,
-        json: first && last ? page.body.subarray(first[0], last[1]) : EMPTY,
-        ...(withControls.has(page.body) ? { controls: true } : {}),
+        json: first && last ? sliceChunks(page.chunks, first[0], last[1]) : [],
+        ...(withControls.has(page.chunks) ? { controls: true } : {}),
         ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
         more: page.more,
       };
@@ -55,7 +55,6 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     return;
   }
   for await (const page of paginate<T>({ ...options, parse: (body, res) => parseRepos(body, res, listing.isRepo) })) {
-    releasePageBody(page.body); // parsed: the bytes are done with
     yield {
       count: page.items.length,
       repos: page.items.map((item) => listing.summarize(item)),
@@ -65,23 +64,21 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** Page bodies whose strings may hold characters a terminal would obey (the scan says so once, here). */
-const withControls = new WeakSet<Uint8Array>();
+const withControls = new WeakSet<readonly Buffer[]>();
 
 const where = (res: HttpResponse) => `${res.url.host} ${res.url.pathname}`;
 
-function notRepos(res: HttpResponse, body: Uint8Array): never {
-  const start = Buffer.from(body.buffer, body.byteOffset, Math.min(100, body.byteLength)).toString('latin1');
+function notRepos(res: HttpResponse, body: readonly Buffer[]): never {
+  const start = Buffer.concat(sliceChunks(body, 0, 100)).toString('latin1');
   const what = describeBody(start, res.headers['content-type']) === 'an HTML page' ? 'an HTML page' : 'something other than a list of repositories';
   throw failure(`${where(res)} answered with ${what}`, { code: 'malformed_response' });
 }
 
-function parseRepos<T>(body: Uint8Array, res: HttpResponse, isRepo: (item: unknown) => item is T): T[] {
+function parseRepos<T>(body: readonly Buffer[], res: HttpResponse, isRepo: (item: unknown) => item is T): T[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
+    parsed = JSON.parse(Buffer.concat(body).toString('utf8'));
   } catch {
     notRepos(res, body);
   }
@@ -90,10 +87,10 @@ function parseRepos<T>(body: Uint8Array, res: HttpResponse, isRepo: (item: unkno
 }
 
 /** The page's items found without parsing them; the first is parsed to check it is a repository. */
-function repoSpans(body: Uint8Array, res: HttpResponse, isRepo: (item: unknown) => boolean): Spans {
+function repoSpans(body: readonly Buffer[], res: HttpResponse, isRepo: (item: unknown) => boolean): Spans {
   let spans: Spans;
   try {
-    spans = jsonArraySpans(body);
+    spans = jsonArrayChunkSpans(body);
   } catch {
     notRepos(res, body);
   }
@@ -102,7 +99,7 @@ function repoSpans(body: Uint8Array, res: HttpResponse, isRepo: (item: unknown) 
   if (first) {
     let item: unknown;
     try {
-      const text = new TextDecoder().decode(body.subarray(first[0], first[1]));
+      const text = Buffer.concat(sliceChunks(body, first[0], first[1])).toString('utf8');
       // Raw control characters inside strings are invalid JSON, but harmless once escaped on output.
       item = JSON.parse(spans.controls ? text.replace(/[\u0000-\u001f]/g, ' ') : text);
     } catch {

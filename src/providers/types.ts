@@ -152,9 +152,9 @@ export interface RepoPage {
   repos?: RepoSummary[];
   /**
    * With `RepoQuery.asJson`: the page's repositories as the provider wrote them (UTF-8), without
-   * the brackets. The caller may free it once written (releasePageBody in src/http/paginate.ts).
+   * the brackets, as views of the chunks the page arrived in (nothing copied).
    */
-  json?: Uint8Array;
+  json?: Buffer[];
   /** With `json`: its strings may hold raw control or invisible characters (see escapeJsonControls in src/cli/output.ts). */
   controls?: boolean;
   /** Whether more repositories exist after this page (more pages, or a page cut by `limit`). */

@@ -4,7 +4,6 @@
 // All accounts belong to one local profile: the identities linked to it are every account
 // stored here. Each provider+host has one active account; the most recently used account is
 // "current", which is what a command with no provider means when several providers are linked.
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigFile, tightenModes } from './config-file.js';
 import type { StorageKind } from './secrets.js';
@@ -132,7 +131,8 @@ export class AccountStore {
       data.accounts[meta.key] = meta;
       data.active[slot(meta)] = meta.key;
       data.current = meta.key;
-      data.profile ??= { id: randomUUID(), createdAt: new Date().toISOString() };
+      // The Web Crypto global: node:crypto's module would load on every command's start for this one call.
+      data.profile ??= { id: globalThis.crypto.randomUUID(), createdAt: new Date().toISOString() };
     });
   }
 

@@ -1,6 +1,5 @@
 // Where token sets live: the OS keychain (service `oauthcli`, one entry per account), or, only
 // when the user asked with --insecure-storage, a file readable by the owner alone.
-import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, failure } from '../errors.js';
@@ -143,7 +142,7 @@ export class KeychainStore implements SecretStore {
       parts.push(decode(part));
     }
     const joined = parts.join('');
-    return sha256(joined) === manifest.sha256 ? joined : undefined;
+    return (await sha256(joined)) === manifest.sha256 ? joined : undefined;
   }
 
   async set(account: string, tokens: TokenSet): Promise<void> {
@@ -152,10 +151,10 @@ export class KeychainStore implements SecretStore {
     if (Buffer.byteLength(text) <= this.maxBytes) {
       await this.write(account, text);
     } else {
-      const generation = randomBytes(4).toString('hex');
+      const generation = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(4))).toString('hex');
       const parts = split(text, this.maxBytes);
       for (const [i, part] of parts.entries()) await this.write(partName(account, generation, i + 1), part);
-      const manifest: Manifest = { oauthcli: 'parts', generation, parts: parts.length, sha256: sha256(text) };
+      const manifest: Manifest = { oauthcli: 'parts', generation, parts: parts.length, sha256: await sha256(text) };
       await this.write(account, JSON.stringify(manifest));
     }
     if (previous) await this.removeParts(account, previous);
@@ -223,7 +222,9 @@ function decode(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString(looksUtf16 ? 'utf16le' : 'utf8');
 }
 
-function sha256(text: string): string {
+/** Loaded only for a token set split in parts: node:crypto costs every command's start otherwise. */
+async function sha256(text: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
   return createHash('sha256').update(text).digest('hex');
 }
 

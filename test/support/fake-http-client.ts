@@ -29,6 +29,7 @@ export function fakeHttpClient(answer: (req: HttpRequest & { url: URL }) => Fake
         headers,
         text: async () => text,
         bytes: async () => Buffer.from(text),
+        chunks: async () => [Buffer.from(text)],
         json: async <T>() => JSON.parse(text) as T,
         dump: async () => undefined,
       };

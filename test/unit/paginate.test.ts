@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient } from '../../src/http/client.js';
-import { jsonArraySpans, paginate, parseLinkHeader, type Page } from '../../src/http/paginate.js';
+import { jsonArrayChunkSpans, jsonArraySpans, paginate, parseLinkHeader, sliceChunks, type Page } from '../../src/http/paginate.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-server.js';
 
 interface Repo {
@@ -62,7 +62,7 @@ function list(opts: { perPage?: number; limit?: number; concurrency?: number; ht
     pageSize: perPage,
     limit: opts.limit,
     concurrency: opts.concurrency,
-    parse: (body) => JSON.parse(body.toString()) as Repo[],
+    parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
   });
 }
 
@@ -162,7 +162,7 @@ describe('paginate', () => {
     const empty = await collect(list());
     expect(empty).toHaveLength(1);
     expect(empty[0]!.items).toEqual([]);
-    expect(jsonArraySpans(empty[0]!.body)).toEqual([]);
+    expect(jsonArrayChunkSpans(empty[0]!.chunks)).toEqual([]);
   });
 
   /** Injects `fault` once page 1 has been answered, so that it hits the pages after it. */
@@ -245,7 +245,7 @@ describe('links paginate refuses to follow', () => {
         http: createHttpClient({ sleep: noWait }),
         url: `${evilUrl}/items?page=1`,
         headers: { authorization: 'Bearer secret' },
-        parse: (body) => JSON.parse(body.toString()) as Repo[],
+        parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
       }),
     );
 
@@ -320,5 +320,28 @@ describe('jsonArraySpans', () => {
     ['[tr"ue]', /malformed literal/],
   ])('refuses %j', (text, why) => {
     expect(() => jsonArraySpans(Buffer.from(text))).toThrow(why);
+  });
+});
+
+describe('jsonArrayChunkSpans (a body in the chunks it arrived in)', () => {
+  it('finds the same items wherever the chunks are cut, inside strings, escapes and literals included', () => {
+    const obj = JSON.stringify({ a: ']}\\', b: [1, { c: '\\"{[' }], d: 'é ✓ 😀' });
+    const text = ` [ ${obj} ,\n"x\\"y]", 12.5e3 ,true,null,[[]],{}]\n`;
+    const body = Buffer.from(text);
+    const whole = jsonArraySpans(body);
+    for (const size of [1, 2, 3, 7, 16, 64]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < body.length; i += size) chunks.push(body.subarray(i, i + size));
+      const spans = jsonArrayChunkSpans(chunks);
+      expect(spans).toEqual(whole);
+      expect(spans.map(([a, b]) => Buffer.concat(sliceChunks(chunks, a, b)).toString())).toEqual(whole.map(([a, b]) => body.toString('utf8', a, b)));
+    }
+  });
+
+  it('flags strings that hold characters a terminal would obey, across a cut too', () => {
+    const raw = Buffer.from('[{"d":"a\u001b[2Jb"},{"d":"plain"}]');
+    expect(jsonArrayChunkSpans([raw.subarray(0, 9), raw.subarray(9)]).controls).toBe(true);
+    expect(jsonArrayChunkSpans([Buffer.from('[{"d":"plain"}]')]).controls).toBeUndefined();
+    expect(jsonArrayChunkSpans([Buffer.from('[{"d":"\u009b"}]')]).controls).toBe(true);
   });
 });

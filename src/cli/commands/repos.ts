@@ -3,7 +3,6 @@
 // each page's items through as the provider wrote them, so 5,000 repositories (~30 MB of JSON)
 // are never parsed and printed again as a whole, and memory stays bounded.
 import { usageError } from '../../errors.js';
-import { releasePageBody } from '../../http/paginate.js';
 import type { RepoPage, RepoQuery } from '../../providers/types.js';
 import { openSession } from '../../session.js';
 import { filterJson } from '../jq.js';
@@ -22,10 +21,6 @@ export interface ReposOptions {
   sort?: string;
   direction?: string;
 }
-
-// Every listing needs the HTTP client: its module (undici) starts loading with this one, while
-// the config and the keychain are read.
-void import('../../http/client.js').catch(() => undefined);
 
 const VISIBILITIES = ['all', 'public', 'private'] as const;
 const AFFILIATIONS = ['owner', 'collaborator', 'organization_member'] as const;
@@ -66,10 +61,13 @@ export async function run(world: World, providerName: string | undefined, opts: 
   const account = world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user });
   const provider = world.providers.get(account.provider);
   if (!provider.listRepos) throw usageError(`listing repositories is not available for ${provider.displayName}`, 'unsupported');
-  // Load the HTTP client while the keychain is read (an IPC round trip): both are needed first.
-  void world.http().catch(() => undefined);
-  const session = await openSession(world, account);
-  const http = await world.http();
+  // The keychain read first (an IPC round trip, answered on another thread), then the HTTP
+  // client's modules load on this one while it is under way: both are needed for page 1.
+  const opening = openSession(world, account);
+  const loading = world.http();
+  loading.catch(() => undefined);
+  const session = await opening;
+  const http = await loading;
   const asJson = Boolean(opts.json || opts.jq);
   const pages = provider.listRepos(http, await session.endpoints(), session.tokens, { ...query, asJson }, world.signal);
 
@@ -109,9 +107,10 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
   for await (const page of pages) {
     count += page.count;
     more = page.more;
-    // With asJson every page carries the provider's own bytes (summaries are for the table only).
-    // Provider bytes reach stdout unparsed: any string the scan flagged has its controls escaped.
-    const items = page.json && page.controls ? escapeJsonControls(page.json) : (page.json ?? new Uint8Array());
+    // With asJson every page carries the provider's own bytes (summaries are for the table only):
+    // the chunks they arrived in, written out as they are, without a copy. Any string the scan
+    // flagged has its controls escaped first.
+    const items = page.json && page.controls ? [Buffer.from(escapeJsonControls(Buffer.concat(page.json)))] : (page.json ?? []);
     // `[` waits for the first page: an error before it (401, 404, a rate limit) leaves stdout empty.
     const prefix = opened ? '' : '[';
     opened = true;
@@ -119,12 +118,8 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
       if (prefix) await writeResult(world, prefix);
       continue;
     }
-    // The page's bytes go out as they came in: no decoding, no copy. Once the write is done they
-    // are freed at once, not at some later GC: that keeps a 5,000-repository listing ~20 MB lower.
     if (world.stdout.isTTY) progress.clear();
-    await writeResult(world, `${prefix}${empty ? '' : ','}`);
-    await writeAll(world.stdout, items);
-    if (page.json && items === page.json) releasePageBody(page.json);
+    await writeAll(world.stdout, [Buffer.from(`${prefix}${empty ? '' : ','}`), ...items]);
     empty = false;
   }
   await writeResult(world, opened ? ']\n' : '[]\n');
@@ -133,26 +128,31 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
 
 /** --jq: the whole listing as one array, filtered once (as `gh repo list --jq` does). */
 async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr: string, progress: Progress): Promise<Written> {
-  const parts: Uint8Array[] = [];
+  const parts: string[] = [];
   let count = 0;
   let more = false;
   for await (const page of pages) {
     count += page.count;
     more = page.more;
-    if (page.json?.length) parts.push(page.controls ? escapeJsonControls(page.json) : page.json);
+    if (page.json?.length) {
+      const bytes = Buffer.concat(page.json);
+      parts.push(Buffer.from(page.controls ? escapeJsonControls(bytes) : bytes).toString('utf8'));
+    }
   }
-  const json = `[${parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8')).join(',')}]`;
   // The result may go to the same screen as the progress line: clear it first.
   progress.clear();
-  await filterJson(world, json, expr);
+  await filterJson(world, `[${parts.join(',')}]`, expr);
   return { count, more };
 }
 
-/** Resolves once `chunk` has been handed to the OS (its write callback), not merely queued. */
-function writeAll(stream: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
+/**
+ * Writes the pieces in order and resolves once the last has been handed to the OS (its write
+ * callback), not merely queued: the next page is not taken before this one is out.
+ */
+function writeAll(stream: NodeJS.WritableStream, pieces: readonly Uint8Array[]): Promise<void> {
   return new Promise((resolve) => {
     // On an error (EPIPE: `| head` closed) program.ts ends the process; nothing to add here.
-    stream.write(chunk, () => resolve());
+    pieces.forEach((piece, i) => stream.write(piece, i === pieces.length - 1 ? () => resolve() : undefined));
   });
 }
 

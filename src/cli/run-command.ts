@@ -1,0 +1,57 @@
+// Running one command's module: Ctrl-C, a closed stdout, the world, and the one line on stderr
+// when it fails. Shared by the commander program and the fast path (src/cli/fast-path.ts), so a
+// command behaves the same whichever way it was reached.
+import { reportError } from './errors.js';
+import type { World } from './world.js';
+
+export type CommandModule = { run(world: World, ...args: never[]): Promise<number | void> };
+
+export interface Invocation {
+  /** The command's module, loading. */
+  loading: Promise<CommandModule>;
+  positional: unknown[];
+  opts: Record<string, unknown> & { debug?: boolean };
+  /** What commander hands a command last (its Command object); none on the fast path. */
+  command?: unknown;
+  /** For "Run 'oauthcli <command> --help'". */
+  name: string;
+}
+
+/** Ctrl-C aborts the world's signal; a second one ends the process at once. Returns the signal and its undo. */
+export function trapInterrupts(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+}
+
+export function debugFromEnv(): boolean {
+  return process.env.OAUTHCLI_DEBUG === '1' || process.env.OAUTHCLI_DEBUG === 'true';
+}
+
+/** Runs the command; resolves its exit code. Errors become one line (src/cli/errors.ts) unless `rethrow`. */
+export async function runCommand(inv: Invocation, signal: AbortSignal, options: { rethrow?: boolean } = {}): Promise<number> {
+  const debug = debugFromEnv() || Boolean(inv.opts.debug);
+  // `oauthcli … | head`: a closed pipe is not an error worth a trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
+  inv.loading.catch(() => undefined);
+  let world: World | undefined;
+  try {
+    // The command's module loads while the world is made (start-up).
+    const { createWorld } = await import('./world.js');
+    world = createWorld({ debug, signal });
+    const mod = await inv.loading;
+    const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...inv.positional, inv.opts, inv.command);
+    return code ?? 0;
+  } catch (error) {
+    if (options.rethrow) throw Object.assign(error as object, { world });
+    return reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint, command: inv.name });
+  }
+}
