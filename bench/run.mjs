@@ -13,7 +13,9 @@
 //    to every request, beside:
 //    - Debian's `gh api --paginate` against the same server (GH_HOST=github.localhost with the
 //      fake as its HTTP_PROXY: the fake answers GitHub's root API paths for api.github.localhost);
-//    - the network floor: page 1 with curl, then every other page at once with `curl --parallel`.
+//    - the network floor: page 1 with curl, then every other page at once with `curl --parallel`;
+//    - the stack's floor: Node and undici alone fetching and discarding the same pages with the
+//      same concurrency (bench/undici-floor.mjs), which tells oauthcli's own cost from the stack's.
 //    Targets: ≥ 5× faster than gh; ≤ 2× the floor; peak RSS < 120 MiB; 50,000 repositories in
 //    about the same peak RSS as 5,000.
 //
@@ -238,6 +240,17 @@ try {
     floor = { wallMs: median(runs), bestMs: Math.min(...runs) };
   }
 
+  // The stack's floor: Node + undici alone, same pages, same concurrency, bodies discarded.
+  // (read from the source: src/ is bundled for Node, not importable by it as it stands)
+  const DEFAULT_PAGE_CONCURRENCY = Number(/DEFAULT_PAGE_CONCURRENCY = (\d+)/.exec(readFileSync(join(root, 'src', 'http', 'paginate.ts'), 'utf8'))?.[1]);
+  const stackRuns = [];
+  for (let i = 0; i < REPOS_RUNS; i++) {
+    const res = await run(process.execPath, [join(root, 'bench', 'undici-floor.mjs'), `${server.url}/api/v3/user/repos?per_page=100`, token, String(Math.ceil(REPOS / 100)), String(DEFAULT_PAGE_CONCURRENCY)]);
+    if (res.code !== 0) throw new Error(`undici floor: exit ${res.code}: ${res.stderr}`);
+    stackRuns.push(res.wallMs);
+  }
+  const stack = { wallMs: median(stackRuns), bestMs: Math.min(...stackRuns) };
+
   // Memory for ten times the listing.
   await warm(BIG_REPOS);
   const bigRss = await peakRss(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
@@ -245,10 +258,11 @@ try {
 
   const oursMs = median(ours.map((r) => r.wallMs));
   console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} runs`);
-  console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ 16 in flight  peak RSS ${mib(rss)}`);
+  console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight  peak RSS ${mib(rss)}`);
   if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time`);
   else console.log('  gh api --paginate               not installed (apt-get install gh)');
   if (floor) console.log(`  network floor (curl --parallel)  ${ms(floor.wallMs).padStart(9)} (best ${ms(floor.bestMs)})  page 1, then all ${Math.ceil(REPOS / 100) - 1} others at once`);
+  console.log(`  Node + undici alone               ${ms(stack.wallMs).padStart(9)} (best ${ms(stack.bestMs)})  same pages and concurrency, bodies discarded (oauthcli: ${(oursMs / stack.wallMs).toFixed(2)}× this)`);
   console.log(`  ${BIG_REPOS.toLocaleString('en-US')} repositories: peak RSS ${mib(bigRss)}`);
   console.log(`  stderr summary: "${ours[0].stderr.trim()}"`);
   console.log(`  load average after: ${load()}`);

@@ -1,0 +1,22 @@
+// The stack's own floor for a listing, run by bench/run.mjs: Node and undici (through its public
+// entry point) fetch page 1, then the other pages with as many in flight as oauthcli allows, and
+// throw the bodies away. No CLI, no keychain, no scanning, no output: what is left of oauthcli's
+// time above this is oauthcli's own. Usage: node undici-floor.mjs URL TOKEN PAGES CONCURRENCY
+import { Agent, request } from 'undici';
+
+const [url, token, pages, concurrency] = process.argv.slice(2);
+const dispatcher = new Agent();
+const page = async (n) => {
+  const u = new URL(url);
+  if (n > 1) u.searchParams.set('page', String(n));
+  const res = await request(u, { dispatcher, headers: { authorization: `Bearer ${token}`, 'user-agent': 'bench' } });
+  if (res.statusCode !== 200) throw new Error(`page ${n}: HTTP ${res.statusCode}`);
+  for await (const _ of res.body);
+};
+await page(1);
+let next = 2;
+const worker = async () => {
+  while (next <= Number(pages)) await page(next++);
+};
+await Promise.all(Array.from({ length: Number(concurrency) }, worker));
+await dispatcher.close();
