@@ -43,8 +43,8 @@ const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdi
 // A private keyring: re-run under dbus-run-session once, with a fresh HOME for the keyring's files.
 if (!process.env.OAUTHCLI_BENCH_SESSION && has('dbus-run-session') && has('gnome-keyring-daemon')) {
   const home = mkdtempSync(join(tmpdir(), 'oauthcli-bench-home-'));
-  const script = `printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}"`;
-  const res = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], { stdio: 'inherit', env: { ...process.env, HOME: home, OAUTHCLI_BENCH_SESSION: 'keyring' } });
+  const withKeyring = join(root, '.ci', 'with-keyring');
+  const res = spawnSync('dbus-run-session', ['--', withKeyring, process.execPath, fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, HOME: home, OAUTHCLI_BENCH_SESSION: 'keyring' } });
   rmSync(home, { recursive: true, force: true });
   process.exit(res.status ?? 1);
 }
