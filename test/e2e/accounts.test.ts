@@ -1,4 +1,6 @@
 // Issue 6: several accounts per provider and host, switch, --user, and logout of one.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keychainEntries } from '../support/cli.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
@@ -95,5 +97,15 @@ describe('providers added by name', () => {
   it('provider list shows the built-in providers', async () => {
     const res = await w.cli(['provider', 'list', '--json']);
     expect(JSON.parse(res.stdout).map((p: { name: string }) => p.name)).toEqual(['github', 'google', 'gitlab']);
+  });
+
+  it('provider list --json shows a client id set in the config file, never its secret', async () => {
+    const configDir = mkdtempSync(join(w.sandbox.root, 'config-'));
+    writeFileSync(join(configDir, 'config.json'), JSON.stringify({ providers: { gitlab: { clientId: 'gl-app-id', clientSecret: 'gloas-do-not-print' } } }));
+    const res = await w.cli(['provider', 'list', '--json'], { env: { OAUTHCLI_CONFIG_DIR: configDir } });
+    expect(res.code).toBe(0);
+    const gitlab = (JSON.parse(res.stdout) as Array<{ name: string; clientId: string | null }>).find((p) => p.name === 'gitlab');
+    expect(gitlab?.clientId).toBe('gl-app-id');
+    expect(res.stdout + res.stderr).not.toContain('gloas-do-not-print');
   });
 });
