@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge, startFakeGitLab, type FakeGitLab } from '../support/gitlab-server.js';
 import { filesContaining, type CliResult } from '../support/cli.js';
-import { deviceCodeFrom, makeWorld, type CliWorld } from './provider-harness.js';
+import { deviceCodeFrom, expectOneErrorLine, keychainLookup, makeWorld, type CliWorld } from './provider-harness.js';
 
 let server: FakeGitLab;
 let w: CliWorld;
@@ -87,6 +87,33 @@ describe('login gitlab', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/Using the device flow: this is not an interactive terminal/);
     expect(server.grants[0]!.grant_type).toBe('device_code');
+  });
+});
+
+// docs.gitlab.com/api/oauth2/#device-authorization-grant-flow: the device grant came in 17.2 behind
+// a flag (on by default from 17.3, generally available in 17.9). Before 17.2 the route does not
+// exist (Rails' 404 page); with the flag off it answers 204 with no body.
+describe('a GitLab without the device flow', () => {
+  it('--device before 17.2 (a 404 page): one line saying so and to use --web, exit 1, no code shown, nothing stored', async () => {
+    server.setOptions({ deviceFlow: false });
+    const res = await w.cli(['login', 'gitlab', '--device', '--hostname', server.host]);
+    expect(res.code).toBe(1);
+    expectOneErrorLine(res, /no device flow .*use --web$/);
+    expect(res.stderr).not.toMatch(/<html|one-time code/i);
+    expect(await keychainLookup(key())).toBeUndefined();
+    expect(w.config().accounts).toEqual({});
+  });
+
+  it('chosen automatically with the flag off (204): says so in one line and signs in with the browser flow instead', async () => {
+    server.setOptions({ deviceFlow: 'flag-off' });
+    const cli = w.start(['login', 'gitlab', '--hostname', server.host], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
+    const url = await w.openedUrl(cli);
+    await server.simulateBrowser(url);
+    const res = await cli.exited;
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/no device flow/);
+    expect(server.grants.map((g) => g.grant_type)).toEqual(['authorization_code']);
+    expect(server.deviceCodes).toEqual([]);
   });
 });
 
