@@ -9,14 +9,12 @@
 // Why not `conf` (the library the stack first chose): it loads a JSON-schema validator on every
 // start (~60 ms, more than Node's own start-up), and its read-modify-write has no lock.
 import { chmodSync, readFileSync, statSync } from 'node:fs';
-import { access, chmod, constants, mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { failure } from '../errors.js';
 import { withFileLock } from './lock.js';
-
-export const CONFIG_FILE_MODE = 0o600;
-export const CONFIG_DIR_MODE = 0o700;
+import { makePrivateFolder, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writePrivateFile } from './private-file.js';
 
 /** Turns whatever JSON the file holds into T, or throws a message saying what is wrong with it. */
 export type Validate<T> = (raw: unknown) => T;
@@ -98,7 +96,7 @@ export class ConfigFile<T> {
   private async ensureFolder(): Promise<void> {
     const folder = dirname(this.path);
     try {
-      await mkdir(folder, { recursive: true, mode: CONFIG_DIR_MODE });
+      await makePrivateFolder(folder);
     } catch (error) {
       throw failure(`cannot create the config folder ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'}): set OAUTHCLI_CONFIG_DIR to a writable folder`, {
         code: 'config_not_writable',
@@ -108,20 +106,9 @@ export class ConfigFile<T> {
   }
 
   private async write(data: T): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
     try {
-      const file = await open(tmp, 'w', CONFIG_FILE_MODE);
-      try {
-        await file.writeFile(`${JSON.stringify(data, null, 2)}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      // The mode given to open() is filtered by the umask; the file must be the owner's alone.
-      await chmod(tmp, CONFIG_FILE_MODE);
-      await rename(tmp, this.path);
+      await writePrivateFile(this.path, `${JSON.stringify(data, null, 2)}\n`);
     } catch (error) {
-      await rm(tmp, { force: true }).catch(() => undefined);
       throw failure(`cannot write the config file ${this.path}: ${(error as Error).message}`, { code: 'config_not_writable', cause: error });
     }
   }
@@ -154,7 +141,7 @@ export function configDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform =
 
 /** Tightens an existing config folder and file written by an older version with looser modes. */
 export function tightenModes(path: string): void {
-  for (const [target, mode] of [[dirname(path), CONFIG_DIR_MODE], [path, CONFIG_FILE_MODE]] as const) {
+  for (const [target, mode] of [[dirname(path), PRIVATE_DIR_MODE], [path, PRIVATE_FILE_MODE]] as const) {
     try {
       if ((statSync(target).mode & 0o077) !== 0) chmodSync(target, mode);
     } catch {

@@ -5,10 +5,10 @@
 //   revoke the whole family, so only one process refreshes an account at a time. It is held
 //   across a token request, so it must stay fresh (not stale) for longer than that request may
 //   take (REQUEST_DEADLINE_MS), or a live holder could lose it mid-request.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failure } from '../errors.js';
 import { REQUEST_DEADLINE_MS } from '../http/limits.js';
+import { makePrivateFolder } from './private-file.js';
 
 export interface LockTiming {
   /** A lock whose mtime has not moved for this long belongs to a dead process and is taken over. */
@@ -45,7 +45,7 @@ export async function withFileLock<T>(path: string, run: () => Promise<T>, timin
 /** The lock around refreshing one account's tokens, in `<config dir>/locks/`. */
 export async function withAccountLock<T>(configDir: string, accountKey: string, run: () => Promise<T>): Promise<T> {
   const dir = join(configDir, 'locks');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makePrivateFolder(dir);
   return withFileLock(join(dir, accountKey.replace(/[^A-Za-z0-9._-]/g, '_')), run, REFRESH_LOCK, accountKey);
 }
 

@@ -1,10 +1,11 @@
 // Where token sets live: the OS keychain (service `oauthcli`, one entry per account), or, only
 // when the user asked with --insecure-storage, a file readable by the owner alone.
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, failure } from '../errors.js';
 import type { TokenSet } from '../token-set.js';
 import { withFileLock } from './lock.js';
+import { makePrivateFolder, writePrivateFile } from './private-file.js';
 
 export const KEYCHAIN_SERVICE = 'oauthcli';
 /** `env`: a token from OAUTHCLI_<PROVIDER>_TOKEN, never stored by oauthcli. */
@@ -256,23 +257,11 @@ export class InsecureFileStore implements SecretStore {
 
   /** A read-modify-write under the file's lock: two accounts refreshing at once keep both their rotated tokens. */
   private async change(apply: (all: Record<string, TokenSet>) => boolean): Promise<boolean> {
-    await mkdir(this.configDir, { recursive: true, mode: 0o700 });
+    await makePrivateFolder(this.configDir);
     return withFileLock(this.path, async () => {
       const all = await this.readAll();
       if (!apply(all)) return false;
-      const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
-      const file = await open(tmp, 'w', 0o600);
-      try {
-        await file.writeFile(`${JSON.stringify(all, null, 2)}\n`);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await chmod(tmp, 0o600);
-      await rename(tmp, this.path).catch(async (error: unknown) => {
-        await rm(tmp, { force: true });
-        throw error;
-      });
+      await writePrivateFile(this.path, `${JSON.stringify(all, null, 2)}\n`);
       return true;
     });
   }
