@@ -206,7 +206,8 @@ async function refreshLocked(
   return next;
 }
 
-function expiredSignIn(deps: Pick<SessionDeps, 'env'>, account: AccountMeta, provider: Provider) {
+/** "The sign-in … has expired. Run: oauthcli login …": the provider refused the account's tokens. */
+export function expiredSignIn(deps: Pick<SessionDeps, 'env'>, account: AccountMeta, provider: Provider) {
   return notSignedIn(`the sign-in to ${account.host} as ${account.login} has expired. Run: ${loginCommandFor(provider, account.host, deps.env)}`, 'needs_login');
 }
 

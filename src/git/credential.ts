@@ -4,7 +4,7 @@
 // without an account (git then asks its next helper), nothing over plain http to a host that is
 // not loopback, and never a prompt.
 import { isLoopbackHost } from '../http/insecure-hosts.js';
-import { envAccount, openSession, type SessionDeps } from '../session.js';
+import { envAccount, expiredSignIn, openSession, type SessionDeps } from '../session.js';
 import type { AccountMeta } from '../store/accounts.js';
 import type { CredentialAnswer, CredentialRequest } from './credential-protocol.js';
 
@@ -29,7 +29,7 @@ export async function answerGet(deps: SessionDeps, request: CredentialRequest): 
   const account = accountFor(deps, host, request.username);
   if (!account) return {};
   const provider = deps.providers.get(account.provider);
-  if (account.needsLogin) return { note: `the sign-in to ${host} as ${account.login} has expired. Run: oauthcli login ${provider.name}${host === provider.defaultHost ? '' : ` --hostname ${host}`}` };
+  if (account.needsLogin) return { note: expiredSignIn(deps, account, provider).message };
   const { tokens } = await openSession(deps, account);
   const answer: CredentialAnswer = { username: provider.git!.username(account.login), password: tokens.accessToken };
   if (tokens.expiresAt) answer.passwordExpiryUtc = Math.floor(Date.parse(tokens.expiresAt) / 1000);

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { failure } from '../errors.js';
-import { isLoopbackHost } from '../http/insecure-hosts.js';
+import { originFor } from '../http/insecure-hosts.js';
 
 export interface GitRunner {
   (args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -26,7 +26,7 @@ export function systemGit(env: NodeJS.ProcessEnv): GitRunner {
 
 /** `credential.https://HOST.helper`: https, or http for a loopback test host. */
 export function helperKey(host: string): string {
-  return `credential.${isLoopbackHost(host) ? 'http' : 'https'}://${host}.helper`;
+  return `credential.${originFor(host)}.helper`;
 }
 
 /**
