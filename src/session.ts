@@ -9,7 +9,7 @@ import { OAuthError } from './oauth/errors.js';
 import { REFRESH_REFUSALS, refreshTokenGrant } from './oauth/refresh.js';
 import { tokenSetFrom } from './oauth/token-response.js';
 import { defaultHostFor, normalizeHost, type ProviderRegistry } from './providers/registry.js';
-import type { Credentials, Endpoints, Provider } from './providers/types.js';
+import type { Credentials, Endpoints, Profile, Provider } from './providers/types.js';
 import type { AccountMeta, AccountStore } from './store/accounts.js';
 import { withAccountLock } from './store/lock.js';
 import type { SecretStore, StorageKind } from './store/secrets.js';
@@ -56,7 +56,8 @@ export function envAccount(deps: Pick<SessionDeps, 'env'>, provider: Provider): 
   return { key: `env:${provider.name}:${host}`, provider: provider.name, host, login: '', id: '', scopes: [], storage: 'env', signedInAt: '' };
 }
 
-function envAccounts(deps: Pick<SessionDeps, 'env' | 'providers'>): AccountMeta[] {
+/** Every account OAUTHCLI_<PROVIDER>_TOKEN variables give. */
+export function envAccounts(deps: Pick<SessionDeps, 'env' | 'providers'>): AccountMeta[] {
   return deps.providers.builtIn().flatMap((p) => envAccount(deps, p) ?? []);
 }
 
@@ -238,6 +239,12 @@ export function deviceClientCredentials(deps: Pick<SessionDeps, 'accounts' | 'en
   const clientId = deps.env[`OAUTHCLI_${provider.envName}_DEVICE_CLIENT_ID`] || settings.deviceClientId;
   const clientSecret = deps.env[`OAUTHCLI_${provider.envName}_DEVICE_CLIENT_SECRET`] || settings.deviceClientSecret;
   return { ...(clientId ? { clientId } : {}), ...(clientSecret ? { clientSecret } : {}) };
+}
+
+/** Who the session's token belongs to, asked of the provider now (whoami, status). */
+export async function fetchSessionProfile(deps: SessionDeps, session: Session, signal: AbortSignal | undefined = deps.signal): Promise<Profile> {
+  const { clientId } = clientCredentials(deps, session.provider, session.account);
+  return session.provider.fetchProfile(await deps.http(), { endpoints: await session.endpoints(), tokens: session.tokens, clientId, ...(signal ? { signal } : {}) });
 }
 
 /** Revokes the session's token at the provider. Throws with the reason when it cannot. */

@@ -2,11 +2,11 @@
 // its token still works: each provider is asked, all at once, each with a short timeout
 // (`--offline` asks nobody). ✓ works, ✗ does not (exit 1), ? could not tell.
 import { AppError } from '../../errors.js';
-import { clientCredentials, envAccount, openSession } from '../../session.js';
+import { envAccounts, fetchSessionProfile, openSession } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import type { TokenSet } from '../../token-set.js';
-import { filterJson } from '../jq.js';
-import { formatExpiry, paintFor, safeJson, safeText, writeResult } from '../output.js';
+import { printJson } from '../jq.js';
+import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
 import type { World } from '../world.js';
 
 export interface StatusOptions {
@@ -36,14 +36,13 @@ interface Row {
 }
 
 export async function run(world: World, opts: StatusOptions): Promise<number> {
-  const fromEnv = world.providers.builtIn().flatMap((p) => envAccount(world, p) ?? []);
+  const fromEnv = envAccounts(world);
   const stored = world.accounts.list().sort((a, b) => `${a.provider} ${a.host} ${a.login}`.localeCompare(`${b.provider} ${b.host} ${b.login}`));
   const rows = await Promise.all([...fromEnv, ...stored].map((a) => row(world, a, Boolean(opts.offline))));
   const anyInvalid = rows.some((r) => r.valid === false);
   if (opts.json || opts.jq) {
     const out = rows.map(({ current, needsLogin, problem, ...r }) => ({ ...r, current, needsLogin, ...(problem ? { problem: world.redact(problem) } : {}) }));
-    if (opts.jq) await filterJson(world, JSON.stringify(out), opts.jq);
-    else await writeResult(world, `${safeJson(out, 2)}\n`);
+    await printJson(world, out, opts.jq);
     return anyInvalid ? 1 : 0;
   }
   if (rows.length === 0) {
@@ -109,8 +108,7 @@ async function check(world: World, account: AccountMeta): Promise<{ valid: boole
   try {
     // Only an expired token is refreshed first: asking is not a reason to rotate a working one.
     const session = await openSession({ ...world, signal }, account, { marginMs: 0 });
-    const { clientId } = clientCredentials(world, session.provider, account);
-    const profile = await session.provider.fetchProfile(await world.http(), { endpoints: await session.endpoints(), tokens: session.tokens, clientId, signal });
+    const profile = await fetchSessionProfile(world, session, signal);
     return { valid: true, login: profile.login, tokens: { ...session.tokens, scopes: profile.scopes ?? session.tokens.scopes } };
   } catch (error) {
     if (world.signal.aborted) throw error;

@@ -1,11 +1,11 @@
 // `oauthcli whoami [provider]`: the profile, fetched live with the stored token. With no
 // provider and several linked identities, each of them.
 import { AppError } from '../../errors.js';
-import { clientCredentials, describeAccount, openSession } from '../../session.js';
+import { describeAccount, fetchSessionProfile, openSession } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import { EXIT_CODES } from '../errors.js';
-import { filterJson } from '../jq.js';
-import { formatExpiry, paintFor, safeJson, safeText, writeResult } from '../output.js';
+import { printJson } from '../jq.js';
+import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
 import type { World } from '../world.js';
 
 export interface WhoamiOptions {
@@ -30,8 +30,7 @@ export interface Identity {
 
 async function identity(world: World, account: AccountMeta): Promise<Identity> {
   const session = await openSession(world, account);
-  const { clientId } = clientCredentials(world, session.provider, account);
-  const profile = await session.provider.fetchProfile(await world.http(), { endpoints: await session.endpoints(), tokens: session.tokens, clientId, signal: world.signal });
+  const profile = await fetchSessionProfile(world, session);
   return {
     provider: account.provider,
     host: account.host,
@@ -50,8 +49,7 @@ export async function run(world: World, provider: string | undefined, opts: Whoa
   if (provider || opts.hostname || opts.user || stored.length <= 1) {
     const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
     const who = await identity(world, account);
-    if (opts.jq) await filterJson(world, JSON.stringify(who), opts.jq);
-    else if (opts.json) await writeResult(world, `${safeJson(who, 2)}\n`);
+    if (opts.json || opts.jq) await printJson(world, who, opts.jq);
     else await writeResult(world, await block(world, who));
     return 0;
   }
@@ -82,8 +80,7 @@ async function linkedProfile(world: World, accounts: AccountMeta[], opts: Whoami
     }));
     // The contract's fields describe the current identity; `profile` and `identities` add the rest.
     const doc = { ...first, profile: world.accounts.profile() ?? null, identities };
-    if (opts.jq) await filterJson(world, JSON.stringify(doc), opts.jq);
-    else await writeResult(world, `${safeJson(doc, 2)}\n`);
+    await printJson(world, doc, opts.jq);
   } else {
     const paint = await paintFor(world, world.stdout);
     const parts: string[] = [`${results.length} linked identities\n`];
