@@ -2,7 +2,7 @@
 // MIT). Loaded only when --jq is given; a command without it pays nothing. Results print as
 // `jq -r` prints them; on a terminal, control characters in them are shown, not obeyed.
 import { usageError } from '../errors.js';
-import { safeLines, writeResult } from './output.js';
+import { safeJson, safeLines, writeResult } from './output.js';
 import type { World } from './world.js';
 
 type Jq = Awaited<ReturnType<typeof import('jq-wasm/inline')['loadJq']>>;
@@ -30,4 +30,10 @@ export async function filterJson(world: World, json: string, expr: string): Prom
   if (!out) return;
   const text = out.endsWith('\n') ? out : `${out}\n`;
   await writeResult(world, world.stdout.isTTY ? safeLines(text) : text);
+}
+
+/** A command's --json document on stdout, or, with --jq, what the filter makes of it. */
+export async function printJson(world: World, value: unknown, expr: string | undefined): Promise<void> {
+  if (expr) await filterJson(world, JSON.stringify(value), expr);
+  else await writeResult(world, `${safeJson(value, 2)}\n`);
 }

@@ -3,8 +3,8 @@ import { failure, usageError } from '../../errors.js';
 import { discoverIssuer } from '../../oauth/discovery.js';
 import { BUILT_IN } from '../../providers/registry.js';
 import { checkIssuerUrl } from '../../providers/oidc.js';
-import { filterJson } from '../jq.js';
-import { safeJson, writeResult } from '../output.js';
+import { printJson } from '../jq.js';
+import { writeResult } from '../output.js';
 import { readStdin } from '../stdin.js';
 import type { World } from '../world.js';
 import { splitList } from './login.js';
@@ -48,8 +48,7 @@ export async function list(world: World, opts: { json?: boolean; jq?: string }):
     ...[...BUILT_IN.values()].map((p) => ({ name: p.name, kind: 'built-in', issuer: p.defaultHost, clientId: world.accounts.providerSettings(p.name).clientId ?? null })),
     ...Object.entries(custom).map(([name, c]) => ({ name, kind: 'openid-connect', issuer: c.issuer, clientId: c.clientId })),
   ];
-  if (opts.jq) await filterJson(world, JSON.stringify(rows), opts.jq);
-  else if (opts.json) await writeResult(world, `${safeJson(rows, 2)}\n`);
+  if (opts.json || opts.jq) await printJson(world, rows, opts.jq);
   else await writeResult(world, rows.map((r) => `${r.name.padEnd(16)}${r.kind.padEnd(16)}${r.issuer}`).join('\n') + '\n');
   return 0;
 }
