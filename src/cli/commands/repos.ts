@@ -72,45 +72,51 @@ export async function run(world: World, providerName: string | undefined, opts: 
   const pages = provider.listRepos(http, await session.endpoints(), session.tokens, { ...query, asJson }, world.signal);
 
   const progress = progressLine(world, 'repositories');
-  const counted = tally(pages, progress);
-  const { count, more } = opts.jq ? await writeFiltered(world, counted, opts.jq, progress) : asJson ? await writeJson(world, counted, progress) : await writeTable(world, counted, progress);
+  const totals: Totals = { count: 0, more: false };
+  const counted = tally(pages, progress, totals);
+  if (opts.jq) await writeFiltered(world, counted, opts.jq, progress);
+  else if (asJson) await writeJson(world, counted, progress);
+  else await writeTable(world, counted, progress);
   progress.clear();
+  const { count, more } = totals;
   const noun = count === 1 ? 'repository' : 'repositories';
   world.info(`${thousands(count)} ${noun}${more ? ` (the first ${thousands(count)}; raise --limit for more)` : ''}`);
   return 0;
 }
 
-/** The pages as they come, with the progress line kept up to date. */
-async function* tally(pages: AsyncIterable<RepoPage>, progress: Progress): AsyncGenerator<RepoPage> {
-  let done = 0;
-  for await (const page of pages) {
-    done += page.count;
-    progress.show(done, page.estimatedTotal);
-    yield page;
-    // The page is written (a table on the same screen cleared the line first): show the line
-    // again while the next page comes.
-    progress.show(done, page.estimatedTotal);
-  }
-}
-
-interface Written {
+/** How many repositories were listed, and whether the listing goes on (cut by --limit). */
+interface Totals {
   count: number;
   more: boolean;
 }
 
+/** The pages as they come, counted into `totals`, with the progress line kept up to date. */
+async function* tally(pages: AsyncIterable<RepoPage>, progress: Progress, totals: Totals): AsyncGenerator<RepoPage> {
+  for await (const page of pages) {
+    totals.count += page.count;
+    totals.more = page.more;
+    progress.show(totals.count, page.estimatedTotal);
+    yield page;
+    // The page is written (a table on the same screen cleared the line first): show the line
+    // again while the next page comes.
+    progress.show(totals.count, page.estimatedTotal);
+  }
+}
+
+/** The page's items as the provider wrote them, with any control character in a string escaped. */
+function pageJson(page: RepoPage): Buffer[] {
+  const json = page.json ?? [];
+  return page.controls && json.length ? [Buffer.from(escapeJsonControls(Buffer.concat(json)))] : json;
+}
+
 /** `[` + each page's items + `]`, page by page: never the whole listing in one string. */
-async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<Written> {
-  let count = 0;
-  let more = false;
+async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<void> {
   let opened = false;
   let empty = true;
   for await (const page of pages) {
-    count += page.count;
-    more = page.more;
     // With asJson every page carries the provider's own bytes (summaries are for the table only):
-    // the chunks they arrived in, written out as they are, without a copy. Any string the scan
-    // flagged has its controls escaped first.
-    const items = page.json && page.controls ? [Buffer.from(escapeJsonControls(Buffer.concat(page.json)))] : (page.json ?? []);
+    // the chunks they arrived in, written out as they are, without a copy.
+    const items = pageJson(page);
     // `[` waits for the first page: an error before it (401, 404, a rate limit) leaves stdout empty.
     const prefix = opened ? '' : '[';
     opened = true;
@@ -123,26 +129,18 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
     empty = false;
   }
   await writeResult(world, opened ? ']\n' : '[]\n');
-  return { count, more };
 }
 
 /** --jq: the whole listing as one array, filtered once (as `gh repo list --jq` does). */
-async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr: string, progress: Progress): Promise<Written> {
+async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr: string, progress: Progress): Promise<void> {
   const parts: string[] = [];
-  let count = 0;
-  let more = false;
   for await (const page of pages) {
-    count += page.count;
-    more = page.more;
-    if (page.json?.length) {
-      const bytes = Buffer.concat(page.json);
-      parts.push(Buffer.from(page.controls ? escapeJsonControls(bytes) : bytes).toString('utf8'));
-    }
+    const json = pageJson(page);
+    if (json.length) parts.push(Buffer.concat(json).toString('utf8'));
   }
   // The result may go to the same screen as the progress line: clear it first.
   progress.clear();
   await filterJson(world, `[${parts.join(',')}]`, expr);
-  return { count, more };
 }
 
 /**
@@ -156,21 +154,16 @@ function writeAll(stream: NodeJS.WritableStream, pieces: readonly Uint8Array[]):
   });
 }
 
-async function writeTable(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<Written> {
+async function writeTable(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<void> {
   const paint = await paintFor(world, world.stdout);
   // The table's module (string widths, a grapheme segmenter) loads only for a table.
   const { RepoTable } = await import('../table.js');
   const table = new RepoTable({ paint, width: world.stdout.isTTY ? world.stdout.columns || 80 : undefined });
-  let count = 0;
-  let more = false;
   for await (const page of pages) {
-    count += page.count;
-    more = page.more;
     if (page.repos?.length) {
       // Same screen as the progress line: clear it, write the rows; the next page redraws it.
       if (world.stdout.isTTY) progress.clear();
       await writeResult(world, table.render(page.repos));
     }
   }
-  return { count, more };
 }
