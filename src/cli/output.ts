@@ -16,12 +16,24 @@ export interface Paint {
 const plain: Paint = { bold: (s) => s, dim: (s) => s, green: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
 
 /**
- * C0 and C1 control characters (ESC, CSI, OSC: cursor moves, clipboard writes, hyperlinks, screen
- * clears), DEL, and the invisible characters that reorder or hide text (bidi overrides and
- * isolates, zero-width characters, line and paragraph separators).
+ * What a terminal must never be handed from a provider, as regular-expression ranges: C0 and C1
+ * control characters (ESC, CSI, OSC: cursor moves, clipboard writes, hyperlinks, screen clears),
+ * DEL, and the invisible characters that reorder or hide text (bidi overrides and isolates,
+ * zero-width characters, line and paragraph separators, the BOM).
  */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
-const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const C0 = '\\u0000-\\u001f';
+const C0_BUT_LINES = '\\u0000-\\u0008\\u000b-\\u001f';
+const DEL_AND_C1 = '\\u007f-\\u009f';
+const INVISIBLE = '\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
+
+const CONTROL = new RegExp(`[${C0}${DEL_AND_C1}${INVISIBLE}]`, 'g');
+const CONTROL_BUT_LINES = new RegExp(`[${C0_BUT_LINES}${DEL_AND_C1}${INVISIBLE}]`, 'g');
+/** What JSON.stringify leaves raw (it escapes C0 itself). */
+const JSON_UNSAFE = new RegExp(`[${DEL_AND_C1}${INVISIBLE}]`, 'g');
+const INVISIBLE_CHAR = new RegExp(`^[${INVISIBLE}]$`);
+
+/** `\u001b`: a character shown as its JSON escape, visible and inert. */
+const unicodeEscape = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
 
 /**
  * Provider text (a name, a description, an error message, a URL) as one printable line: control
@@ -36,7 +48,7 @@ export function safeText(text: unknown): string {
  * character is shown as a visible escape (`\u001b`) instead of being obeyed.
  */
 export function safeLines(text: string): string {
-  return text.replace(CONTROL_BUT_LINES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(CONTROL_BUT_LINES, (c) => unicodeEscape(c.charCodeAt(0)));
 }
 
 export function colorLevel(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): 0 | 1 | 2 | 3 {
@@ -101,17 +113,12 @@ export function formatExpiry(expiresAt: string | undefined | null, now = Date.no
   return `expires in ${formatDuration(ms)} (${expiresAt})`;
 }
 
-/** Characters JSON.stringify leaves raw that a terminal may obey: DEL, C1 controls, bidi and invisible ones. */
-const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
-
-const UNSAFE_CHAR = /^[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]$/;
-
 /**
  * JSON for stdout: the same value as JSON.stringify's, with every character a terminal could obey
  * written as a \u escape (JSON.stringify escapes C0 controls itself, but not DEL or C1).
  */
 export function safeJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (c) => unicodeEscape(c.charCodeAt(0)));
 }
 
 /**
@@ -123,7 +130,7 @@ export function safeJson(value: unknown, indent?: number): string {
 export function escapeJsonControls(bytes: Uint8Array): Uint8Array {
   const out: number[] = [];
   const escape = (cp: number) => {
-    for (const ch of `\\u${cp.toString(16).padStart(4, '0')}`) out.push(ch.charCodeAt(0));
+    for (const ch of unicodeEscape(cp)) out.push(ch.charCodeAt(0));
   };
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {
@@ -147,7 +154,7 @@ export function escapeJsonControls(bytes: Uint8Array): Uint8Array {
       i += 1;
     } else if (c === 0xe2 || c === 0xef) {
       const cp = ((c & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
-      if (UNSAFE_CHAR.test(String.fromCharCode(cp))) {
+      if (INVISIBLE_CHAR.test(String.fromCharCode(cp))) {
         escape(cp);
         i += 2;
       } else out.push(c);
