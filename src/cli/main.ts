@@ -1,6 +1,8 @@
 // Entry point. `--version` and `--help` answer before anything else loads, and `token` and
-// `git-credential` run without commander: start-up is part of the product. They write with fs.writeSync: process.stdout would build a stream (and
-// load node:net for a pipe) just to print a few lines.
+// `git-credential` run without commander (src/cli/fast-path.ts): start-up is part of the product.
+// The answer is written with fs.writeSync: process.stdout would build a stream (and load node:net
+// for a pipe) to print a few lines. (program.ts's writeOutSync does the same for commander; one
+// module shared by both would cost this path a chunk load, ~2 ms.)
 import { readFileSync, writeSync } from 'node:fs';
 
 // NO_COLOR wins over FORCE_COLOR (as in output.ts's colorLevel). Without this Node itself prints

@@ -150,7 +150,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
   hostCommand('switch')
     .description('make another stored account of a provider the active one')
     .argument('<provider>')
-    .addOption(user().makeOptionMandatory(false))
+    .addOption(user())
     .addHelpText('after', examples('oauthcli switch github', 'oauthcli switch github -u octocat'))
     .action(execute(() => import('./commands/switch.js')));
 
@@ -299,7 +299,7 @@ function mayBeTerminal(fd: number): boolean {
   }
 }
 
-/** Help and version text: small, written straight to fd 1 (see quietOnEpipe); a closed pipe is fine. */
+/** Help and version text: small, written straight to fd 1 (as main.ts does); a closed pipe is fine. */
 function writeOutSync(text: string): void {
   const bytes = Buffer.from(text);
   for (let offset = 0; offset < bytes.length; ) {

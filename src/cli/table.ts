@@ -26,7 +26,7 @@ interface Widths {
 /** Narrower than this, a description says too little to be worth its column. */
 const MIN_DESCRIPTION = 16;
 
-const HEADERS = { name: 'NAME', visibility: 'VISIBILITY', language: 'LANGUAGE', stars: 'STARS', updated: 'UPDATED', description: 'DESCRIPTION' };
+const HEADERS: Cells = { name: 'NAME', visibility: 'VISIBILITY', language: 'LANGUAGE', stars: 'STARS', updated: 'UPDATED', description: 'DESCRIPTION' };
 const GAP = '  ';
 
 export class RepoTable {
@@ -39,17 +39,7 @@ export class RepoTable {
     let out = '';
     if (!this.widths) {
       this.widths = this.measure(repos);
-      out += this.line(
-        {
-          name: HEADERS.name,
-          visibility: HEADERS.visibility,
-          language: HEADERS.language,
-          stars: HEADERS.stars,
-          updated: HEADERS.updated,
-          description: HEADERS.description,
-        },
-        true,
-      );
+      out += this.line(HEADERS, true);
     }
     for (const repo of repos) out += this.line(cells(repo, this.options.now ?? Date.now()), false);
     return out;

@@ -2,7 +2,6 @@
 // streams, env, platform, the HTTP client, the stores, the browser, Ctrl-C. `createWorld` builds
 // the real one from the process; tests build one from parts (test/support/test-world.ts) and run
 // commands in process. Heavy modules load only when first asked for.
-import { dirname } from 'node:path';
 import type { HttpClient } from '../http/client.js';
 import { redactText } from '../http/redact.js';
 import { ProviderRegistry } from '../providers/registry.js';
@@ -70,7 +69,7 @@ export function createWorld(parts: WorldParts = {}): World {
     platform: parts.platform ?? process.platform,
     debug,
     signal: parts.signal ?? new AbortController().signal,
-    configDir: dirname(accounts.path),
+    configDir,
     accounts,
     providers,
     rememberSecret(value) {

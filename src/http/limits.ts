@@ -4,11 +4,14 @@
 /** The longest a single request may take, from sending it to the last byte of its body. */
 export const REQUEST_DEADLINE_MS = 30_000;
 
-/** The longest the headers of an answer may take; a silent server fails here, before the deadline. */
+/** The longest opening a connection may take (TCP and TLS, or the proxy's CONNECT). */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The largest body we read by default: OAuth answers, profiles and discovery documents are a few KB. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Metadata documents (OpenID Connect discovery, a key set) are a few KB; megabytes mean a broken or hostile server. */
+export const MAX_METADATA_BYTES = 512 * 1024;
 
 /** A page of a listing (100 of GitHub's ~6.5 KB repository objects is ~650 KB). */
 export const MAX_PAGE_BYTES = 32 * 1024 * 1024;

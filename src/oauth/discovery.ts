@@ -3,6 +3,7 @@
 import { failure } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import { isSafeWebUrl } from '../http/insecure-hosts.js';
+import { MAX_METADATA_BYTES } from '../http/limits.js';
 
 export interface IssuerMetadata {
   issuer: string;
@@ -18,9 +19,6 @@ export interface IssuerMetadata {
   authorization_response_iss_parameter_supported?: boolean;
 }
 
-/** A discovery document is a few KB; a server that sends megabytes is broken or hostile. */
-const MAX_DISCOVERY_BYTES = 512 * 1024;
-
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'device_authorization_endpoint', 'revocation_endpoint'] as const;
 
 /**
@@ -33,7 +31,7 @@ export function discoveryUrl(issuer: string): string {
 
 export async function discoverIssuer(http: HttpClient, issuer: string, signal?: AbortSignal): Promise<IssuerMetadata> {
   const url = discoveryUrl(issuer);
-  const res = await http.request({ url, headers: { accept: 'application/json' }, retry: true, signal, maxBodyBytes: MAX_DISCOVERY_BYTES });
+  const res = await http.request({ url, headers: { accept: 'application/json' }, retry: true, signal, maxBodyBytes: MAX_METADATA_BYTES });
   if (res.status !== 200) {
     await res.dump();
     throw failure(`${res.url.host} has no OpenID Connect discovery document (HTTP ${res.status} for ${url})`, { code: 'discovery_failed' });

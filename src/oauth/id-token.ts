@@ -3,6 +3,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { failure } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import { MAX_METADATA_BYTES } from '../http/limits.js';
 
 export interface IdTokenCheck {
   idToken: string;
@@ -18,7 +19,7 @@ export interface IdTokenCheck {
 const CLOCK_TOLERANCE_SECONDS = 30;
 
 export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Promise<JWTPayload> {
-  const res = await http.request({ url: check.jwksUri, headers: { accept: 'application/json' }, retry: true, signal: check.signal, maxBodyBytes: 512 * 1024 });
+  const res = await http.request({ url: check.jwksUri, headers: { accept: 'application/json' }, retry: true, signal: check.signal, maxBodyBytes: MAX_METADATA_BYTES });
   const jwks = await res.json<JSONWebKeySet>();
   if (res.status !== 200 || !Array.isArray(jwks?.keys)) throw failure(`the issuer's key set (${check.jwksUri}) could not be read (HTTP ${res.status})`, { code: 'invalid_id_token' });
   // The issuer as the user knows it; the other accepted spellings (Google's) are not names to show.
