@@ -5,6 +5,11 @@ import type { World } from './world.js';
 
 /** All of stdin as text; throws `tooLong` (or a generic failure) once more than `maxBytes` arrived. */
 export async function readStdin(world: Pick<World, 'stdin'>, maxBytes: number, tooLong?: () => Error): Promise<string> {
+  return (await readStdinBytes(world, maxBytes, tooLong)).toString('utf8');
+}
+
+/** All of stdin as bytes (a request body may be binary), bounded as readStdin is. */
+export async function readStdinBytes(world: Pick<World, 'stdin'>, maxBytes: number, tooLong?: () => Error): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of world.stdin) {
@@ -17,5 +22,5 @@ export async function readStdin(world: Pick<World, 'stdin'>, maxBytes: number, t
     }
     chunks.push(bytes);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

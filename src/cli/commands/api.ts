@@ -17,7 +17,8 @@ import type { HttpClient } from '../../http/client.js';
 import { parseLinkHeader } from '../../http/paginate.js';
 import { loginCommandFor, openSession } from '../../session.js';
 import { ApiPrinter } from '../api-output.js';
-import type { InStream, World } from '../world.js';
+import { readStdinBytes } from '../stdin.js';
+import type { World } from '../world.js';
 
 export interface ApiOptions {
   hostname?: string;
@@ -178,7 +179,8 @@ async function readFlags(world: World, opts: ApiOptions): Promise<Flags> {
 
   const stdinUsers = [opts.input === '-' ? '--input -' : '', ...typed.filter((f) => f.slice(f.indexOf('=') + 1) === '@-').map((f) => `-F ${f}`)].filter(Boolean);
   if (stdinUsers.length > 1) throw usageError(`stdin can be read only once (${stdinUsers.join(', ')})`, 'bad_flags');
-  const stdin = stdinUsers.length ? await readAll(world.stdin) : undefined;
+  // As gh: whatever size it is (a request body).
+  const stdin = stdinUsers.length ? await readStdinBytes(world, Number.POSITIVE_INFINITY) : undefined;
 
   let input: Uint8Array | undefined;
   if (opts.input !== undefined) {
@@ -199,15 +201,6 @@ async function readFlags(world: World, opts: ApiOptions): Promise<Flags> {
   // gh: GET unless fields or a body are given, then POST; -X always wins.
   if (!methodGiven && (!isEmpty(params) || input !== undefined)) method = 'POST';
   return { method, methodGiven, params, headers, input, paginate: Boolean(opts.paginate), include: Boolean(opts.include), silent: Boolean(opts.silent), jq: opts.jq };
-}
-
-function readAll(stream: InStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer | string) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-  });
 }
 
 /** The `Link: rel="next"` page, only on the first request's origin and never one already read. */
