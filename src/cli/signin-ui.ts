@@ -3,6 +3,7 @@
 // browser that could not be opened said at once with the paste route offered, and no spinner
 // drawn over what the user types.
 import { createInterface } from 'node:readline';
+import type { SignInRequest } from '../signin/sign-in.js';
 import type { DeviceCode, PasteTarget, SignInUi, Waiting } from '../signin/ui.js';
 import { browserCommand, canOpenBrowser } from './browser.js';
 import { copyToClipboard } from './clipboard.js';
@@ -12,6 +13,11 @@ import type { World } from './world.js';
 export interface TerminalSignInOptions {
   /** -c/--clipboard: copy the one-time code. */
   clipboard?: boolean;
+}
+
+/** What the flow choice needs to know about this terminal. */
+export function terminalOf(world: World): SignInRequest['terminal'] {
+  return { platform: world.platform, stdinIsTTY: Boolean(world.stdin.isTTY), stderrIsTTY: Boolean(world.stderr.isTTY) };
 }
 
 export async function terminalSignInUi(world: World, options: TerminalSignInOptions = {}): Promise<SignInUi> {
@@ -162,12 +168,10 @@ function spinner(world: World, text: string): Waiting {
   if (!interactiveStderr(world)) return { update() {}, stop() {} };
   let stopped = false;
   let current: Awaited<ReturnType<typeof startSpinner>> | undefined;
-  const starting = startSpinner(world, text).then((s) => {
+  void startSpinner(world, text).then((s) => {
     if (stopped) s.stop();
     else current = s;
-    return s;
   });
-  void starting;
   return {
     update(t) {
       current?.update(t);

@@ -113,17 +113,17 @@ function planFlows(deps: SessionDeps, req: SignInRequest): FlowPlan {
   const device = provider.deviceClient === 'separate' ? deviceClientCredentials(deps, provider) : web;
   const env = `OAUTHCLI_${provider.envName}`;
   const hostFlag = req.host !== defaultHostFor(provider, deps.env) ? ` --hostname ${req.host}` : '';
+  const noClientId = `no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(req.host)}`;
   const plan: FlowPlan = { web, device };
-  if (!web.clientId) plan.webBlocked = `no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(req.host)}`;
+  if (!web.clientId) plan.webBlocked = noClientId;
   else if (provider.webFlowNeedsSecret && !web.clientSecret) plan.webBlocked = `the browser flow for ${provider.displayName} needs the OAuth app's client secret: set ${env}_CLIENT_SECRET, or use --device`;
   if (provider.deviceClient === 'separate' && !(device.clientId && device.clientSecret)) {
     plan.deviceBlocked =
       `${provider.displayName}'s device flow needs an OAuth client of type "TVs and Limited Input devices" and its secret: ` +
       `set ${env}_DEVICE_CLIENT_ID and ${env}_DEVICE_CLIENT_SECRET, or sign in with the browser flow (--web${hostFlag})`;
-  } else if (!device.clientId) plan.deviceBlocked = `no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(req.host)}`;
+  } else if (!device.clientId) plan.deviceBlocked = noClientId;
 
-  const noClient = !web.clientId && !device.clientId;
-  if (noClient) throw usageError(`no client id for ${provider.displayName} is configured. ${provider.registerAppHelp(req.host)}`, 'no_client_id');
+  if (!web.clientId && !device.clientId) throw usageError(noClientId, 'no_client_id');
   if (req.flow === 'web' && plan.webBlocked) throw usageError(plan.webBlocked, web.clientId ? 'no_client_secret' : 'no_client_id');
   if (req.flow === 'device' && plan.deviceBlocked) throw usageError(plan.deviceBlocked, 'no_device_client');
   return plan;

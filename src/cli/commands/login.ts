@@ -5,7 +5,7 @@ import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
 import { loginCommandFor } from '../../session.js';
 import { signIn } from '../../signin/sign-in.js';
 import { paintFor, safeText } from '../output.js';
-import { terminalSignInUi } from '../signin-ui.js';
+import { terminalOf, terminalSignInUi } from '../signin-ui.js';
 import { readStdin } from '../stdin.js';
 import type { World } from '../world.js';
 
@@ -43,7 +43,7 @@ export async function run(world: World, providerName: string, opts: LoginOptions
     openBrowser: opts.browser,
     storage: opts.insecureStorage ? 'insecure-file' : 'keychain',
     timeoutMs,
-    terminal: { platform: world.platform, stdinIsTTY: Boolean(world.stdin.isTTY), stderrIsTTY: Boolean(world.stderr.isTTY) },
+    terminal: terminalOf(world),
     token,
   });
   const paint = await paintFor(world, world.stderr);

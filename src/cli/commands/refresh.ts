@@ -5,7 +5,7 @@ import { usageError } from '../../errors.js';
 import { openSession } from '../../session.js';
 import { signIn } from '../../signin/sign-in.js';
 import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
-import { terminalSignInUi } from '../signin-ui.js';
+import { terminalOf, terminalSignInUi } from '../signin-ui.js';
 import type { World } from '../world.js';
 import { splitList } from './login.js';
 
@@ -37,7 +37,7 @@ async function addScopes(world: World, account: ReturnType<World['selectAccount'
     openBrowser: true,
     storage: account.storage,
     timeoutMs: 5 * 60_000,
-    terminal: { platform: world.platform, stdinIsTTY: Boolean(world.stdin.isTTY), stderrIsTTY: Boolean(world.stderr.isTTY) },
+    terminal: terminalOf(world),
     renew: account,
   });
   const paint = await paintFor(world, world.stderr);
