@@ -28,6 +28,12 @@ export interface SessionDeps {
   rememberSecret(value: string | undefined): void;
 }
 
+/** Remembers both tokens of a set, so that nothing the process prints can show them. */
+export function rememberTokens(deps: Pick<SessionDeps, 'rememberSecret'>, tokens: Pick<TokenSet, 'accessToken' | 'refreshToken'>): void {
+  deps.rememberSecret(tokens.accessToken);
+  deps.rememberSecret(tokens.refreshToken);
+}
+
 export interface AccountSelector {
   provider?: string | undefined;
   hostname?: string | undefined;
@@ -140,8 +146,7 @@ export async function openSession(
   if (account.needsLogin && !options.skipRefresh) throw expiredSignIn(deps, account, provider);
   const tokens = await deps.secrets(account.storage).get(account.key);
   if (!tokens) throw missingToken(deps, account, provider);
-  deps.rememberSecret(tokens.accessToken);
-  deps.rememberSecret(tokens.refreshToken);
+  rememberTokens(deps, tokens);
   if (options.skipRefresh || (!options.forceRefresh && !needsRefresh(tokens, Date.now(), options.marginMs))) return session(tokens);
   if (!tokens.refreshToken) {
     if (options.forceRefresh) throw failure(`the token for ${account.login} on ${account.host} has no refresh token, so it cannot be refreshed`, { code: 'no_refresh_token' });
@@ -166,8 +171,7 @@ async function refreshLocked(
   const store = deps.secrets(account.storage as Exclude<StorageKind, 'env'>);
   const current = await store.get(account.key);
   if (!current) throw missingToken(deps, account, provider);
-  deps.rememberSecret(current.accessToken);
-  deps.rememberSecret(current.refreshToken);
+  rememberTokens(deps, current);
   // Another process refreshed while we waited for the lock: its tokens are ours too.
   if (current.accessToken !== seen.accessToken || (!force && !needsRefresh(current, Date.now(), marginMs))) return current;
   if (!current.refreshToken) throw expiredSignIn(deps, account, provider);
@@ -196,8 +200,7 @@ async function refreshLocked(
     throw error;
   }
   const next = tokenSetFrom(response, new Date(), current.scopes);
-  deps.rememberSecret(next.accessToken);
-  deps.rememberSecret(next.refreshToken);
+  rememberTokens(deps, next);
   // RFC 6749 §6: without a new refresh token (Google never rotates), the old one stays valid.
   if (!next.refreshToken) {
     next.refreshToken = current.refreshToken;
@@ -228,16 +231,19 @@ function missingToken(deps: Pick<SessionDeps, 'env'>, account: AccountMeta, prov
 export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider, account?: Pick<AccountMeta, 'client'>): Credentials {
   if (account?.client === 'device') return deviceClientCredentials(deps, provider);
   const settings = { ...deps.accounts.providerSettings(provider.name), ...provider.credentials };
-  const clientId = deps.env[`OAUTHCLI_${provider.envName}_CLIENT_ID`] || settings.clientId;
-  const clientSecret = deps.env[`OAUTHCLI_${provider.envName}_CLIENT_SECRET`] || settings.clientSecret;
-  return { ...(clientId ? { clientId } : {}), ...(clientSecret ? { clientSecret } : {}) };
+  return credentialsFrom(deps.env, `OAUTHCLI_${provider.envName}_CLIENT`, settings.clientId, settings.clientSecret);
 }
 
 /** A provider's separate device-flow client (OAUTHCLI_<P>_DEVICE_CLIENT_ID/_SECRET, or deviceClientId in the config). */
 export function deviceClientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): Credentials {
   const settings = deps.accounts.providerSettings(provider.name);
-  const clientId = deps.env[`OAUTHCLI_${provider.envName}_DEVICE_CLIENT_ID`] || settings.deviceClientId;
-  const clientSecret = deps.env[`OAUTHCLI_${provider.envName}_DEVICE_CLIENT_SECRET`] || settings.deviceClientSecret;
+  return credentialsFrom(deps.env, `OAUTHCLI_${provider.envName}_DEVICE_CLIENT`, settings.deviceClientId, settings.deviceClientSecret);
+}
+
+/** `<prefix>_ID` and `<prefix>_SECRET` from the environment, else the configured ones. */
+function credentialsFrom(env: NodeJS.ProcessEnv, prefix: string, configuredId: string | undefined, configuredSecret: string | undefined): Credentials {
+  const clientId = env[`${prefix}_ID`] || configuredId;
+  const clientSecret = env[`${prefix}_SECRET`] || configuredSecret;
   return { ...(clientId ? { clientId } : {}), ...(clientSecret ? { clientSecret } : {}) };
 }
 

@@ -6,7 +6,7 @@ import { failure, interrupted, usageError } from '../errors.js';
 import { OAuthError } from '../oauth/errors.js';
 import { defaultHostFor } from '../providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from '../providers/types.js';
-import { clientCredentials, deviceClientCredentials, type SessionDeps } from '../session.js';
+import { clientCredentials, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
 import { newAccountKey, type AccountMeta } from '../store/accounts.js';
 import type { TokenSet } from '../token-set.js';
 import { chooseFlow, type Flow } from './choose-flow.js';
@@ -49,8 +49,7 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
 
   const result = plan ? await runFlows(deps, ui, req, endpoints, plan) : { tokens: { accessToken: req.token!, tokenType: 'bearer', scopes: [] } satisfies TokenSet, client: undefined };
   const { tokens } = result;
-  deps.rememberSecret(tokens.accessToken);
-  deps.rememberSecret(tokens.refreshToken);
+  rememberTokens(deps, tokens);
   deps.rememberSecret(result.idToken);
 
   const { clientId } = result.client === 'device' ? deviceClientCredentials(deps, provider) : clientCredentials(deps, provider);
