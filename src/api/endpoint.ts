@@ -4,7 +4,7 @@
 //   RESTPrefix + path;
 // - a full URL (gh's test: it contains `://`) must be on an origin the provider owns, where an
 //   entry such as `https://*.googleapis.com` stands for any host under googleapis.com;
-// - `graphql` is the provider's GraphQL endpoint where it has one (see graphqlUrl).
+// - `graphql` is the provider's GraphQL endpoint where it has one (Endpoints.graphql).
 import { usageError } from '../errors.js';
 import type { Endpoints } from '../providers/types.js';
 
@@ -14,12 +14,9 @@ export interface Target {
   graphql: boolean;
 }
 
-export function resolveEndpoint(providerName: string, endpoints: Pick<Endpoints, 'api' | 'apiOrigins' | 'host'>, endpoint: string): Target {
+export function resolveEndpoint(endpoints: Pick<Endpoints, 'api' | 'apiOrigins' | 'host' | 'graphql'>, endpoint: string): Target {
   if (endpoint.trim() === '') throw usageError('the endpoint is empty: give a path such as /user, or a URL', 'bad_endpoint');
-  if (endpoint === 'graphql') {
-    const url = graphqlUrl(providerName, endpoints.api);
-    if (url) return { url, graphql: true };
-  }
+  if (endpoint === 'graphql' && endpoints.graphql) return { url: endpoints.graphql, graphql: true };
   let url: URL;
   if (endpoint.includes('://')) {
     try {
@@ -56,26 +53,6 @@ export function ownsOrigin(origins: readonly string[], url: URL): boolean {
     const [, scheme, domain, port = ''] = m;
     return url.protocol === scheme!.toLowerCase() && url.port === port && url.hostname.endsWith(`.${domain!.toLowerCase()}`);
   });
-}
-
-/**
- * The GraphQL endpoint, as gh's ghinstance.GraphQLEndpoint places it: beside the REST API's base
- * on api.github.com and GHE.com (`https://api.HOST/graphql`); at `/api/graphql` where REST is
- * under `/api/v3` (GitHub Enterprise Server, and our loopback test hosts) or `/api/v4` (GitLab).
- * Undefined for providers with no GraphQL API: `graphql` is then an ordinary path.
- */
-export function graphqlUrl(providerName: string, apiBase: string): string | undefined {
-  if (providerName !== 'github' && providerName !== 'gitlab') return undefined;
-  const versioned = /\/api\/v[34]$/.exec(apiBase);
-  return versioned ? `${apiBase.slice(0, versioned.index)}/api/graphql` : `${apiBase}/graphql`;
-}
-
-/**
- * Whether the provider's REST API pages with `Link` headers and a `per_page` parameter (GitHub,
- * GitLab): `--paginate` then asks for 100 items a page, as gh does, unless the request says.
- */
-export function pagesWithPerPage(providerName: string): boolean {
-  return providerName === 'github' || providerName === 'gitlab';
 }
 
 /** gh's addPerPage: `per_page=100` unless the URL or the fields already set it. */

@@ -2,7 +2,7 @@
 // flags, which add to or override them (gh's rule: the first ':' separates name and value, the
 // value is trimmed; a header given twice is sent with both values).
 import { usageError } from '../errors.js';
-import { GITHUB_API_HEADERS } from '../providers/github-api-headers.js';
+import type { Provider } from '../providers/types.js';
 
 /** RFC 9110 field-name characters. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -26,9 +26,9 @@ export function parseHeaderFlags(flags: readonly string[]): Record<string, strin
 }
 
 /**
- * What every request to the provider carries unless -H says otherwise: GitHub's media type and
- * API version (as our other GitHub requests); elsewhere `Accept: *\/*`, gh's default.
+ * What every request to the provider carries unless -H says otherwise: its own (GitHub's media
+ * type and API version, as our other GitHub requests); elsewhere `Accept: *\/*`, gh's default.
  */
-export function defaultApiHeaders(providerName: string): Record<string, string> {
-  return providerName === 'github' ? { ...GITHUB_API_HEADERS } : { accept: '*/*' };
+export function defaultApiHeaders(provider: Pick<Provider, 'restApi'>): Record<string, string> {
+  return { ...(provider.restApi?.headers ?? { accept: '*/*' }) };
 }

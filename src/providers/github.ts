@@ -14,6 +14,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { splitScopes } from '../oauth/token-response.js';
 import { getWithToken } from './api.js';
 import { GITHUB_API_HEADERS } from './github-api-headers.js';
+import { missingScope } from './github-scopes.js';
 import type { Endpoints, Profile, Provider, RevokeRequest } from './types.js';
 
 /**
@@ -29,6 +30,15 @@ export function githubApiBase(host: string): string {
   if (host === 'github.com') return 'https://api.github.com';
   if (isDataResidencyHost(host)) return `https://api.${host}`;
   return `${originFor(host)}/api/v3`;
+}
+
+/**
+ * The GraphQL endpoint, as gh's ghinstance.GraphQLEndpoint places it: beside the REST API's base
+ * on api.github.com and GHE.com (`https://api.HOST/graphql`); at `/api/graphql` where REST is
+ * under `/api/v3` (GitHub Enterprise Server, and loopback test hosts).
+ */
+function githubGraphqlUrl(api: string): string {
+  return api.endsWith('/api/v3') ? `${api.slice(0, -'/api/v3'.length)}/api/graphql` : `${api}/graphql`;
 }
 
 /** GitHub's own OAuth error codes, in words (docs: "Troubleshooting OAuth app access token request errors", device flow "Error codes"). */
@@ -75,6 +85,7 @@ export const github: Provider = {
       token: `${origin}/login/oauth/access_token`,
       authorize: `${origin}/login/oauth/authorize`,
       api,
+      graphql: githubGraphqlUrl(api),
       issuer: `${origin}/login/oauth`,
       clientAuthMethod: 'client_secret_post',
       apiOrigins: [new URL(api).origin],
@@ -139,6 +150,8 @@ export const github: Provider = {
     const { listGitHubRepos } = await import('./github-repos.js');
     yield* listGitHubRepos(...args);
   },
+
+  restApi: { headers: GITHUB_API_HEADERS, perPage: true, missingScope },
 
   // Git over HTTPS takes the token as the password; any username will do, the login reads best
   // (docs.github.com, "Caching your GitHub credentials in Git").

@@ -53,6 +53,7 @@ export const gitlab: Provider = {
       deviceAuthorization: `${origin}/oauth/authorize_device`,
       revocation: `${origin}/oauth/revoke`,
       api: `${origin}/api/v4`,
+      graphql: `${origin}/api/graphql`,
       clientAuthMethod: 'client_secret_post',
       apiOrigins: [origin],
     };
@@ -80,6 +81,8 @@ export const gitlab: Provider = {
     const { listGitLabProjects } = await import('./gitlab-repos.js');
     yield* listGitLabProjects(...args);
   },
+
+  restApi: { perPage: true },
 
   // "Use the token as the password and oauth2 as the username" (docs.gitlab.com, OAuth 2.0 tokens with Git over HTTPS).
   git: { username: () => 'oauth2' },

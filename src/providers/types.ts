@@ -22,6 +22,8 @@ export interface Endpoints {
   jwksUri?: string;
   /** Base URL of the REST API, without a trailing slash (the issuer for plain OIDC). */
   api: string;
+  /** The GraphQL endpoint, where the provider has one (`oauthcli api graphql`). */
+  graphql?: string;
   /** How a confidential client sends its secret here (from discovery for OIDC issuers). */
   clientAuthMethod: ClientAuth['method'];
   /** RFC 9207 §3: the issuer always sends `iss` with its authorization responses; one without it is refused. */
@@ -109,6 +111,15 @@ export interface Provider {
   revokeByHandUrl(endpoints: Endpoints, clientId: string): string;
   /** Revokes the token at the provider; absent when the provider offers no way. */
   revoke?(http: HttpClient, req: RevokeRequest): Promise<void>;
+  /** How the provider's REST API differs from plain HTTP, for `oauthcli api`. */
+  restApi?: {
+    /** Headers every request carries unless -H says otherwise (else gh's default, Accept: *\/*). */
+    headers?: Readonly<Record<string, string>>;
+    /** It pages with Link headers and a per_page parameter: --paginate asks for 100 a page, as gh does. */
+    perPage?: boolean;
+    /** The scope a refused request needed that the token lacks, from the answer's headers (GitHub's). */
+    missingScope?(status: number, headers: Record<string, string>): string | undefined;
+  };
   /** Git over HTTPS on the provider's hosts takes the account's token as a password (GitHub, GitLab). */
   git?: {
     /** The username that goes with the token: the login, or a fixed one (GitLab's `oauth2`). */

@@ -2,13 +2,16 @@
 // Endpoints: paths under the API base, full URLs only on origins the provider owns, GraphQL where
 // gh puts it; and what an error answer says (src/api/error-message.ts).
 import { describe, expect, it } from 'vitest';
-import { addPerPage, graphqlUrl, ownsOrigin, resolveEndpoint } from '../../src/api/endpoint.js';
-import { errorBodyMessage, graphqlErrors, missingScope } from '../../src/api/error-message.js';
+import { addPerPage, ownsOrigin, resolveEndpoint } from '../../src/api/endpoint.js';
+import { errorBodyMessage, graphqlErrors } from '../../src/api/error-message.js';
 import { groupGraphqlVariables, nextEndCursor } from '../../src/api/graphql.js';
 import { AppError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/client.js';
 import { github } from '../../src/providers/github.js';
+import { missingScope } from '../../src/providers/github-scopes.js';
 import { gitlab } from '../../src/providers/gitlab.js';
+import { google } from '../../src/providers/google.js';
+import { fakeHttpClient } from '../support/fake-http-client.js';
 
 const http = createHttpClient();
 const endpointsOf = (provider: typeof github, host: string) => provider.endpoints(host, http);
@@ -24,7 +27,7 @@ describe('resolveEndpoint', () => {
     ['acme.ghe.com', 'user', 'https://api.acme.ghe.com/user'],
     ['127.0.0.1:8080', '/user', 'http://127.0.0.1:8080/api/v3/user'],
   ])('github %s: %s → %s', async (host, endpoint, url) => {
-    expect(resolveEndpoint('github', await endpointsOf(github, host), endpoint)).toEqual({ url, graphql: false });
+    expect(resolveEndpoint(await endpointsOf(github, host), endpoint)).toEqual({ url, graphql: false });
   });
 
   it.each([
@@ -33,19 +36,24 @@ describe('resolveEndpoint', () => {
     ['ghe.example.com', 'https://ghe.example.com/api/graphql'],
     ['127.0.0.1:8080', 'http://127.0.0.1:8080/api/graphql'],
   ])('github %s: graphql → %s (gh ghinstance.GraphQLEndpoint)', async (host, url) => {
-    expect(resolveEndpoint('github', await endpointsOf(github, host), 'graphql')).toEqual({ url, graphql: true });
+    expect(resolveEndpoint(await endpointsOf(github, host), 'graphql')).toEqual({ url, graphql: true });
   });
 
   it('gitlab: REST under /api/v4, GraphQL at /api/graphql', async () => {
     const e = await endpointsOf(gitlab, 'gitlab.example.com');
-    expect(resolveEndpoint('gitlab', e, 'projects?membership=true').url).toBe('https://gitlab.example.com/api/v4/projects?membership=true');
-    expect(resolveEndpoint('gitlab', e, 'graphql')).toEqual({ url: 'https://gitlab.example.com/api/graphql', graphql: true });
+    expect(resolveEndpoint(e, 'projects?membership=true').url).toBe('https://gitlab.example.com/api/v4/projects?membership=true');
+    expect(resolveEndpoint(e, 'graphql')).toEqual({ url: 'https://gitlab.example.com/api/graphql', graphql: true });
   });
 
-  it('graphql is an ordinary path for a provider without GraphQL', () => {
-    expect(graphqlUrl('google', 'https://www.googleapis.com')).toBeUndefined();
-    const e = { host: 'accounts.google.com', api: 'https://www.googleapis.com', apiOrigins: ['https://*.googleapis.com'] };
-    expect(resolveEndpoint('google', e, 'graphql')).toEqual({ url: 'https://www.googleapis.com/graphql', graphql: false });
+  it('graphql is an ordinary path for a provider without GraphQL', async () => {
+    // Google's endpoints, from a discovery document of its shape.
+    const discovery = fakeHttpClient(() => ({
+      body: { issuer: 'https://accounts.google.com', authorization_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth', token_endpoint: 'https://oauth2.googleapis.com/token' },
+    }));
+    const e = await google.endpoints('accounts.google.com', discovery);
+    expect(e.graphql).toBeUndefined();
+    expect(e.api).toBe('https://www.googleapis.com');
+    expect(resolveEndpoint(e, 'graphql')).toEqual({ url: 'https://www.googleapis.com/graphql', graphql: false });
   });
 
   it.each([
@@ -60,7 +68,7 @@ describe('resolveEndpoint', () => {
   ])('github.com: %s is refused (usage error)', async (endpoint) => {
     let error: unknown;
     try {
-      resolveEndpoint('github', await endpointsOf(github, 'github.com'), endpoint);
+      resolveEndpoint(await endpointsOf(github, 'github.com'), endpoint);
     } catch (e) {
       error = e;
     }
@@ -69,7 +77,7 @@ describe('resolveEndpoint', () => {
   });
 
   it('an empty endpoint is a usage error', async () => {
-    expect(() => resolveEndpoint('github', { host: 'github.com', api: 'https://api.github.com', apiOrigins: ['https://api.github.com'] }, ' ')).toThrow(/empty/);
+    expect(() => resolveEndpoint({ host: 'github.com', api: 'https://api.github.com', apiOrigins: ['https://api.github.com'] }, ' ')).toThrow(/empty/);
   });
 });
 

@@ -5,8 +5,8 @@
 // endpoint.ts (where), headers.ts (-H), send.ts (redirects), graphql.ts, error-message.ts;
 // ../api-output.ts prints.
 import { readFileSync } from 'node:fs';
-import { addPerPage, pagesWithPerPage, resolveEndpoint, type Target } from '../../api/endpoint.js';
-import { errorBodyMessage, graphqlErrors, missingScope } from '../../api/error-message.js';
+import { addPerPage, resolveEndpoint, type Target } from '../../api/endpoint.js';
+import { errorBodyMessage, graphqlErrors } from '../../api/error-message.js';
 import { fieldsToJson, fieldsToQuery, withQuery } from '../../api/encode.js';
 import { isEmpty, parseFields, type FieldMap } from '../../api/fields.js';
 import { groupGraphqlVariables, nextEndCursor } from '../../api/graphql.js';
@@ -15,6 +15,7 @@ import { send } from '../../api/send.js';
 import { failure, notSignedIn, usageError } from '../../errors.js';
 import type { HttpClient } from '../../http/client.js';
 import { parseLinkHeader } from '../../http/paginate.js';
+import type { Provider } from '../../providers/types.js';
 import { loginCommandFor, openSession } from '../../session.js';
 import { ApiPrinter } from '../api-output.js';
 import { readStdinBytes } from '../stdin.js';
@@ -46,16 +47,16 @@ export async function run(world: World, first: string, second: string | undefine
   const http = await world.http();
   // Where first, so a URL on a foreign host fails before the keychain is even read.
   const endpoints = await provider.endpoints(account.host, http, world.signal);
-  const target = resolveEndpoint(provider.name, endpoints, endpoint);
+  const target = resolveEndpoint(endpoints, endpoint);
   if (flags.paginate && !target.graphql && flags.method !== 'GET') {
     throw usageError(`--paginate follows pages of a GET request, not ${flags.method}${flags.methodGiven ? '' : ' (fields make it a POST: add -X GET to send them as query parameters)'}`, 'bad_flags');
   }
-  const request = firstRequest(flags, target, provider.name);
+  const request = firstRequest(flags, target, provider);
 
   const session = await openSession(world, account);
   const printer = new ApiPrinter(world, { include: flags.include, silent: flags.silent, jq: flags.jq, paginate: flags.paginate });
   const fail = (status: number, url: URL, headers: Record<string, string>, body: Buffer, gqlError: string | undefined) =>
-    apiError(world, { status, url, headers, body, gqlError, providerName: provider.name, host: account.host });
+    apiError(world, { status, url, headers, body, gqlError, provider, host: account.host });
   await exchange({ http, token: session.tokens.accessToken, signal: world.signal, printer, flags, target, request, fail });
   return 0;
 }
@@ -70,10 +71,10 @@ interface Request {
 }
 
 /** The first request, as gh builds it from the flags. */
-function firstRequest(flags: Flags, target: Target, providerName: string): Request {
+function firstRequest(flags: Flags, target: Target, provider: Provider): Request {
   let url = target.url;
-  if (flags.paginate && !target.graphql && pagesWithPerPage(providerName)) url = addPerPage(url, Object.keys(flags.params));
-  const headers: Record<string, string> = { ...defaultApiHeaders(providerName) };
+  if (flags.paginate && !target.graphql && provider.restApi?.perPage) url = addPerPage(url, Object.keys(flags.params));
+  const headers = defaultApiHeaders(provider);
   const bodyFor = (params: FieldMap): string | undefined => (isEmpty(params) ? undefined : fieldsToJson(target.graphql ? groupGraphqlVariables(params) : params));
   let body: string | Uint8Array | undefined;
   if (flags.input !== undefined) {
@@ -214,15 +215,15 @@ function nextPage(link: string | undefined, base: URL, origin: string, visited: 
 }
 
 /** The one stderr line for an answer that is not a success: the provider's message, and a missing GitHub scope. */
-function apiError(world: World, a: { status: number; url: URL; headers: Record<string, string>; body: Buffer; gqlError: string | undefined; providerName: string; host: string }): Error {
+function apiError(world: World, a: { status: number; url: URL; headers: Record<string, string>; body: Buffer; gqlError: string | undefined; provider: Provider; host: string }): Error {
   const quoted = (text: string) => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text);
   if (a.gqlError !== undefined) return failure(`${a.url.host} answered with GraphQL errors: ${quoted(a.gqlError)}`, { code: 'graphql_error' });
   const message = errorBodyMessage(a.body.toString('utf8'));
   const line = `${a.url.host} answered HTTP ${a.status}${message ? `: ${quoted(message)}` : ''}`;
   if (a.status === 401) return notSignedIn(line, 'bad_credentials');
-  const scope = a.providerName === 'github' ? missingScope(a.status, a.headers) : undefined;
+  const scope = a.provider.restApi?.missingScope?.(a.status, a.headers);
   if (scope) {
-    const refresh = loginCommandFor(world.providers.get(a.providerName), a.host, world.env).replace(/^oauthcli login/, 'oauthcli refresh');
+    const refresh = loginCommandFor(a.provider, a.host, world.env).replace(/^oauthcli login/, 'oauthcli refresh');
     return failure(`${line} (it needs the '${scope}' scope: run ${refresh} -s ${scope})`, { code: `http_${a.status}` });
   }
   return failure(line, { code: `http_${a.status}` });
