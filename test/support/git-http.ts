@@ -92,16 +92,10 @@ export interface GitRequestRecord {
 export interface ServeGitOptions {
   /** Directory holding `<owner>/<repo>.git` (GIT_PROJECT_ROOT). */
   projectRoot: string;
-  /** Leading part of the URL path that is not part of the repository path, e.g. '/git'. */
-  pathPrefix?: string;
   /** Decides Basic credentials; github.com takes any user name and a token as the password. */
   authenticate(username: string, password: string): boolean | Promise<boolean>;
-  /** Realm of the 401 challenge; github.com says "GitHub". */
-  realm?: string;
   /** Called once per request, when its status is known. */
   onRequest?(record: GitRequestRecord): void;
-  /** GIT_HTTP_MAX_REQUEST_BUFFER (git-http-backend(1)); git's default is 10M. */
-  maxRequestBuffer?: string;
 }
 
 /** RFC 7617 §2: "Basic " base64(user-id ":" password); the user id cannot contain a colon. */
@@ -114,7 +108,7 @@ function basicCredentials(header: string | undefined): { username: string; passw
 }
 
 /** gitprotocol-http(5): `info/refs?service=<name>` to discover refs, then POST `/<name>`. */
-function serviceOf(path: string, query: URLSearchParams): string | null {
+export function serviceOf(path: string, query: URLSearchParams): string | null {
   if (path.endsWith('/info/refs')) return query.get('service');
   return /\/(git-[a-z-]+)$/.exec(path)?.[1] ?? null;
 }
@@ -130,11 +124,10 @@ function plain(res: ServerResponse, status: number, text: string, headers: Outgo
  */
 export async function serveGit(req: IncomingMessage, res: ServerResponse, options: ServeGitOptions): Promise<GitRequestRecord> {
   const url = new URL(req.url ?? '/', 'http://git.invalid');
-  const prefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
   const credentials = basicCredentials(req.headers.authorization);
   const record: GitRequestRecord = {
     method: req.method ?? 'GET',
-    path: url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : url.pathname,
+    path: url.pathname,
     service: serviceOf(url.pathname, url.searchParams),
     username: credentials?.username ?? null,
     authorized: false,
@@ -146,15 +139,11 @@ export async function serveGit(req: IncomingMessage, res: ServerResponse, option
     return record;
   };
 
-  if (!url.pathname.startsWith(`${prefix}/`)) {
-    plain(res, 404, 'Not Found');
-    return finish(404);
-  }
   record.authorized = credentials !== null && (await options.authenticate(credentials.username, credentials.password));
   if (!record.authorized) {
     req.resume(); // discard any body so the connection can be reused
     // RFC 9110 §11.6.1: a 401 carries the challenge; git then asks its credential helpers.
-    plain(res, 401, 'Authentication required', { 'www-authenticate': `Basic realm="${options.realm ?? 'GitHub'}"` });
+    plain(res, 401, 'Authentication required', { 'www-authenticate': 'Basic realm="GitHub"' });
     return finish(401);
   }
 
@@ -186,7 +175,6 @@ function cgiEnv(req: IncomingMessage, url: URL, pathInfo: string, username: stri
     // Serve every repository without a git-daemon-export-ok file in it.
     GIT_HTTP_EXPORT_ALL: '1',
   };
-  if (options.maxRequestBuffer) env.GIT_HTTP_MAX_REQUEST_BUFFER = options.maxRequestBuffer;
   if (req.headers['content-type']) env.CONTENT_TYPE = req.headers['content-type'];
   // Without CONTENT_LENGTH (chunked uploads: git sends large packs that way) the backend reads
   // to EOF, which it sees when the request body ends and stdin is closed.

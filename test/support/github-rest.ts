@@ -79,7 +79,7 @@ const OWNER_KEYS = [
   'received_events_url', 'type',
 ];
 
-export function apiError(status: number, message: string, documentationUrl = 'https://docs.github.com/rest'): Record<string, string> {
+function apiError(status: number, message: string, documentationUrl = 'https://docs.github.com/rest'): Record<string, string> {
   return { message, documentation_url: documentationUrl, status: String(status) };
 }
 

@@ -22,14 +22,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReplies, pkceChallenge, randomChars, randomHex, randomUserCode, startFakeHttp } from './fake-http.ts';
-import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest, SimulatedBrowserResult } from './fake-http.ts';
+import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest } from './fake-http.ts';
 import { createGitHubRest, gitHubSite, htmlErrorFault, rateLimitFault, type FakeUser, type GitHubSite } from './github-rest.ts';
-import { createBareRepo, isGitPath, serveGit, type GitRequestRecord } from './git-http.ts';
+import { createBareRepo, isGitPath, serveGit, serviceOf, type GitRequestRecord } from './git-http.ts';
 import { DEVICE_CODE_GRANT, consentPage, createAuthCodes, createDeviceFlow, createTokenStore, devicePageHtml, fakeOAuthServer, isLoopbackRedirect, optionSetter, splitScopes } from './oauth-core.ts';
-import type { DeviceCodeRecord, DeviceFlowOptions, DeviceOutcome, DevicePollRecord, EarlyPollRecord, FakeOAuthOptions, FakeOAuthServer, GrantType, OAuthGrantRecord } from './oauth-core.ts';
+import type { DeviceFlowOptions, FakeOAuthOptions, FakeOAuthServer, OAuthGrantRecord } from './oauth-core.ts';
 
 export { htmlErrorFault, pkceChallenge, rateLimitFault };
-export type { DeviceCodeRecord, DeviceOutcome, GrantType, DevicePollRecord, EarlyPollRecord, FakeUser, FaultSpec, SimulatedBrowserResult };
+export type { FaultSpec };
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -450,8 +450,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     const record: GitRequest = {
       method: req.method ?? 'GET',
       path,
-      // gitprotocol-http(5): GET info/refs?service=NAME, then POST …/NAME.
-      service: path.endsWith('/info/refs') ? requestUrl.searchParams.get('service') : (/\/(git-[a-z-]+)$/.exec(path)?.[1] ?? null),
+      service: serviceOf(path, requestUrl.searchParams),
       username: null,
       password: null,
       login: null,

@@ -10,10 +10,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReplies, escapeHtml, pkceChallenge, randomChars, randomHex as hex, startFakeHttp } from './fake-http.ts';
-import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest, SimulatedBrowserResult } from './fake-http.ts';
+import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest } from './fake-http.ts';
 import { createGitLabRest, type FakeGitLabUser } from './gitlab-rest.ts';
 import { DEVICE_CODE_GRANT, bearerToken, clientCredentials, consentPage, createAuthCodes, createDeviceFlow, createTokenStore, devicePageHtml, fakeOAuthServer, isLoopbackRedirect, optionSetter, splitScopes } from './oauth-core.ts';
-import type { DeviceCodeRecord, DeviceFlowUserOptions, DeviceOutcome, EarlyPollRecord, FakeOAuthOptions, FakeOAuthServer, GrantType, OAuthGrantRecord, TokenRecord } from './oauth-core.ts';
+import type { DeviceFlowUserOptions, FakeOAuthOptions, FakeOAuthServer, GrantType, OAuthGrantRecord, TokenRecord } from './oauth-core.ts';
 
 export { pkceChallenge };
 export type { FakeGitLabUser };
@@ -22,8 +22,6 @@ export type { FakeGitLabUser };
 // Public types
 // ---------------------------------------------------------------------------
 
-export type { DeviceCodeRecord as GitLabDeviceCodeRecord, DeviceOutcome as GitLabDeviceOutcome, EarlyPollRecord as GitLabEarlyPoll, FaultSpec as GitLabFaultSpec };
-export type { DeviceFlowUserOptions as GitLabDeviceOptions, GrantType as GitLabGrantType, SimulatedBrowserResult as GitLabSimulatedBrowserResult };
 
 /** Device defaults: interval 1 (GitLab: 5), expiresIn 300, pendingPolls 1, slowDownIncrement 0. */
 export interface FakeGitLabOptions extends FakeOAuthOptions<FakeGitLabUser, DeviceFlowUserOptions> {

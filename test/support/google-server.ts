@@ -19,9 +19,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWK } from 'jose';
 import { createReplies, escapeHtml, pkceChallenge, randomBase64url as randomToken, randomUserCode, startFakeHttp } from './fake-http.ts';
-import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest, SimulatedBrowserResult } from './fake-http.ts';
+import type { Arrival, CommonRecordedHeaders, Params, RecordedHttpRequest } from './fake-http.ts';
 import { DEVICE_CODE_GRANT, bearerToken, clientCredentials, consentPage, createAuthCodes, createDeviceFlow, createTokenStore, devicePageHtml, fakeOAuthServer, isLoopbackRedirect, optionSetter, splitScopes } from './oauth-core.ts';
-import type { ClientCredentials, DeviceCodeRecord, DeviceFlowUserOptions, DeviceOutcome, EarlyPollRecord, FakeOAuthOptions, FakeOAuthServer, GrantType, OAuthGrantRecord, TokenRecord } from './oauth-core.ts';
+import type { ClientCredentials, DeviceFlowUserOptions, FakeOAuthOptions, FakeOAuthServer, GrantType, OAuthGrantRecord, TokenRecord } from './oauth-core.ts';
 
 import { GOOGLE_EMAIL_SCOPE, GOOGLE_PROFILE_SCOPE, createGoogleOpenId, grantedScopes, redirectScopeParam, type FakeGoogleUser, type ForgeIdToken } from './google-openid.ts';
 
@@ -32,8 +32,6 @@ export type { FakeGoogleUser, ForgeIdToken };
 // Public types
 // ---------------------------------------------------------------------------
 
-export type { DeviceCodeRecord as GoogleDeviceCodeRecord, DeviceOutcome as GoogleDeviceOutcome, EarlyPollRecord as GoogleEarlyPoll, FaultSpec as GoogleFaultSpec };
-export type { DeviceFlowUserOptions as GoogleDeviceOptions, GrantType as GoogleGrantType, SimulatedBrowserResult as GoogleSimulatedBrowserResult };
 
 /**
  * The type of the client `clientId` names: 'desktop' ("Desktop app", an installed application:

@@ -28,7 +28,7 @@ import type { Page } from 'playwright-core';
 import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
 import { listenOnLoopback, pkceChallenge } from './fake-http.ts';
 
-export { DEVICE_CODE_GRANT, pkceChallenge };
+export { pkceChallenge };
 
 // ---------------------------------------------------------------------------
 // Public types
