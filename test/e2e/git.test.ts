@@ -10,9 +10,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI_BIN, filesContaining, keychainEntries, type Env } from '../support/cli.js';
+import { CLI_BIN, filesContaining, type Env } from '../support/cli.js';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../support/github-server.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
+import { keychainLookup } from './provider-harness.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -82,9 +83,10 @@ function helperLines(w: GitHubLab, host = w.host): Promise<string[]> {
 
 const refreshGrants = (server: FakeGitHub) => server.grants.filter((g) => g.grant_type === 'refresh_token');
 
+/** One entry, looked up by name: listing every entry fails when another test file deletes one meanwhile. */
 async function storedTokens(w: GitHubLab): Promise<Record<string, unknown> | undefined> {
-  const entry = (await keychainEntries()).find((e) => e.account === accountKeyFor(w));
-  return entry ? (JSON.parse(entry.secret) as Record<string, unknown>) : undefined;
+  const secret = await keychainLookup(accountKeyFor(w));
+  return secret === undefined ? undefined : (JSON.parse(secret) as Record<string, unknown>);
 }
 
 describe('setup-git, then git clone and push with the signed-in account', () => {

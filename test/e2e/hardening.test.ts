@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keychainEntries } from '../support/cli.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
+import { lastLine } from './provider-harness.js';
 
 let w: GitHubLab;
 beforeEach(async () => {
@@ -21,10 +22,6 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/;
 
 function expectClean(...texts: string[]) {
   for (const text of texts) expect(text).not.toMatch(CONTROL);
-}
-
-function lastLine(text: string): string {
-  return text.trimEnd().split('\n').at(-1) ?? '';
 }
 
 describe('provider text never reaches the terminal with its control characters', () => {
@@ -56,7 +53,7 @@ describe('provider text never reaches the terminal with its control characters',
     w.server.fail('/api/v3/user', { status: 422, body: { message: `Validation Failed ${HOSTILE}` }, times: 5 });
     const api = await w.cli(['whoami']);
     expect(api.code).toBe(1);
-    expect(lastLine(api.stderr)).toMatch(/^oauthcli: 127\.0\.0\.1:\d+ answered HTTP 422: Validation Failed/);
+    expect(lastLine(api)).toMatch(/^oauthcli: 127\.0\.0\.1:\d+ answered HTTP 422: Validation Failed/);
     expectClean(api.stderr);
   });
 
@@ -92,7 +89,7 @@ describe('bad input: one line, the documented exit code, nothing lost', () => {
     const started = Date.now();
     const res = await w.cli(['login', 'github', '--with-token', '--hostname', w.host], { input: 'x'.repeat(8 * 1024 * 1024) });
     expect(res.code).toBe(1);
-    expect(lastLine(res.stderr)).toMatch(/longer than 16 KB/);
+    expect(lastLine(res)).toMatch(/longer than 16 KB/);
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
@@ -101,7 +98,7 @@ describe('bad input: one line, the documented exit code, nothing lost', () => {
     writeFileSync(blocker, 'a file where the config folder should be');
     const res = await w.cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host], { env: { OAUTHCLI_CONFIG_DIR: join(blocker, 'oauthcli') } });
     expect(res.code).toBe(1);
-    expect(lastLine(res.stderr)).toMatch(/cannot create the config folder .*OAUTHCLI_CONFIG_DIR/);
+    expect(lastLine(res)).toMatch(/cannot create the config folder .*OAUTHCLI_CONFIG_DIR/);
     expect(res.stderr).not.toMatch(/one-time code/);
     expect(w.server.requestCount('/login/device/code')).toBe(0);
   });
@@ -110,7 +107,7 @@ describe('bad input: one line, the documented exit code, nothing lost', () => {
     await w.signIn();
     const res = await w.cli(['token'], { env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' } });
     expect(res.code).toBe(1);
-    expect(lastLine(res.stderr)).toMatch(/^oauthcli: the OS keychain is not available/);
+    expect(lastLine(res)).toMatch(/^oauthcli: the OS keychain is not available/);
     expect(res.stdout).toBe('');
   });
 
@@ -119,7 +116,7 @@ describe('bad input: one line, the documented exit code, nothing lost', () => {
     execFileSync('secret-tool', ['clear', 'service', 'oauthcli', 'username', accountKeyFor(w)]);
     const res = await w.cli(['token']);
     expect(res.code).toBe(4);
-    expect(lastLine(res.stderr)).toMatch(/the OS keychain has no token for octocat on 127\.0\.0\.1:\d+ .*Run: oauthcli login github --hostname/);
+    expect(lastLine(res)).toMatch(/the OS keychain has no token for octocat on 127\.0\.0\.1:\d+ .*Run: oauthcli login github --hostname/);
   });
 });
 

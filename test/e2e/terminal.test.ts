@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, makeSandbox, runCli, stripAnsi, type Env } from '../support/cli.js';
 import { startTerminal, type Terminal } from '../support/terminal.js';
 import { setUp, type GitHubLab } from './harness.js';
+import { until } from '../support/until.js';
 
 const COLS = 80;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -76,14 +77,6 @@ function wrappedValue(screen: string, label: string, cols = COLS): string {
   let value = lines[i]!.slice(lines[i]!.indexOf(label) + label.length);
   while (lines[i]!.length === cols && i + 1 < lines.length) value += lines[++i];
   return value.trim();
-}
-
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 const signedIn = (w: GitHubLab, login = 'octocat') => new RegExp(`^✓ Signed in to ${escapeRe(w.host)} as ${login}$`, 'm');

@@ -9,6 +9,7 @@ import { KeychainStore } from '../../src/store/secrets.js';
 import type { TokenSet } from '../../src/token-set.js';
 import { fakeHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
 import { MemoryKeyring, testWorld, type TestWorld } from '../support/test-world.js';
+import { until } from '../support/until.js';
 
 const worlds: TestWorld[] = [];
 afterEach(() => {
@@ -84,10 +85,10 @@ describe('openSession', () => {
     const b = make({ http, keyring, configDir: a.configDir });
     const account = await signedIn(a, { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(1), tokenType: 'bearer', scopes: ['repo'] });
     const first = openSession(a.world, account);
-    await until(() => grants === 1);
+    await until(() => grants === 1, 'the first refresh grant', 5_000);
     const second = openSession(b.world, account);
     // Without the lock the second session would have sent its grant by now (the same refresh token, twice).
-    await until(() => grants === 2, 1_000).catch(() => undefined);
+    await until(() => grants === 2, 'a second refresh grant', 1_000).catch(() => undefined);
     expect(grants).toBe(1);
     release();
     const [s1, s2] = await Promise.all([first, second]);
@@ -149,10 +150,3 @@ describe('tokens from the environment', () => {
   });
 });
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
