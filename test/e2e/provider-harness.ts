@@ -2,10 +2,11 @@
 // gitlab, linked): a sandboxed HOME/config, the built CLI, a stand-in browser command that
 // records the URLs it is given, and readers for the keychain and the config file.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { makeSandbox, runCli, startCli, type CliResult, type Env, type RunOptions, type RunningCli, type Sandbox } from '../support/cli.js';
+import { standInBrowser } from '../support/stand-in-browser.js';
 
 /** Generous: the CI machines are small and busy. */
 export const WAIT_MS = 20_000;
@@ -46,9 +47,7 @@ export interface CliWorld {
 export function makeWorld(extraEnv: Env = {}): CliWorld {
   const sandbox = makeSandbox();
   const env: Env = { ...sandbox.env, ...extraEnv };
-  const openedFile = join(sandbox.root, 'opened-urls.txt');
-  const browserCommand = join(sandbox.root, 'record-url.sh');
-  writeFileSync(browserCommand, `#!/bin/sh\nfor last in "$@"; do :; done\nprintf '%s\\n' "$last" >> '${openedFile}'\n`, { mode: 0o755 });
+  const { command: browserCommand, file: openedFile } = standInBrowser(sandbox.root, 'urls');
   const running = new Set<RunningCli>();
   const merge = (opts: RunOptions): RunOptions => ({ timeoutMs: 45_000, ...opts, env: { ...env, ...opts.env } });
   const world: CliWorld = {

@@ -4,13 +4,14 @@
 // stderr, the repository table at 80 columns, output that ends with a newline, `status` marks,
 // no Node warning for NO_COLOR with FORCE_COLOR. Then, in plain pipes, gh's short flags and the
 // one-line style of usage errors. The screen shows stdout and stderr together, as a person sees them.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, makeSandbox, runCli, stripAnsi, type Env } from '../support/cli.js';
 import { startTerminal, type Terminal } from '../support/terminal.js';
 import { setUp, type GitHubLab } from './harness.js';
 import { until } from '../support/until.js';
+import { standInBrowser } from '../support/stand-in-browser.js';
 
 const COLS = 80;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,14 +62,6 @@ async function shell(w: GitHubLab, script: string, options: { env?: Env; cols?: 
   return t;
 }
 
-/** A stand-in browser: appends the URL it is given (its last argument) to a file. */
-function standInBrowser(w: GitHubLab): { command: string; opened(): string[] } {
-  const file = join(w.sandbox.root, `opened-${Math.random().toString(36).slice(2)}.txt`);
-  const command = join(w.sandbox.root, `browser-${Math.random().toString(36).slice(2)}.sh`);
-  writeFileSync(command, `#!/bin/sh\nfor last in "$@"; do :; done\nprintf '%s\\n' "$last" >> '${file}'\n`, { mode: 0o755 });
-  return { command, opened: () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []) };
-}
-
 /** A value the screen shows after `label`, wrapped over full-width rows (a long URL). */
 function wrappedValue(screen: string, label: string, cols = COLS): string {
   const lines = screen.split('\n');
@@ -91,7 +84,7 @@ describe('device flow in a terminal', () => {
   });
 
   it('shows the code first, opens no browser before Enter (the poll runs meanwhile), and Enter opens the verification URL', async () => {
-    const browser = standInBrowser(w);
+    const browser = standInBrowser(w.sandbox.root);
     const t = await terminal(w, ['login', 'github', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: browser.command } });
     const screen = await t.waitForScreen(/Press Enter to open \S+ in your browser…$/m);
     const code = w.server.deviceCodes.at(-1)!;
@@ -118,7 +111,7 @@ describe('device flow in a terminal', () => {
   });
 
   it('an approval made elsewhere (a phone) signs in without Enter; the "Press Enter" line is ended', async () => {
-    const browser = standInBrowser(w);
+    const browser = standInBrowser(w.sandbox.root);
     const t = await terminal(w, ['login', 'github', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: browser.command } });
     await t.waitForScreen(/Press Enter to open/);
     await until(() => (w.server.deviceCodes.at(-1)?.polls.length ?? 0) >= 1, 'a poll');
@@ -135,7 +128,7 @@ describe('device flow in a terminal', () => {
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'xclip'), `#!/bin/sh\nprintf '%s\\n' "$*" > '${copied}.args'\ncat > '${copied}'\n`, { mode: 0o755 });
     const t = await terminal(w, ['login', 'github', '-h', w.host, '--device', '-c'], {
-      env: { DISPLAY: ':99', PATH: `${bin}:${w.env.PATH}`, OAUTHCLI_BROWSER: standInBrowser(w).command },
+      env: { DISPLAY: ':99', PATH: `${bin}:${w.env.PATH}`, OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command },
     });
     const screen = await t.waitForScreen(/Press Enter/);
     const code = w.server.deviceCodes.at(-1)!.user_code;
@@ -147,7 +140,7 @@ describe('device flow in a terminal', () => {
   });
 
   it('-c with no clipboard (no display) says so in one line, and the sign-in goes on', async () => {
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device', '--clipboard'], { env: { OAUTHCLI_BROWSER: standInBrowser(w).command } });
+    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device', '--clipboard'], { env: { OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command } });
     const screen = await t.waitForScreen(/Press Enter/);
     expect(screen.split('\n')[1]).toBe('! Could not copy the code: there is no clipboard here (no display).');
     w.server.approveDevice();
@@ -156,7 +149,7 @@ describe('device flow in a terminal', () => {
   });
 
   it('Ctrl-C while "Press Enter" waits ends the sign-in with exit 130, its line on a line of its own', async () => {
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: standInBrowser(w).command } });
+    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command } });
     await t.waitForScreen(/Press Enter to open/);
     await t.sendKeys('C-c');
     expect(await t.waitForExit()).toBe(130);
@@ -196,7 +189,7 @@ describe('browser flow in a terminal', () => {
   }
 
   it('--web with a browser: opens the URL it shows, waits with a spinner, and the spinner is gone once signed in', async () => {
-    const browser = standInBrowser(w);
+    const browser = standInBrowser(w.sandbox.root);
     const t = await terminal(w, ['login', 'github', '-h', w.host, '-w'], { rows: 40, env: { OAUTHCLI_BROWSER: browser.command } });
     const screen = await t.waitForScreen(/Waiting for the browser…/);
     expect(screen).not.toMatch(/Paste the URL/);
