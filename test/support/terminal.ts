@@ -10,7 +10,7 @@
  * reaches it (a tmux server otherwise hands panes its own environment). See tmux(1).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +55,8 @@ export interface Terminal {
 const POLL_MS = 50;
 const SESSION = 'main';
 const TARGET = `${SESSION}:`;
+/** The pane title the wrapper sets once the command has ended, followed by its exit status. */
+const EXIT_TITLE = 'oauthcli-terminal-exit:';
 
 /**
  * tmux splits its argv into commands at words ending in ';' (tmux(1) COMMAND PARSING AND
@@ -75,7 +77,6 @@ export async function startTerminal(command: string[], options: TerminalOptions 
 
   const dir = mkdtempSync(join(tmpdir(), 'oauthcli-tmux-'));
   const socket = join(dir, 'socket');
-  const statusFile = join(dir, 'exit-status');
   // The tmux client and server themselves: no TMUX (nesting check), a UTF-8 locale.
   const tmuxEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
   const tmux = async (...args: string[]) => (await run('tmux', ['-S', socket, ...args], { env: tmuxEnv })).stdout;
@@ -83,18 +84,24 @@ export async function startTerminal(command: string[], options: TerminalOptions 
   try {
     await tmux(
       '-f', '/dev/null', 'start-server', ';',
-      // Keep the pane after the command ends so its screen and exit status stay readable, and
-      // write no "Pane is dead" line over it (remain-on-exit-format, tmux >= 3.3).
+      // Should the wrapper below be killed too (a signal to the whole process group), keep the
+      // pane readable, with no "Pane is dead" line over it (remain-on-exit-format, tmux >= 3.3).
       'set-option', '-g', 'remain-on-exit', 'on', ';',
       'set-option', '-g', 'remain-on-exit-format', '', ';',
       // No status line: the pane gets all `rows` rows.
       'set-option', '-g', 'status', 'off', ';',
       'new-session', '-d', '-s', SESSION, '-x', String(cols), '-y', String(rows), '-c', escapeSeparator(cwd),
       // env(1): options, then NAME=VALUE words, then the command (which must not contain '=').
-      // sh runs it and writes its exit status to a file: tmux's own #{pane_dead_status} is
-      // sometimes never filled in on a loaded machine. sh catches (not ignores) INT, TERM and
-      // HUP, so the command gets them as usual, and sh lives to write `$?` (128 + n for a signal).
-      'env', '-i', '--', ...[...assignments, '/bin/sh', '-c', 'trap : INT TERM HUP; "$@"; echo $? > "$0"', statusFile, ...command].map(escapeSeparator), ';',
+      // sh runs it, then reports its exit status as the pane's title (OSC 2) through the same
+      // pty as the command's output, and then stays (sleep) until close() ends the server.
+      // tmux parses the pty in order, so once the title shows the status, everything the
+      // command wrote is on the screen; and while the pty stays open, nothing written to it is
+      // lost. Two things this replaced lost races on a loaded machine: a pane whose process had
+      // ended sometimes showed an empty screen (tmux dropped output it had not read yet), and
+      // tmux's own #{pane_dead_status} was sometimes never filled in. sh catches (not ignores)
+      // INT, TERM and HUP, so the command gets them as usual, and sh lives to report `$?`
+      // (128 + n for a signal).
+      'env', '-i', '--', ...[...assignments, '/bin/sh', '-c', `trap : INT TERM HUP; "$@"; printf '\\033]2;${EXIT_TITLE}%s\\033\\\\' $?; exec sleep 86400`, 'sh', ...command].map(escapeSeparator), ';',
       // A test that never calls close() (or a test process killed by vitest with SIGTERM) must
       // not leave the server behind: a job inside it ends it once this process is gone.
       'run-shell', '-b', `while kill -0 ${process.pid}; do sleep 1; done >/dev/null 2>&1; tmux -S '${socket}' kill-server; rm -rf '${dir}'`,
@@ -127,12 +134,9 @@ export async function startTerminal(command: string[], options: TerminalOptions 
       await tmux('send-keys', '-t', TARGET, '-l', '--', escapeSeparator(text));
     },
     async exitCode() {
-      try {
-        const text = readFileSync(statusFile, 'utf8').trim();
-        return text === '' ? null : Number(text);
-      } catch {
-        return null;
-      }
+      const title = await tmux('display-message', '-p', '-t', TARGET, '#{pane_title}');
+      const status = new RegExp(`^${EXIT_TITLE}(\\d+)$`).exec(title.trim());
+      return status ? Number(status[1]) : null;
     },
     async waitForExit(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
