@@ -36,6 +36,12 @@ const result = await build({
   // Bundled CommonJS dependencies call require(); give ESM chunks one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
+  // No comments or indentation: smaller chunks to read, and ASCII-only ones, which V8 holds as
+  // one-byte strings (one "’" in an undici comment made its 1.4 MB chunk two-byte: 11 ms of
+  // decoding on every start that needs HTTP). Names are kept, so stack traces stay readable;
+  // licence comments go to a .LEGAL.txt file beside their chunk.
+  minifyWhitespace: true,
+  legalComments: 'external',
   logLevel: 'warning',
 });
 
