@@ -2,7 +2,11 @@
 // entry point) fetch page 1, then the other pages with as many in flight as oauthcli allows, and
 // throw the bodies away. No CLI, no keychain, no scanning, no output: what is left of oauthcli's
 // time above this is oauthcli's own. Usage: node undici-floor.mjs URL TOKEN PAGES CONCURRENCY
+import v8 from 'node:v8';
 import { Agent, request } from 'undici';
+
+// As bin/oauthcli.js does: no background recompilation of llhttp's WebAssembly to wait for.
+v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
 
 const [url, token, pages, concurrency] = process.argv.slice(2);
 const dispatcher = new Agent();
