@@ -5,7 +5,7 @@
 import v8 from 'node:v8';
 import { Agent, request } from 'undici';
 
-// As bin/oauthcli.js does: no background recompilation of llhttp's WebAssembly to wait for.
+// As src/http/llhttp-tiering.ts does: no background recompilation of llhttp's WebAssembly to wait for.
 v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
 
 const [url, token, pages, concurrency] = process.argv.slice(2);

@@ -14,6 +14,7 @@ import { formatDuration } from '../duration.js';
 import { describeBody } from './body-kind.js';
 import { AppError, failure, interrupted } from '../errors.js';
 import { isLoopbackHostname } from './insecure-hosts.js';
+import { keepLlhttpInBaselineCode } from './llhttp-tiering.js';
 import { CONNECT_TIMEOUT_MS, MAX_BODY_BYTES, REQUEST_DEADLINE_MS } from './limits.js';
 import { redactHeaderValue, redactText } from './redact.js';
 
@@ -77,6 +78,7 @@ export interface HttpClientOptions {
 export const SECONDARY_LIMIT_WAIT_MS = 60_000;
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  keepLlhttpInBaselineCode();
   const env = options.env ?? process.env;
   const maxTries = options.maxTries ?? 3;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? SECONDARY_LIMIT_WAIT_MS;
