@@ -108,12 +108,20 @@ function run(command, args, { extraEnv = {}, stdoutFile, input } = {}) {
 const runCli = (args, options) => run(process.execPath, [cli, ...args], options);
 
 /** Peak RSS (KiB) of one run, from GNU time (its own process is not the one timed). */
-async function peakRss(args, options) {
+/**
+ * Peak RSS in KiB of `node script ...args` (the CLI by default), by GNU time: the median of 3
+ * runs, as it moves by ±15% from run to run with when the garbage collector frees page bodies.
+ */
+async function peakRss(args, options, script = cli) {
   if (!existsSync(TIME)) return undefined;
   const timeFile = join(sandbox, 'time.txt');
-  const res = await run(TIME, ['-f', '%M', '-o', timeFile, process.execPath, cli, ...args], options);
-  if (res.code !== 0) throw new Error(`${args.join(' ')}: exit ${res.code}: ${res.stderr}`);
-  return Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1));
+  const peaks = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await run(TIME, ['-f', '%M', '-o', timeFile, process.execPath, script, ...args], options);
+    if (res.code !== 0) throw new Error(`${args.join(' ')}: exit ${res.code}: ${res.stderr}`);
+    peaks.push(Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)));
+  }
+  return median(peaks);
 }
 
 try {
@@ -243,27 +251,30 @@ try {
   // The stack's floor: Node + undici alone, same pages, same concurrency, bodies discarded.
   // (read from the source: src/ is bundled for Node, not importable by it as it stands)
   const DEFAULT_PAGE_CONCURRENCY = Number(/DEFAULT_PAGE_CONCURRENCY = (\d+)/.exec(readFileSync(join(root, 'src', 'http', 'paginate.ts'), 'utf8'))?.[1]);
+  const stackScript = join(root, 'bench', 'undici-floor.mjs');
+  const stackArgs = (count) => [`${server.url}/api/v3/user/repos?per_page=100`, token, String(Math.ceil(count / 100)), String(DEFAULT_PAGE_CONCURRENCY)];
   const stackRuns = [];
   for (let i = 0; i < REPOS_RUNS; i++) {
-    const res = await run(process.execPath, [join(root, 'bench', 'undici-floor.mjs'), `${server.url}/api/v3/user/repos?per_page=100`, token, String(Math.ceil(REPOS / 100)), String(DEFAULT_PAGE_CONCURRENCY)]);
+    const res = await run(process.execPath, [stackScript, ...stackArgs(REPOS)]);
     if (res.code !== 0) throw new Error(`undici floor: exit ${res.code}: ${res.stderr}`);
     stackRuns.push(res.wallMs);
   }
-  const stack = { wallMs: median(stackRuns), bestMs: Math.min(...stackRuns) };
+  const stack = { wallMs: median(stackRuns), bestMs: Math.min(...stackRuns), rss: await peakRss(stackArgs(REPOS), {}, stackScript) };
 
-  // Memory for ten times the listing.
+  // Memory for ten times the listing: oauthcli's, and the stack's own (Node + undici, bodies discarded).
   await warm(BIG_REPOS);
   const bigRss = await peakRss(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
   checkListing('oauthcli repos --json (large)', BIG_REPOS);
+  const bigStackRss = await peakRss(stackArgs(BIG_REPOS), {}, stackScript);
 
   const oursMs = median(ours.map((r) => r.wallMs));
-  console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} runs`);
+  console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} runs (peak RSS: median of 3)`);
   console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight  peak RSS ${mib(rss)}`);
   if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time`);
   else console.log('  gh api --paginate               not installed (apt-get install gh)');
   if (floor) console.log(`  network floor (curl --parallel)  ${ms(floor.wallMs).padStart(9)} (best ${ms(floor.bestMs)})  page 1, then all ${Math.ceil(REPOS / 100) - 1} others at once`);
-  console.log(`  Node + undici alone               ${ms(stack.wallMs).padStart(9)} (best ${ms(stack.bestMs)})  same pages and concurrency, bodies discarded (oauthcli: ${(oursMs / stack.wallMs).toFixed(2)}× this)`);
-  console.log(`  ${BIG_REPOS.toLocaleString('en-US')} repositories: peak RSS ${mib(bigRss)}`);
+  console.log(`  Node + undici alone               ${ms(stack.wallMs).padStart(9)} (best ${ms(stack.bestMs)})  same pages and concurrency, bodies discarded (oauthcli: ${(oursMs / stack.wallMs).toFixed(2)}× this)  peak RSS ${mib(stack.rss)}`);
+  console.log(`  ${BIG_REPOS.toLocaleString('en-US')} repositories: peak RSS ${mib(bigRss)}; Node + undici alone ${mib(bigStackRss)}`);
   console.log(`  stderr summary: "${ours[0].stderr.trim()}"`);
   console.log(`  load average after: ${load()}`);
 
@@ -271,7 +282,10 @@ try {
   if (gh) console.log(`  ≥ 5× faster than gh api --paginate:   ${(gh.wallMs / oursMs).toFixed(1)}× — ${verdict(gh.wallMs / oursMs >= 5)}`);
   if (floor) console.log(`  ≤ 2× the network floor:              ${(oursMs / floor.wallMs).toFixed(2)}× — ${verdict(oursMs / floor.wallMs <= 2)}`);
   console.log(`  peak RSS < 120 MiB:                  ${mib(rss)} — ${rss === undefined ? 'not measured (no /usr/bin/time)' : verdict(rss / 1024 < 120)}`);
-  if (rss && bigRss) console.log(`  ${BIG_REPOS.toLocaleString('en-US')} in about the same RSS:      ${mib(bigRss)} vs ${mib(rss)} (${(bigRss / rss).toFixed(2)}×) — ${verdict(bigRss / rss <= 1.25)}`);
+  if (rss && bigRss) {
+    const stackGrowth = stack.rss && bigStackRss ? ` (Node + undici alone: ${(bigStackRss / stack.rss).toFixed(2)}×)` : '';
+    console.log(`  ${BIG_REPOS.toLocaleString('en-US')} in about the same RSS:      ${mib(bigRss)} vs ${mib(rss)} (${(bigRss / rss).toFixed(2)}×)${stackGrowth} — ${verdict(bigRss / rss <= 1.25)}`);
+  }
 } finally {
   await server.close();
   rmSync(sandbox, { recursive: true, force: true });
