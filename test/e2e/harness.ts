@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../support/github-server.js';
-import { makeSandbox, runCli, startCli, type CliResult, type Env, type RunOptions, type Sandbox } from '../support/cli.js';
+import { clearKeychainAccount, makeSandbox, runCli, startCli, type CliResult, type Env, type RunOptions, type Sandbox } from '../support/cli.js';
 
 export interface GitHubLab {
   server: FakeGitHub;
@@ -21,6 +21,11 @@ export interface GitHubLab {
 
 export async function setUp(options: FakeGitHubOptions = {}): Promise<GitHubLab> {
   const server = await startFakeGitHub({ device: { pendingPolls: 0 }, ...options });
+  // The keychain is the whole suite's, and accounts are named by host, port included: a world on
+  // a port an earlier world had must not find that world's sign-ins (a "nothing stored" test
+  // failed that way). So a world starts and ends with none for its host.
+  const forgetAccounts = () => Promise.all(server.users.map((u) => clearKeychainAccount(`github:${server.host}:${u.login}`))).catch(() => undefined);
+  await forgetAccounts();
   const sandbox = makeSandbox();
   const env: Env = { ...sandbox.env };
   const world: GitHubLab = {
@@ -46,6 +51,7 @@ export async function setUp(options: FakeGitHubOptions = {}): Promise<GitHubLab>
     },
     async close() {
       await server.close();
+      await forgetAccounts();
       sandbox.cleanup();
     },
   };

@@ -344,6 +344,11 @@ export async function keychainEntries(service = 'oauthcli', env?: Env): Promise<
   return entries;
 }
 
+/** Delete the keychain item of one account, if there is one (test keyrings only!). */
+export async function clearKeychainAccount(account: string, service = 'oauthcli', env?: Env): Promise<void> {
+  await execText('secret-tool', ['clear', 'service', service, 'username', account], env);
+}
+
 /** Delete every keychain item of `service` (test keyrings only!). */
 export async function clearKeychain(service = 'oauthcli', env?: Env): Promise<void> {
   await execText('secret-tool', ['clear', 'service', service], env);
