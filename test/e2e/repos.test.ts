@@ -22,11 +22,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await w.close();
 });
-afterEach(() => {
+afterEach(async () => {
+  await requestsSettled();
   w.server.clearFaults();
   w.server.setOptions({ pageDelay: undefined, omitLastLink: false });
   w.server.requests.length = 0;
 });
+
+/**
+ * A CLI that stopped early (Ctrl-C, a closed pipe) can exit before this process has read the
+ * requests it had already sent; they would land in the next test's record. Waits until no
+ * request has arrived for 100 ms.
+ */
+async function requestsSettled(): Promise<void> {
+  let seen = -1;
+  while (seen !== w.server.requests.length) {
+    seen = w.server.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 const repos = (args: string[] = [], env: Record<string, string> = {}) => w.cli(['repos', ...args], { env });
 const repoRequests = () => w.server.requests.filter((r) => r.path === REPOS);
