@@ -21,11 +21,10 @@ export interface GitHubLab {
 
 export async function setUp(options: FakeGitHubOptions = {}): Promise<GitHubLab> {
   const server = await startFakeGitHub({ device: { pendingPolls: 0 }, ...options });
-  // The keychain is the whole suite's, and accounts are named by host, port included: a world on
-  // a port an earlier world had must not find that world's sign-ins (a "nothing stored" test
-  // failed that way). So a world starts and ends with none for its host.
-  const forgetAccounts = () => Promise.all(server.users.map((u) => clearKeychainAccount(`github:${server.host}:${u.login}`))).catch(() => undefined);
-  await forgetAccounts();
+  // Accounts are named by host, port included, in the suite's one keychain. Sandboxes forget what
+  // they stored (makeSandbox), but a world whose config a test corrupted, or one set up without
+  // a sandbox, cannot: so a world starts with no sign-in for its host.
+  await Promise.all(server.users.map((u) => clearKeychainAccount(`github:${server.host}:${u.login}`))).catch(() => undefined);
   const sandbox = makeSandbox();
   const env: Env = { ...sandbox.env };
   const world: GitHubLab = {
@@ -51,7 +50,6 @@ export async function setUp(options: FakeGitHubOptions = {}): Promise<GitHubLab>
     },
     async close() {
       await server.close();
-      await forgetAccounts();
       sandbox.cleanup();
     },
   };

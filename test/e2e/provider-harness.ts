@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { clearKeychainAccount, makeSandbox, runCli, startCli, type CliResult, type Env, type RunOptions, type RunningCli, type Sandbox } from '../support/cli.js';
+import { makeSandbox, runCli, startCli, type CliResult, type Env, type RunOptions, type RunningCli, type Sandbox } from '../support/cli.js';
 import { standInBrowser } from '../support/stand-in-browser.js';
 
 /** Generous: the CI machines are small and busy. */
@@ -92,15 +92,6 @@ export function makeWorld(extraEnv: Env = {}): CliWorld {
         if (cli.child.exitCode === null && cli.child.signalCode === null) cli.kill('SIGKILL');
         await cli.exited.catch(() => undefined);
       }
-      // The keychain is the whole suite's and accounts are named by host and port: a later world
-      // on this port must not find this one's sign-ins. The config lists what this world stored.
-      let stored: string[] = [];
-      try {
-        stored = Object.keys(world.config().accounts ?? {});
-      } catch {
-        // A test may leave a corrupted config behind on purpose.
-      }
-      await Promise.all(stored.map((key) => clearKeychainAccount(key))).catch(() => undefined);
       sandbox.cleanup();
     },
   };

@@ -3,7 +3,7 @@
  * in an isolated HOME / config dir, and to inspect what it left behind
  * (OS keychain entries, files on disk).
  */
-import { spawn, execFile } from 'node:child_process';
+import { spawn, spawnSync, execFile } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ export interface Sandbox {
   home: string;
   configDir: string;
   env: Env;
+  /** Removes the temp dir, and the keychain items of the accounts its config lists. */
   cleanup(): void;
 }
 
@@ -113,9 +114,25 @@ export function makeSandbox(): Sandbox {
     configDir,
     env,
     cleanup() {
+      forgetStoredAccounts(configDir);
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Deletes the keychain items of the accounts a sandbox's config lists. The keychain is the whole
+ * suite's and accounts are named by host and port: a later sandbox whose fake server gets this
+ * port must not find these sign-ins (a "nothing stored" test once did).
+ */
+function forgetStoredAccounts(configDir: string): void {
+  let accounts: string[];
+  try {
+    accounts = Object.keys((JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { accounts?: object }).accounts ?? {});
+  } catch {
+    return; // no config (nothing stored), or one a test corrupted on purpose
+  }
+  for (const account of accounts) spawnSync('secret-tool', ['clear', 'service', 'oauthcli', 'username', account], { timeout: 15_000 });
 }
 
 function spawnCli(args: string[], opts: RunOptions): ChildProcessWithoutNullStreams {
