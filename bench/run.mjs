@@ -107,10 +107,9 @@ function run(command, args, { extraEnv = {}, stdoutFile, input } = {}) {
 }
 const runCli = (args, options) => run(process.execPath, [cli, ...args], options);
 
-/** Peak RSS (KiB) of one run, from GNU time (its own process is not the one timed). */
 /**
- * Peak RSS in KiB of `node script ...args` (the CLI by default), by GNU time: the median of 3
- * runs, as it moves by ±15% from run to run with when the garbage collector frees page bodies.
+ * Peak RSS in KiB of `node script ...args` (the CLI by default), from GNU time (its own process
+ * is not the one timed): the median of 3 runs, as it moves by ±15% from run to run.
  */
 async function peakRss(args, options, script = cli) {
   if (!existsSync(TIME)) return undefined;
