@@ -8,10 +8,7 @@
 // changed flag set cost the commands that make no request (token, status --offline) 5-10 ms.
 import v8 from 'node:v8';
 
-let done = false;
-
+/** Safe to call again: it sets the same value. */
 export function keepLlhttpInBaselineCode(): void {
-  if (done) return;
-  done = true;
   v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
 }
