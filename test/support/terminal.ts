@@ -57,6 +57,7 @@ const SESSION = 'main';
 const TARGET = `${SESSION}:`;
 /** The pane title the wrapper sets once the command has ended, followed by its exit status. */
 const EXIT_TITLE = 'oauthcli-terminal-exit:';
+const EXITED = new RegExp(`^${EXIT_TITLE}(\\d+)$`);
 
 /**
  * tmux splits its argv into commands at words ending in ';' (tmux(1) COMMAND PARSING AND
@@ -135,7 +136,7 @@ export async function startTerminal(command: string[], options: TerminalOptions 
     },
     async exitCode() {
       const title = await tmux('display-message', '-p', '-t', TARGET, '#{pane_title}');
-      const status = new RegExp(`^${EXIT_TITLE}(\\d+)$`).exec(title.trim());
+      const status = EXITED.exec(title.trim());
       return status ? Number(status[1]) : null;
     },
     async waitForExit(timeoutMs = 10_000) {
