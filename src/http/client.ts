@@ -8,8 +8,11 @@
 // - fails with one line that says what happened and what to do (an untrusted certificate names
 //   both ways to trust a private CA);
 // - is retried, when idempotent, on dropped connections, 5xx, and rate limits that ask us to wait;
+// - asks for a compressed answer and decodes it (RFC 9110 §12.5.3, §8.4), as gh does through Go's
+//   transport: GitHub's repository JSON is ~25× smaller gzipped, 28 MB → 1.1 MB for 5,000;
+//   the size limit counts the decoded bytes, so a small "zip bomb" is stopped like a large body;
 // - is traced with --debug, every secret redacted.
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, interceptors, type Dispatcher } from 'undici';
 import { formatDuration } from '../duration.js';
 import { describeBody } from './body-kind.js';
 import { AppError, failure, interrupted } from '../errors.js';
@@ -74,6 +77,9 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
 }
 
+/** The codings undici's decompress interceptor decodes (not zstd: its decoder's window limit is undici's choice, not ours to vouch for). */
+const ACCEPT_ENCODING = 'gzip, deflate, br';
+
 /** GitHub: a secondary rate limit without retry-after means "wait for at least one minute before retrying". */
 export const SECONDARY_LIMIT_WAIT_MS = 60_000;
 
@@ -88,10 +94,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   let direct: Dispatcher | undefined;
   let proxied: Dispatcher | undefined;
   const proxies = proxySettings(env);
+  // Error answers are decoded too: their JSON says what went wrong.
+  const decoding = (dispatcher: Dispatcher) => dispatcher.compose(interceptors.decompress({ skipErrorResponses: false }));
   const dispatcherFor = (url: URL): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
-    if (isLoopbackHostname(url.hostname)) return (direct ??= new Agent(timeouts));
-    return (proxied ??= new EnvHttpProxyAgent({ ...timeouts, ...proxies }));
+    if (isLoopbackHostname(url.hostname)) return (direct ??= decoding(new Agent(timeouts)));
+    return (proxied ??= decoding(new EnvHttpProxyAgent({ ...timeouts, ...proxies })));
   };
 
   async function once(req: HttpRequest): Promise<HttpResponse> {
@@ -102,7 +110,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw failure(`unsupported URL scheme in ${url.protocol}//${url.host}`, { code: 'insecure_url' });
     }
-    const headers: Record<string, string> = { 'user-agent': options.userAgent ?? 'oauthcli', ...lowerKeys(req.headers ?? {}) };
+    const headers: Record<string, string> = { 'user-agent': options.userAgent ?? 'oauthcli', 'accept-encoding': ACCEPT_ENCODING, ...lowerKeys(req.headers ?? {}) };
     let body: string | Uint8Array | undefined = req.body;
     if (req.form) {
       const params = new URLSearchParams();
@@ -400,6 +408,10 @@ function networkFailure(url: URL, error: unknown, ctx: FailureContext): AppError
   if (cert) {
     const fix = cert.caFix ? `. ${CA_FIX}` : '';
     return failure(`the TLS certificate of ${url.host} ${cert.what} (${code})${fix}`, { code: 'untrusted_certificate', cause: error });
+  }
+  // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR for a cut-off stream) and its Brotli decoder's (ERR__ERROR_FORMAT_…).
+  if (/^Z_|^ERR__ERROR/.test(code)) {
+    return failure(`${url.host} sent a compressed answer that could not be decoded (${code})`, { code: 'malformed_response', cause: error });
   }
   const timedOut = ctx.timedOut || /TIMEOUT/i.test(code) || chain.some((e) => (e as Error | null)?.name === 'TimeoutError');
   if (timedOut) {

@@ -2,6 +2,7 @@
 // the rule that only loopback hosts may be reached over plain http.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/http/client.js';
 
@@ -121,6 +122,55 @@ describe('limits', () => {
     await expect(createHttpClient().request({ url: `${silent}/user`, retry: true, deadlineMs: 500 })).rejects.toMatchObject({ message: expect.stringMatching(/did not answer within 1 s/) });
     expect(requests).toBe(1);
     expect(Date.now() - started).toBeLessThan(2_500);
+  });
+});
+
+// RFC 9110 §12.5.3 (Accept-Encoding) and §8.4 (Content-Encoding): asked for, decoded, limited.
+describe('compressed answers', () => {
+  it('asks for gzip, deflate and br, and decodes what comes: success and error answers alike', async () => {
+    const asked: string[] = [];
+    const server = await listen((req, res) => {
+      asked.push(String(req.headers['accept-encoding']));
+      if (req.url === '/br') return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' }).end(brotliCompressSync('{"via":"br"}'));
+      if (req.url === '/plain') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"via":"identity"}');
+      const status = req.url === '/denied' ? 401 : 200;
+      const body = status === 401 ? '{"message":"Bad credentials"}' : JSON.stringify([{ name: 'hello-world' }]);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'Accept-Encoding' }).end(gzipSync(body));
+    });
+    const http = createHttpClient();
+    const ok = await http.request({ url: `${server}/user/repos` });
+    expect(ok.headers['content-encoding']).toBeUndefined();
+    expect(await ok.json()).toEqual([{ name: 'hello-world' }]);
+    const denied = await http.request({ url: `${server}/denied` });
+    expect(denied.status).toBe(401);
+    expect(await denied.json()).toEqual({ message: 'Bad credentials' });
+    expect(await (await http.request({ url: `${server}/br` })).json()).toEqual({ via: 'br' });
+    expect(await (await http.request({ url: `${server}/plain` })).json()).toEqual({ via: 'identity' });
+    expect(asked).toEqual(Array(4).fill('gzip, deflate, br'));
+  });
+
+  it('counts the decoded bytes against the size limit: a 100 KB gzip bomb of 100 MB stops at the limit', async () => {
+    const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(200 * 1024);
+    const server = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb));
+    const before = process.memoryUsage().rss;
+    const res = await createHttpClient().request({ url: `${server}/user`, maxBodyBytes: 2 * 1024 * 1024 });
+    await expect(res.json()).rejects.toMatchObject({ code: 'response_too_large', message: expect.stringMatching(/larger than 2 MiB/) });
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('an answer that says gzip but is not: one line, no stack, no body', async () => {
+    const server = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end('{"access_token":"gho_notcompressed"}'));
+    const res = await createHttpClient().request({ url: `${server}/login/oauth/access_token` });
+    const error = await res.json().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'malformed_response', message: expect.stringMatching(/^127\.0\.0\.1:\d+ sent a compressed answer that could not be decoded \(Z_DATA_ERROR\)$/) });
+    expect((error as Error).message).not.toContain('gho_');
+  });
+
+  it('a caller may ask for no coding at all (identity)', async () => {
+    const server = await listen((req, res) => res.end(JSON.stringify({ asked: req.headers['accept-encoding'] })));
+    const res = await createHttpClient().request({ url: `${server}/x`, headers: { 'Accept-Encoding': 'identity' } });
+    expect(await res.json()).toEqual({ asked: 'identity' });
   });
 });
 
