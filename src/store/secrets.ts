@@ -30,6 +30,15 @@ export function keychainUnavailable(cause: unknown): AppError {
   return failure(`the OS keychain is not available (${reason}). ${KEYCHAIN_FIX}`, { code: 'keychain_unavailable', cause });
 }
 
+const SERVICE_RESTART_WAIT_MS = 300;
+
+/** D-Bus's words for a service that left without answering, or is not there (yet) to answer. */
+function secretServiceWentAway(error: unknown): boolean {
+  const cause = error instanceof AppError ? error.cause : error;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return /disconnected from message bus without replying|org\.freedesktop\.DBus\.Error\.(NoReply|ServiceUnknown)/i.test(message);
+}
+
 /** One keychain entry's bytes, by account name: the OS keychain, or an in-memory one in tests. */
 export interface KeyringBackend {
   read(account: string, signal: AbortSignal): Promise<Uint8Array | null>;
@@ -90,6 +99,20 @@ export class KeychainStore implements SecretStore {
   }
 
   private async bounded<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.boundedOnce(what, run);
+      } catch (error) {
+        // The Secret Service went away mid-call (GNOME Keyring can abort under many short-lived
+        // clients; D-Bus or a session manager starts it again): every call here is idempotent, so
+        // one more try, a moment later, reaches the new one.
+        if (attempt > 1 || !secretServiceWentAway(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, SERVICE_RESTART_WAIT_MS));
+      }
+    }
+  }
+
+  private async boundedOnce<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const timeoutMs = this.options.timeoutMs ?? 5_000;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;

@@ -84,6 +84,44 @@ const account = (login: string): AccountMeta => ({
   signedInAt: '2026-12-01T00:00:00Z',
 });
 
+describe('a Secret Service that goes away mid-call', () => {
+  const DISCONNECTED = 'Platform failure: DBus error: Message recipient disconnected from message bus without replying';
+  /** A keyring whose first `failures` calls fail as a D-Bus call to a crashed daemon does. */
+  function crashingKeyring(failures: number, message = DISCONNECTED) {
+    const inner = new MemoryKeyring(1 << 20);
+    let calls = 0;
+    const fail = () => {
+      calls += 1;
+      if (calls <= failures) throw new Error(message);
+    };
+    return {
+      calls: () => calls,
+      backend: {
+        read: async (a: string) => (fail(), inner.read(a)),
+        write: async (a: string, b: Uint8Array) => (fail(), inner.write(a, b)),
+        remove: async (a: string) => (fail(), inner.remove(a)),
+      },
+    };
+  }
+
+  it('is asked once more, a moment later (the daemon is started again): the call succeeds', async () => {
+    const keyring = crashingKeyring(1);
+    const store = new KeychainStore(keyring.backend);
+    await store.set('github:github.com:octocat', bigTokenSet());
+    expect(await store.get('github:github.com:octocat')).toEqual(bigTokenSet());
+    expect(keyring.calls()).toBe(4); // the failed read, its retry, the write, the read back
+  });
+
+  it('twice in a row, or any other failure: one clear line, no third try', async () => {
+    const twice = crashingKeyring(2);
+    await expect(new KeychainStore(twice.backend).get('github:github.com:octocat')).rejects.toMatchObject({ code: 'keychain_unavailable', message: expect.stringContaining('disconnected from message bus') });
+    expect(twice.calls()).toBe(2);
+    const locked = crashingKeyring(1, 'Platform failure: the collection is locked');
+    await expect(new KeychainStore(locked.backend).get('github:github.com:octocat')).rejects.toMatchObject({ code: 'keychain_unavailable' });
+    expect(locked.calls()).toBe(1);
+  });
+});
+
 describe('the config file', () => {
   it.each([
     ['null', 'null'],
