@@ -30,7 +30,7 @@ export function keychainUnavailable(cause: unknown): AppError {
   return failure(`the OS keychain is not available (${reason}). ${KEYCHAIN_FIX}`, { code: 'keychain_unavailable', cause });
 }
 
-const SERVICE_RESTART_WAIT_MS = 300;
+const SERVICE_RESTART_WAIT_MS = 500;
 
 /** D-Bus's words for a service that left without answering, or is not there (yet) to answer. */
 function secretServiceWentAway(error: unknown): boolean {
