@@ -91,6 +91,8 @@ describe('repos --json', () => {
     if (count > 0) expect(Object.keys(list[0]!).length).toBeGreaterThan(70); // GitHub's object, passed through whole
     expect(res.stderr.trim()).toBe(`${count} ${count === 1 ? 'repository' : 'repositories'}`);
     noSecrets(res.stdout, res.stderr);
+    // Every page was asked for compressed (the fake then gzips it, as GitHub does) and decoded.
+    expect(repoRequests().map((r) => r.headers['accept-encoding'])).toEqual(repoRequests().map(() => 'gzip, deflate, br'));
   });
 
   it('keeps the provider order when later pages answer first', async () => {

@@ -21,6 +21,7 @@ import { createServer as createTlsServer, request as httpsRequest } from 'node:h
 import { isIP } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 // (.ts: the bench loads this file with Node's type stripping, which does not map .js to .ts)
 import { isLoopbackHostname } from '../../src/http/insecure-hosts.ts';
 
@@ -92,6 +93,8 @@ export interface ReplyStyle {
   titleSuffix?: string | undefined;
   /** The page a 302 carries. Default: the "You are being redirected" page of Rails (GitHub, GitLab). */
   redirectPage?: ((escapedLocation: string) => { body: string; contentType: string }) | undefined;
+  /** Gzip answers of this many bytes or more when the request's Accept-Encoding allows it (RFC 9110 §12.5.3). */
+  gzipFrom?: number | undefined;
 }
 
 export interface Replies {
@@ -107,6 +110,17 @@ export interface Replies {
   redirectWith(res: ServerResponse, redirectUri: string, params: Params): void;
 }
 
+/** Whether Accept-Encoding allows gzip: named (else `*`) with a q above 0 (RFC 9110 §12.5.3). */
+export function acceptsGzip(req: IncomingMessage): boolean {
+  const q = new Map<string, number>();
+  for (const part of String(req.headers['accept-encoding'] ?? '').toLowerCase().split(',')) {
+    const [coding = '', ...params] = part.split(';').map((p) => p.trim());
+    const weight = params.map((p) => /^q\s*=\s*([\d.]+)$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (coding) q.set(coding, weight === undefined ? 1 : Number(weight));
+  }
+  return (q.get('gzip') ?? q.get('x-gzip') ?? q.get('*') ?? 0) > 0;
+}
+
 function railsRedirectPage(escapedLocation: string): { body: string; contentType: string } {
   return {
     body: `<html><body>You are being <a href="${escapedLocation}">redirected</a>.</body></html>`,
@@ -120,6 +134,10 @@ export function createReplies(style: ReplyStyle): Replies {
     jsonType: style.jsonType,
     send(res, status, body, headers = {}) {
       if (res.destroyed || res.writableEnded) return;
+      if (style.gzipFrom !== undefined && Buffer.byteLength(body) >= style.gzipFrom && !('content-encoding' in headers) && acceptsGzip(res.req)) {
+        body = gzipSync(body);
+        headers = { ...headers, 'content-encoding': 'gzip', vary: 'Accept-Encoding' };
+      }
       res.writeHead(status, { ...style.everyAnswer?.(), ...headers, 'content-length': Buffer.byteLength(body) });
       res.end(body);
     },

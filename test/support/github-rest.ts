@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { FaultSpec, Params, Replies } from './fake-http.ts';
+import { gzipSync } from 'node:zlib';
+import { acceptsGzip, type FaultSpec, type Params, type Replies } from './fake-http.ts';
 import { bearerToken, clientCredentials, type TokenRecord, type TokenStore } from './oauth-core.ts';
 
 export interface FakeUser {
@@ -201,6 +202,15 @@ export function createGitHubRest(ctx: GitHubRestContext): GitHubRest {
     return json;
   }
 
+  /** Same bytes as sendJson(slice.map(makeRepo)), from each repository's JSON made once. */
+  function repoPageJson(user: FakeUser, slice: readonly number[], site: GitHubSite): Buffer {
+    const parts: Buffer[] = [OPEN_BRACKET];
+    slice.forEach((i, k) => parts.push(...(k > 0 ? [COMMA] : []), repoJson(user, i, site)));
+    parts.push(CLOSE_BRACKET);
+    return Buffer.concat(parts);
+  }
+  const gzippedPageCache = new Map<string, Buffer>();
+
   function makeRepo(user: FakeUser, i: number, site: GitHubSite): Record<string, unknown> {
     const name = `repo-${String(i).padStart(4, '0')}`;
     const full = `${user.login}/${name}`;
@@ -287,11 +297,14 @@ export function createGitHubRest(ctx: GitHubRestContext): GitHubRest {
     if (!headers) return unsupportedVersion(req, res);
     const delay = options.pageDelay ? options.pageDelay(page) : 0;
     void ctx.sleep(delay).then(() => {
-      // Same bytes as sendJson(slice.map(makeRepo)), from each repository's JSON made once.
-      const parts: Buffer[] = [OPEN_BRACKET];
-      slice.forEach((i, k) => parts.push(...(k > 0 ? [COMMA] : []), repoJson(user, i, site)));
-      parts.push(CLOSE_BRACKET);
-      send(res, 200, Buffer.concat(parts), { 'content-type': 'application/json; charset=utf-8', ...headers });
+      const type = { 'content-type': 'application/json; charset=utf-8', ...headers };
+      const body = repoPageJson(user, slice, site);
+      // Gzipping a page costs ~10 ms: each is compressed once (send() would compress it on every read).
+      if (!acceptsGzip(req)) return send(res, 200, body, type);
+      const key = `${site.api}\n${user.login}\n${slice.join(',')}`;
+      let gzipped = gzippedPageCache.get(key);
+      if (!gzipped) gzippedPageCache.set(key, (gzipped = gzipSync(body)));
+      send(res, 200, gzipped, { ...type, 'content-encoding': 'gzip', vary: 'Accept-Encoding' });
     });
   }
 
@@ -333,7 +346,10 @@ export function createGitHubRest(ctx: GitHubRestContext): GitHubRest {
   }
 
   return {
-    clearCache: () => repoJsonCache.clear(),
+    clearCache: () => {
+      repoJsonCache.clear();
+      gzippedPageCache.clear();
+    },
     route(req, res, method, site, query, body, u) {
       const rest = site.rest;
       const appMatch = /^\/applications\/([^/]+)\/(token|grant)$/.exec(rest);

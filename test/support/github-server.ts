@@ -77,7 +77,7 @@ export interface ResolvedOptions {
   requireClientSecretForRefresh: boolean;
 }
 
-export type RecordedRequest = RecordedHttpRequest<CommonRecordedHeaders & { 'x-github-api-version'?: string | undefined }>;
+export type RecordedRequest = RecordedHttpRequest<CommonRecordedHeaders & { 'x-github-api-version'?: string | undefined; 'accept-encoding'?: string | undefined }>;
 
 /** `scope` is comma separated, as in GitHub's token response. */
 export interface GrantRecord extends OAuthGrantRecord {
@@ -266,6 +266,9 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
   const replies = createReplies({
     everyAnswer: () => ({ 'x-github-request-id': `FAKE:${(++requestSeq).toString(16).toUpperCase()}` }),
     jsonType: 'application/json; charset=utf-8',
+    // CHOICE: GitHub gzips its answers for clients that accept it (gh gets them through Go's
+    // transport); its docs give no threshold, so answers under 1 KB go as they are.
+    gzipFrom: 1024,
   });
   const { send, sendJson, sendHtml } = replies;
   const notFoundPage = (res: ServerResponse): void =>
@@ -474,7 +477,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
   // ---- http server ----------------------------------------------------------------------------
 
   const internalError = (err: unknown): unknown => ({ message: `fake GitHub error: ${String(err)}`, documentation_url: 'https://docs.github.com/rest', status: '500' });
-  const http = await startFakeHttp<RecordedRequest['headers']>({ tls: initial.tls, publicHost: initial.publicHost, replies, recordHeaders: ['x-github-api-version'], latencyMs: () => options.latencyMs, route, internalError, takeOver: takeOverGit });
+  const http = await startFakeHttp<RecordedRequest['headers']>({ tls: initial.tls, publicHost: initial.publicHost, replies, recordHeaders: ['x-github-api-version', 'accept-encoding'], latencyMs: () => options.latencyMs, route, internalError, takeOver: takeOverGit });
 
   return {
     ...fakeOAuthServer<GitHubTypes>({ http, decisionPath: '/login/oauth/authorize/decision', options, users, requests: http.requests, grants, revocations, devices, store, setOptions, userKey: (login) => findUser(login).login, approver: () => options.device.login }),
