@@ -217,6 +217,7 @@ try {
       NO_COLOR: '1',
     };
     const runs = [];
+    const ghFirst = server.requests.length;
     for (let i = 0; i < REPOS_RUNS; i++) {
       const res = await run('gh', ['api', '--paginate', 'user/repos?per_page=100'], { extraEnv: ghEnv, stdoutFile: outFile });
       if (res.code !== 0) throw new Error(`gh api: exit ${res.code}: ${res.stderr}`);
@@ -226,7 +227,8 @@ try {
     const text = readFileSync(outFile, 'utf8');
     const count = JSON.parse(`[${text.replace(/\]\s*\[/g, ',').replace(/^\s*\[|\]\s*$/g, '')}]`).length;
     if (count !== REPOS) throw new Error(`gh listed ${count} repositories`);
-    gh = { wallMs: median(runs), bestMs: Math.min(...runs), version: execFileSync('gh', ['--version'], { encoding: 'utf8' }).split('\n')[0] };
+    const asked = server.requests.at(ghFirst)?.headers['accept-encoding'];
+    gh = { wallMs: median(runs), bestMs: Math.min(...runs), version: execFileSync('gh', ['--version'], { encoding: 'utf8' }).split('\n')[0], coding: asked?.includes('gzip') ? 'gzip' : 'uncompressed' };
   }
 
   // The network floor: page 1, then every other page at once.
@@ -234,17 +236,20 @@ try {
   if (has('curl')) {
     const pages = Math.ceil(REPOS / 100);
     const url = (p) => `${server.url}/api/v3/user/repos?per_page=100&page=${p}`;
-    const auth = ['-H', `Authorization: Bearer ${token}`];
+    // Compressed, as oauthcli and gh ask: the same bytes on the wire (curl prints how many).
+    const curl = ['-sSf', '--compressed', '-w', '%{size_download}\n', '-H', `Authorization: Bearer ${token}`];
     const runs = [];
+    let wireBytes = 0;
     for (let i = 0; i < REPOS_RUNS; i++) {
       const started = process.hrtime.bigint();
-      const first = await run('curl', ['-sSf', ...auth, '-o', join(sandbox, 'floor-1.json'), url(1)]);
+      const first = await run('curl', [...curl, '-o', join(sandbox, 'floor-1.json'), url(1)]);
       const rest = Array.from({ length: pages - 1 }, (_, k) => ['-o', join(sandbox, `floor-${k + 2}.json`), url(k + 2)]).flat();
-      const all = await run('curl', ['-sSf', '--parallel', '--parallel-immediate', '--parallel-max', '300', ...auth, ...rest]);
+      const all = await run('curl', [...curl, '--parallel', '--parallel-immediate', '--parallel-max', '300', ...rest]);
       if (first.code !== 0 || all.code !== 0) throw new Error(`curl failed: ${first.stderr}${all.stderr}`);
       runs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      wireBytes = `${first.stdout}${all.stdout}`.trim().split('\n').reduce((n, line) => n + Number(line), 0);
     }
-    floor = { wallMs: median(runs), bestMs: Math.min(...runs) };
+    floor = { wallMs: median(runs), bestMs: Math.min(...runs), wireBytes };
   }
 
   // The stack's floor: Node + undici alone, same pages, same concurrency, bodies discarded.
@@ -267,9 +272,10 @@ try {
   const bigStackRss = await peakRss(stackArgs(BIG_REPOS), {}, stackScript);
 
   const oursMs = median(ours.map((r) => r.wallMs));
-  console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} runs (peak RSS: median of 3)`);
+  const wire = floor?.wireBytes ? `, ${(floor.wireBytes / 1e6).toFixed(1)} MB gzipped on the wire` : '';
+  console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON${wire}), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} runs (peak RSS: median of 3)`);
   console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight  peak RSS ${mib(rss)}`);
-  if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time`);
+  if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time, ${gh.coding}`);
   else console.log('  gh api --paginate               not installed (apt-get install gh)');
   if (floor) console.log(`  network floor (curl --parallel)  ${ms(floor.wallMs).padStart(9)} (best ${ms(floor.bestMs)})  page 1, then all ${Math.ceil(REPOS / 100) - 1} others at once`);
   console.log(`  Node + undici alone               ${ms(stack.wallMs).padStart(9)} (best ${ms(stack.bestMs)})  same pages and concurrency, bodies discarded (oauthcli: ${(oursMs / stack.wallMs).toFixed(2)}× this)  peak RSS ${mib(stack.rss)}`);
