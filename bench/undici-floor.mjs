@@ -1,23 +1,27 @@
 // The stack's own floor for a listing, run by bench/run.mjs: Node and undici (through its public
 // entry point) fetch page 1, then the other pages with as many in flight as oauthcli allows, and
 // throw the bodies away. No CLI, no keychain, no scanning, no output: what is left of oauthcli's
-// time above this is oauthcli's own. Pages are asked for gzipped and decoded, as oauthcli does.
+// time above this is oauthcli's own. Pages are asked for gzipped and decoded whole, as oauthcli does.
 // Usage: node undici-floor.mjs URL TOKEN PAGES CONCURRENCY
 import v8 from 'node:v8';
-import { Agent, interceptors, request } from 'undici';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Agent, request } from 'undici';
 
 // As src/http/llhttp-tiering.ts does: no background recompilation of llhttp's WebAssembly to wait for.
 v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
 
 const [url, token, pages, concurrency] = process.argv.slice(2);
-const agent = new Agent();
-const dispatcher = agent.compose(interceptors.decompress({ skipErrorResponses: false }));
+const dispatcher = new Agent();
+const decode = promisify(gunzip);
 const page = async (n) => {
   const u = new URL(url);
   if (n > 1) u.searchParams.set('page', String(n));
   const res = await request(u, { dispatcher, headers: { authorization: `Bearer ${token}`, 'user-agent': 'bench', 'accept-encoding': 'gzip, deflate, br' } });
   if (res.statusCode !== 200) throw new Error(`page ${n}: HTTP ${res.statusCode}`);
-  for await (const _ of res.body);
+  const chunks = [];
+  for await (const chunk of res.body) chunks.push(chunk);
+  if (res.headers['content-encoding'] === 'gzip') await decode(Buffer.concat(chunks));
 };
 await page(1);
 let next = 2;
@@ -25,4 +29,4 @@ const worker = async () => {
   while (next <= Number(pages)) await page(next++);
 };
 await Promise.all(Array.from({ length: Number(concurrency) }, worker));
-await agent.close();
+await dispatcher.close();
