@@ -4,8 +4,7 @@
 // time above this is oauthcli's own. Pages are asked for gzipped and decoded whole, as oauthcli does.
 // Usage: node undici-floor.mjs URL TOKEN PAGES CONCURRENCY
 import v8 from 'node:v8';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { Agent, request } from 'undici';
 
 // As src/http/llhttp-tiering.ts does: no background recompilation of llhttp's WebAssembly to wait for.
@@ -13,7 +12,6 @@ v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
 
 const [url, token, pages, concurrency] = process.argv.slice(2);
 const dispatcher = new Agent();
-const decode = promisify(gunzip);
 const page = async (n) => {
   const u = new URL(url);
   if (n > 1) u.searchParams.set('page', String(n));
@@ -21,7 +19,13 @@ const page = async (n) => {
   if (res.statusCode !== 200) throw new Error(`page ${n}: HTTP ${res.statusCode}`);
   const chunks = [];
   for await (const chunk of res.body) chunks.push(chunk);
-  if (res.headers['content-encoding'] === 'gzip') await decode(Buffer.concat(chunks));
+  if (res.headers['content-encoding'] !== 'gzip') return;
+  // As src/http/client.ts decodes: a zlib stream with 256 KB output chunks.
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const done = new Promise((resolve, reject) => gunzip.on('data', () => undefined).once('end', resolve).once('error', reject));
+  for (const chunk of chunks) gunzip.write(chunk);
+  gunzip.end();
+  await done;
 };
 await page(1);
 let next = 2;
