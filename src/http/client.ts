@@ -12,6 +12,7 @@
 //   transport: GitHub's repository JSON is ~25× smaller gzipped, 28 MB → 1.1 MB for 5,000. The
 //   size limit counts decoded bytes: a small "zip bomb" stops at the limit;
 // - is traced with --debug, every secret redacted.
+import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, type BrotliDecompress, type Gunzip, type Inflate } from 'node:zlib';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { formatDuration } from '../duration.js';
@@ -309,8 +310,32 @@ async function rateLimit(res: HttpResponse): Promise<RateLimit | undefined> {
  * pool; the chunks are views of its output buffers, never joined.
  */
 function decode(decoder: Decoder, list: readonly Buffer[], max: number, url: URL): Promise<Buffer[]> {
+  const stream = decoder();
+  const decoded = collectChunks(stream, max, url);
+  for (const chunk of list) stream.write(chunk);
+  stream.end();
+  return decoded;
+}
+
+function tooLargeFailure(url: URL, max: number): AppError {
+  return failure(`${url.host} sent an answer larger than ${formatBytes(max)} for ${url.pathname}; not reading it`, { code: 'response_too_large' });
+}
+
+/**
+ * Reads a body as the chunks it arrives in, stopping at `max` bytes ('data' events rather than
+ * async iteration: a listing's pages arrive in a thousand chunks or more).
+ */
+function readChunks(body: Dispatcher.ResponseData['body'], max: number, url: URL, declared: number): Promise<Buffer[]> {
+  if (Number.isFinite(declared) && declared > max) {
+    body.destroy();
+    return Promise.reject(tooLargeFailure(url, max));
+  }
+  return collectChunks(body, max, url);
+}
+
+/** A stream's chunks until it ends; destroyed, and a failure, past `max` bytes. */
+function collectChunks(stream: Readable, max: number, url: URL): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
-    const stream = decoder();
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
@@ -324,39 +349,6 @@ function decode(decoder: Decoder, list: readonly Buffer[], max: number, url: URL
     });
     stream.once('error', reject);
     stream.once('end', () => resolve(chunks));
-    for (const chunk of list) stream.write(chunk);
-    stream.end();
-  });
-}
-
-function tooLargeFailure(url: URL, max: number): AppError {
-  return failure(`${url.host} sent an answer larger than ${formatBytes(max)} for ${url.pathname}; not reading it`, { code: 'response_too_large' });
-}
-
-/**
- * Reads a body as the chunks it arrives in, stopping at `max` bytes ('data' events rather than
- * async iteration: a listing's pages arrive in a thousand chunks or more).
- */
-function readChunks(body: Dispatcher.ResponseData['body'], max: number, url: URL, declared: number): Promise<Buffer[]> {
-  const tooLarge = () => tooLargeFailure(url, max);
-  if (Number.isFinite(declared) && declared > max) {
-    body.destroy();
-    return Promise.reject(tooLarge());
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        body.destroy();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('error', reject);
-    body.once('end', () => resolve(chunks));
   });
 }
 
