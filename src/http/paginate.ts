@@ -45,6 +45,8 @@ export interface Page<T> {
   more: boolean;
   /** How many pages the listing has, when the first page's `Link: rel="last"` said. */
   lastPage?: number;
+  /** Frees the page's body now (HttpResponse.release): for a caller done with `chunks`, which are empty afterwards. */
+  release(): void;
 }
 
 export const DEFAULT_PAGE_CONCURRENCY = 16;
@@ -103,7 +105,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     const truncated = all.length > room;
     const items = truncated ? all.slice(0, room) : all;
     seen += items.length;
-    return { number, items, chunks: fetched.chunks, truncated, more: truncated || continues, ...(lastPage ? { lastPage } : {}) };
+    const release = () => fetched.res.release();
+    return { number, items, chunks: fetched.chunks, truncated, more: truncated || continues, ...(lastPage ? { lastPage } : {}), release };
   };
 
   const inflight = new Map<number, Promise<Fetched>>();

@@ -50,11 +50,14 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
         ...(withControls.has(page.chunks) ? { controls: true } : {}),
         ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
         more: page.more,
+        release: page.release,
       };
     }
     return;
   }
   for await (const page of paginate<T>({ ...options, parse: (body, res) => parseRepos(body, res, listing.isRepo) })) {
+    // Parsed: the body's bytes are no longer needed.
+    page.release();
     yield {
       count: page.items.length,
       repos: page.items.map((item) => listing.summarize(item)),

@@ -168,6 +168,8 @@ export interface RepoPage {
   json?: Buffer[];
   /** With `json`: its strings may hold raw control or invisible characters (see escapeJsonControls in src/cli/output.ts). */
   controls?: boolean;
+  /** With `json`: frees its memory now, once it is written out (its buffers are empty afterwards). */
+  release?(): void;
   /** Whether more repositories exist after this page (more pages, or a page cut by `limit`). */
   more: boolean;
   /** About how many repositories the listing holds (pages × page size), when the provider said how many pages. */

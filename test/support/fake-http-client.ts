@@ -32,6 +32,7 @@ export function fakeHttpClient(answer: (req: HttpRequest & { url: URL }) => Fake
         chunks: async () => [Buffer.from(text)],
         json: async <T>() => JSON.parse(text) as T,
         dump: async () => undefined,
+        release: () => undefined,
       };
       return res;
     },

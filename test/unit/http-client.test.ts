@@ -167,6 +167,29 @@ describe('compressed answers', () => {
     expect((error as Error).message).not.toContain('gho_');
   });
 
+  it('release() frees a decoded body at once (its chunks are empty afterwards), and only that', async () => {
+    const page = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ id: i, name: `repo-${i}`, description: 'x'.repeat(500) })));
+    const server = await listen((req, res) => {
+      if (req.url === '/plain') return res.writeHead(200, { 'content-type': 'application/json' }).end(page);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(page));
+    });
+    const http = createHttpClient();
+    const small = Buffer.from('a small buffer from the shared pool');
+    const gzipped = await http.request({ url: `${server}/user/repos` });
+    const chunks = await gzipped.chunks();
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(page);
+    expect(chunks.length).toBeGreaterThan(1);
+    gzipped.release();
+    expect(chunks.every((c) => c.length === 0 && (c.buffer as ArrayBuffer).detached)).toBe(true);
+    gzipped.release(); // twice is harmless
+    // A body that came as it is stays the caller's until the garbage collector takes it.
+    const plain = await http.request({ url: `${server}/plain` });
+    const plainChunks = await plain.chunks();
+    plain.release();
+    expect(Buffer.concat(plainChunks).toString('utf8')).toBe(page);
+    expect(small.toString()).toBe('a small buffer from the shared pool');
+  });
+
   it('a caller may ask for no coding at all (identity)', async () => {
     const server = await listen((req, res) => res.end(JSON.stringify({ asked: req.headers['accept-encoding'] })));
     const res = await createHttpClient().request({ url: `${server}/x`, headers: { 'Accept-Encoding': 'identity' } });

@@ -122,10 +122,13 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
     opened = true;
     if (items.length === 0) {
       if (prefix) await writeResult(world, prefix);
+      page.release?.();
       continue;
     }
     if (world.stdout.isTTY) progress.clear();
     await writeAll(world.stdout, [Buffer.from(`${prefix}${empty ? '' : ','}`), ...items]);
+    // Handed to the OS: the page's memory is reused for the next one's instead of piling up.
+    page.release?.();
     empty = false;
   }
   await writeResult(world, opened ? ']\n' : '[]\n');
@@ -137,6 +140,7 @@ async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr:
   for await (const page of pages) {
     const json = pageJson(page);
     if (json.length) parts.push(Buffer.concat(json).toString('utf8'));
+    page.release?.();
   }
   // The result may go to the same screen as the progress line: clear it first.
   progress.clear();
