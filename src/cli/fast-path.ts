@@ -1,12 +1,27 @@
-// The commands that run most often, with no human waiting but a program (`token` in scripts,
-// `git-credential get` on every git fetch), in their plain forms, without commander: loading it
-// costs about as much again as the command (it loads node:child_process and node:util). Any form
-// this does not recognise exactly (another flag, `--help`, `-h` without a value, `--opt=value`)
-// goes to commander, which parses everything.
+// The commands that run most often in their plain forms, without commander: loading it and
+// building the program costs 20-40 ms (it loads node:child_process and node:util), as much as
+// `token` itself, and as much as a page of `repos` waits on the network. `token` runs in scripts
+// and `git-credential get` on every git fetch, with no human waiting but a program; `whoami` and
+// `repos` are what people run most. Their options are the same table commander reads
+// (src/cli/command-options.ts). Any form this does not recognise exactly (another flag, `--help`,
+// `-h` without a value, `--opt=value`, a repeated option, `--`) goes to commander, which parses
+// everything and explains what is wrong.
+import { HOSTNAME_OPTION, REPOS_OPTIONS, TOKEN_OPTIONS, WHOAMI_OPTIONS, type OptionSpec } from './command-options.js';
 import type { CommandModule, Invocation } from './run-command.js';
 
 const GIT_OPERATIONS = new Set(['get', 'store', 'erase', 'capability']);
-const VALUE_FLAGS: Record<string, 'hostname' | 'user'> = { '-h': 'hostname', '--hostname': 'hostname', '-u': 'user', '--user': 'user' };
+
+interface FastCommand {
+  options: readonly OptionSpec[];
+  load(): Promise<unknown>;
+}
+
+// Each takes one optional positional, the provider, and a host (-h).
+const FAST_COMMANDS: Record<string, FastCommand> = {
+  token: { options: TOKEN_OPTIONS, load: () => import('./commands/token.js') },
+  whoami: { options: WHOAMI_OPTIONS, load: () => import('./commands/whoami.js') },
+  repos: { options: REPOS_OPTIONS, load: () => import('./commands/repos.js') },
+};
 
 export function fastInvocation(argv: readonly string[]): Invocation | undefined {
   const [name, ...rest] = argv;
@@ -15,24 +30,55 @@ export function fastInvocation(argv: readonly string[]): Invocation | undefined 
     if (extra.length > 0 || operation === undefined || !GIT_OPERATIONS.has(operation)) return undefined;
     return { name, loading: load(() => import('./commands/git-credential.js')), positional: [operation], opts: {} };
   }
-  if (name === 'token') {
-    const opts: Record<string, unknown> = {};
-    const positional: string[] = [];
-    for (let i = 0; i < rest.length; i++) {
-      const word = rest[i]!;
-      const flag = VALUE_FLAGS[word];
-      if (flag) {
-        const value = rest[i + 1];
-        if (value === undefined || value.startsWith('-') || opts[flag] !== undefined) return undefined;
-        opts[flag] = value;
-        i += 1;
-      } else if (word === '--debug') opts.debug = true;
-      else if (word.startsWith('-') || positional.length > 0) return undefined;
-      else positional.push(word);
-    }
-    return { name, loading: load(() => import('./commands/token.js')), positional: [positional[0]], opts };
+  const command = name === undefined ? undefined : FAST_COMMANDS[name];
+  if (!command) return undefined;
+  const parsed = parseWords(rest, [HOSTNAME_OPTION, ...command.options]);
+  if (!parsed || parsed.positional.length > 1) return undefined;
+  return { name: name!, loading: load(command.load), positional: [parsed.positional[0]], opts: parsed.opts };
+}
+
+/** How a word of the command line reads: the option's key in `opts` (commander's camelCase name), and whether a value follows. */
+interface Flag {
+  key: string;
+  takesValue: boolean;
+}
+
+/** The words for each option: "-L, --limit <n>" → -L and --limit, with a value, as `limit`. */
+export function flagWords(specs: readonly OptionSpec[]): Map<string, Flag> {
+  const words = new Map<string, Flag>();
+  for (const spec of specs) {
+    const match = /^(?:(-[A-Za-z]), )?--([a-z][a-z-]*)(?: <[^>]+>)?$/.exec(spec.flags);
+    if (!match) throw new Error(`fast path: cannot read the option "${spec.flags}"`);
+    const flag = { key: match[2]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), takesValue: spec.flags.endsWith('>') };
+    if (match[1]) words.set(match[1], flag);
+    words.set(`--${match[2]}`, flag);
   }
-  return undefined;
+  words.set('--debug', { key: 'debug', takesValue: false });
+  return words;
+}
+
+function parseWords(words: readonly string[], specs: readonly OptionSpec[]): { positional: string[]; opts: Invocation['opts'] } | undefined {
+  const flags = flagWords(specs);
+  const opts: Invocation['opts'] = {};
+  const positional: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (!word.startsWith('-')) {
+      positional.push(word);
+      continue;
+    }
+    const flag = flags.get(word);
+    if (!flag || opts[flag.key] !== undefined) return undefined;
+    if (!flag.takesValue) {
+      opts[flag.key] = true;
+      continue;
+    }
+    const value = words[i + 1];
+    if (value === undefined || value.startsWith('-')) return undefined;
+    opts[flag.key] = value;
+    i += 1;
+  }
+  return { positional, opts };
 }
 
 function load(importer: () => Promise<unknown>): Promise<CommandModule> {

@@ -3,6 +3,7 @@
 // command that takes a host, -h is --hostname (--help stays help).
 import { fstatSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { HOSTNAME_OPTION, JQ_OPTION, JSON_OPTION, REPOS_OPTIONS, TOKEN_OPTIONS, USER_OPTION, WHOAMI_OPTIONS, type OptionSpec } from './command-options.js';
 import { reportError, usageLine } from './errors.js';
 import { debugFromEnv, runCommand, trapInterrupts, type CommandModule } from './run-command.js';
 import type { World } from './world.js';
@@ -52,14 +53,15 @@ export function buildProgram(hooks: ProgramHooks): Command {
     })
     .exitOverride();
 
+  const option = (spec: OptionSpec) => new Option(spec.flags, spec.description);
   /** A command that takes a host: -h is --hostname, so help is --help only. */
-  const hostCommand = (name: string) =>
-    program
-      .command(name)
-      .helpOption('--help', 'display help for command')
-      .addOption(new Option('-h, --hostname <host>', "the provider's host: github.com or gitlab.com by default; a GitHub Enterprise or self-managed GitLab host, or HOST:PORT"));
-  const user = () => new Option('-u, --user <login>', 'which account, when several are stored');
-  const jq = () => new Option('-q, --jq <expression>', 'filter the JSON output with a jq expression (prints as jq -r does)');
+  const hostCommand = (name: string, options: readonly OptionSpec[] = []) => {
+    const command = program.command(name).helpOption('--help', 'display help for command').addOption(option(HOSTNAME_OPTION));
+    for (const spec of options) command.addOption(option(spec));
+    return command;
+  };
+  const user = () => option(USER_OPTION);
+  const jq = () => option(JQ_OPTION);
 
   hostCommand('login')
     .description('sign in and store the tokens in the OS keychain')
@@ -83,33 +85,21 @@ export function buildProgram(hooks: ProgramHooks): Command {
     )
     .action(execute(() => import('./commands/login.js')));
 
-  hostCommand('whoami')
+  hostCommand('whoami', WHOAMI_OPTIONS)
     .description('the signed-in profile, fetched live from the provider')
     .argument('[provider]')
-    .addOption(user())
-    .option('--json', 'machine-readable output')
-    .addOption(jq())
     .addHelpText('after', examples('oauthcli whoami', 'oauthcli whoami gitlab --json', "oauthcli whoami -q '.login'"))
     .action(execute(() => import('./commands/whoami.js')));
 
-  hostCommand('repos')
+  hostCommand('repos', REPOS_OPTIONS)
     .description("the signed-in user's repositories (a table, or --json), streamed as the pages arrive")
     .argument('[provider]')
-    .addOption(user())
-    .option('-L, --limit <n>', 'list at most this many (only the pages needed are requested)')
-    .option('--visibility <visibility>', 'all, public or private')
-    .option('--affiliation <list>', 'comma-separated: owner, collaborator, organization_member')
-    .option('--sort <field>', 'created, updated, pushed or full_name')
-    .option('--direction <direction>', 'asc or desc')
-    .option('--json', "a JSON array of the provider's repository objects, in the provider's order")
-    .addOption(jq())
     .addHelpText('after', examples('oauthcli repos -L 20 --sort updated', "oauthcli repos --json | jq -r '.[].full_name'", "oauthcli repos -q '.[] | select(.fork | not) | .full_name'"))
     .action(execute(() => import('./commands/repos.js')));
 
-  hostCommand('token')
+  hostCommand('token', TOKEN_OPTIONS)
     .description('print a valid access token on stdout, refreshing it first if needed')
     .argument('[provider]')
-    .addOption(user())
     .addHelpText('after', examples('GH_TOKEN=$(oauthcli token) gh repo list', 'curl -H "Authorization: Bearer $(oauthcli token)" https://api.github.com/user'))
     .action(execute(() => import('./commands/token.js')));
 
@@ -133,7 +123,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .command('status')
     .description('every account: provider, host, login, active, scopes, expiry, storage, and whether its token works')
     .option('--offline', 'do not ask the providers whether the tokens still work')
-    .option('--json', 'machine-readable output')
+    .addOption(option(JSON_OPTION))
     .addOption(jq())
     .addHelpText('after', examples('oauthcli status', 'oauthcli status --offline --json'))
     .action(execute(() => import('./commands/status.js')));
@@ -221,7 +211,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
   provider
     .command('list')
     .description('built-in providers and the ones added')
-    .option('--json', 'machine-readable output')
+    .addOption(option(JSON_OPTION))
     .addOption(jq())
     .addHelpText('after', examples('oauthcli provider list', "oauthcli provider list --json -q '.[].name'"))
     .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.list }))));
