@@ -1,5 +1,6 @@
-// Entry point. `--version` and `--help` answer before anything else loads, and `token` and
-// `git-credential` run without commander (src/cli/fast-path.ts): start-up is part of the product.
+// Entry point. `--version` and `--help` answer before anything else loads, and the plain forms of
+// `token`, `whoami`, `repos` and `git-credential` run without commander (src/cli/fast-path.ts):
+// start-up is part of the product.
 // The answer is written with fs.writeSync: process.stdout would build a stream (and load node:net
 // for a pipe) to print a few lines. (program.ts's writeOutSync does the same for commander; one
 // module shared by both would cost this path a chunk load, ~2 ms.)
@@ -25,7 +26,7 @@ if (answer !== undefined) {
     // A closed stdout (`oauthcli --version | true`) is not an error worth reporting.
   }
 } else {
-  // `token` and `git-credential` in their plain forms skip commander (src/cli/fast-path.ts).
+  // `token`, `whoami`, `repos` and `git-credential` in their plain forms skip commander (src/cli/fast-path.ts).
   const { fastInvocation } = await import('./fast-path.js');
   const fast = fastInvocation(argv);
   if (fast) {
