@@ -9,7 +9,7 @@
 // - `--silent`: no body;
 // - an error page: its body as is (never through jq), after closing an array left open.
 import { failure } from '../errors.js';
-import { jsonArraySpans } from '../http/paginate.js';
+import { jsonArraySpans } from '../http/json-spans.js';
 import { filterJson } from './jq.js';
 import { parseExact, prettyDelim, prettyJson } from './json-pretty.js';
 import { colorLevel, safeLines, safeText, writeResult } from './output.js';

@@ -5,7 +5,8 @@
 import { failure } from '../errors.js';
 import { describeBody } from '../http/body-kind.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
-import { jsonArrayChunkSpans, paginate, sliceChunks, type PaginateOptions, type Span, type Spans } from '../http/paginate.js';
+import { jsonArrayChunkSpans, sliceChunks, type Span, type Spans } from '../http/json-spans.js';
+import { paginate, type PaginateOptions } from '../http/paginate.js';
 import { rejectUnsuccessful } from './api.js';
 import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
 

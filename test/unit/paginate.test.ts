@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient } from '../../src/http/client.js';
-import { jsonArrayChunkSpans, jsonArraySpans, paginate, parseLinkHeader, sliceChunks, type Page } from '../../src/http/paginate.js';
+import { jsonArrayChunkSpans } from '../../src/http/json-spans.js';
+import { paginate, parseLinkHeader, type Page } from '../../src/http/paginate.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-server.js';
 
 interface Repo {
@@ -281,67 +282,4 @@ describe('parseLinkHeader', () => {
 
 });
 
-describe('jsonArraySpans', () => {
-  const items = (text: string) => {
-    const body = Buffer.from(text);
-    return jsonArraySpans(body).map(([a, b]) => body.toString('utf8', a, b));
-  };
 
-  it('finds each item of a real page exactly where JSON.parse sees it', async () => {
-    server.setRepos('octocat', 100);
-    const res = await fetch(`${server.url}/api/v3/user/repos?per_page=100`, { headers: { authorization: `Bearer ${token}` } });
-    const text = await res.text();
-    const parsed = JSON.parse(text) as unknown[];
-    expect(items(text).map((t) => JSON.parse(t) as unknown)).toEqual(parsed);
-  });
-
-  it('handles strings with brackets, quotes and backslashes, nesting, literals and spacing', () => {
-    const obj = JSON.stringify({ a: ']}\\', b: [1, { c: '\\"{[' }], d: '' });
-    const str = JSON.stringify('x\\"y]');
-    const text = ` [ ${obj} ,\n${str}, 12.5e3 ,true,null,[[]],{}]\n`;
-    expect(items(text)).toEqual([obj, str, '12.5e3', 'true', 'null', '[[]]', '{}']);
-    expect(items(text).map((t) => JSON.parse(t) as unknown)).toEqual(JSON.parse(text));
-    expect(items('[{"d":"é ✓ 😀 \\"]"},"ü"]')).toEqual(['{"d":"é ✓ 😀 \\"]"}', '"ü"']);
-    expect(items('[]')).toEqual([]);
-    expect(items(' [ ] ')).toEqual([]);
-  });
-
-  it.each([
-    ['', /start with/],
-    ['{"a":1}', /start with/],
-    ['<html>[</html>', /start with/],
-    ['[{"a":1}', /separated|ends inside/],
-    ['[{"a":"1}]', /not closed|ends inside/],
-    ['[{"a":1]]', /do not match/],
-    ['[{"a":1} {"b":2}]', /separated by commas/],
-    ['[{"a":1},]', /empty item/],
-    ['[,{"a":1}]', /empty item/],
-    ['[{"a":1}] x', /after the array/],
-    ['[tr"ue]', /malformed literal/],
-  ])('refuses %j', (text, why) => {
-    expect(() => jsonArraySpans(Buffer.from(text))).toThrow(why);
-  });
-});
-
-describe('jsonArrayChunkSpans (a body in the chunks it arrived in)', () => {
-  it('finds the same items wherever the chunks are cut, inside strings, escapes and literals included', () => {
-    const obj = JSON.stringify({ a: ']}\\', b: [1, { c: '\\"{[' }], d: 'é ✓ 😀' });
-    const text = ` [ ${obj} ,\n"x\\"y]", 12.5e3 ,true,null,[[]],{}]\n`;
-    const body = Buffer.from(text);
-    const whole = jsonArraySpans(body);
-    for (const size of [1, 2, 3, 7, 16, 64]) {
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < body.length; i += size) chunks.push(body.subarray(i, i + size));
-      const spans = jsonArrayChunkSpans(chunks);
-      expect(spans).toEqual(whole);
-      expect(spans.map(([a, b]) => Buffer.concat(sliceChunks(chunks, a, b)).toString())).toEqual(whole.map(([a, b]) => body.toString('utf8', a, b)));
-    }
-  });
-
-  it('flags strings that hold characters a terminal would obey, across a cut too', () => {
-    const raw = Buffer.from('[{"d":"a\u001b[2Jb"},{"d":"plain"}]');
-    expect(jsonArrayChunkSpans([raw.subarray(0, 9), raw.subarray(9)]).controls).toBe(true);
-    expect(jsonArrayChunkSpans([Buffer.from('[{"d":"plain"}]')]).controls).toBeUndefined();
-    expect(jsonArrayChunkSpans([Buffer.from('[{"d":"\u009b"}]')]).controls).toBe(true);
-  });
-});
