@@ -35,7 +35,7 @@ const REPOS = Number(process.env.BENCH_REPOS ?? 5000);
 const BIG_REPOS = Number(process.env.BENCH_BIG_REPOS ?? 50_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
-const REPOS_RUNS = Number(process.env.BENCH_REPOS_RUNS ?? 3);
+const REPOS_RUNS = Number(process.env.BENCH_REPOS_RUNS ?? 5);
 const TIME = '/usr/bin/time';
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -194,76 +194,75 @@ try {
   };
 
   await warm(REPOS);
-  const ours = [];
-  for (let i = 0; i < REPOS_RUNS; i++) {
-    const before = repoRequests();
-    const res = await runCli(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
-    if (res.code !== 0) throw new Error(`oauthcli repos: exit ${res.code}: ${res.stderr}`);
-    ours.push({ ...res, requests: repoRequests() - before });
-  }
-  checkListing('oauthcli repos --json', REPOS);
-  const bytes = statSync(outFile).size;
   const rss = await peakRss(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
 
   // gh, as a user would run it: gh sends its requests for api.github.localhost to the fake as if it were a proxy.
-  let gh;
-  if (has('gh')) {
-    const ghEnv = {
-      GH_HOST: 'github.localhost',
-      HTTP_PROXY: `http://127.0.0.1:${server.port}`,
-      GH_TOKEN: token,
-      GH_CONFIG_DIR: join(sandbox, 'gh'),
-      GH_NO_UPDATE_NOTIFIER: '1',
-      NO_COLOR: '1',
-    };
-    const runs = [];
-    const ghFirst = server.requests.length;
-    for (let i = 0; i < REPOS_RUNS; i++) {
-      const res = await run('gh', ['api', '--paginate', 'user/repos?per_page=100'], { extraEnv: ghEnv, stdoutFile: outFile });
-      if (res.code !== 0) throw new Error(`gh api: exit ${res.code}: ${res.stderr}`);
-      runs.push(res.wallMs);
-    }
-    // gh 2.23 prints each page's array after the last ("][" between pages); count the objects.
-    const text = readFileSync(outFile, 'utf8');
-    const count = JSON.parse(`[${text.replace(/\]\s*\[/g, ',').replace(/^\s*\[|\]\s*$/g, '')}]`).length;
-    if (count !== REPOS) throw new Error(`gh listed ${count} repositories`);
-    const asked = server.requests.at(ghFirst)?.headers['accept-encoding'];
-    gh = { wallMs: median(runs), bestMs: Math.min(...runs), version: execFileSync('gh', ['--version'], { encoding: 'utf8' }).split('\n')[0], coding: asked?.includes('gzip') ? 'gzip' : 'uncompressed' };
-  }
-
-  // The network floor: page 1, then every other page at once.
-  let floor;
-  if (has('curl')) {
-    const pages = Math.ceil(REPOS / 100);
-    const url = (p) => `${server.url}/api/v3/user/repos?per_page=100&page=${p}`;
-    // Compressed, as oauthcli and gh ask: the same bytes on the wire (curl prints how many).
-    const curl = ['-sSf', '--compressed', '-w', '%{size_download}\n', '-H', `Authorization: Bearer ${token}`];
-    const runs = [];
-    let wireBytes = 0;
-    for (let i = 0; i < REPOS_RUNS; i++) {
-      const started = process.hrtime.bigint();
-      const first = await run('curl', [...curl, '-o', join(sandbox, 'floor-1.json'), url(1)]);
-      const rest = Array.from({ length: pages - 1 }, (_, k) => ['-o', join(sandbox, `floor-${k + 2}.json`), url(k + 2)]).flat();
-      const all = await run('curl', [...curl, '--parallel', '--parallel-immediate', '--parallel-max', '300', ...rest]);
-      if (first.code !== 0 || all.code !== 0) throw new Error(`curl failed: ${first.stderr}${all.stderr}`);
-      runs.push(Number(process.hrtime.bigint() - started) / 1e6);
-      wireBytes = `${first.stdout}${all.stdout}`.trim().split('\n').reduce((n, line) => n + Number(line), 0);
-    }
-    floor = { wallMs: median(runs), bestMs: Math.min(...runs), wireBytes };
-  }
-
+  const ghEnv = {
+    GH_HOST: 'github.localhost',
+    HTTP_PROXY: `http://127.0.0.1:${server.port}`,
+    GH_TOKEN: token,
+    GH_CONFIG_DIR: join(sandbox, 'gh'),
+    GH_NO_UPDATE_NOTIFIER: '1',
+    NO_COLOR: '1',
+  };
+  // The network floor: page 1, then every other page at once, compressed as oauthcli and gh ask
+  // (the same bytes on the wire; curl prints how many).
+  const pages = Math.ceil(REPOS / 100);
+  const pageUrl = (p) => `${server.url}/api/v3/user/repos?per_page=100&page=${p}`;
+  const curl = ['-sSf', '--compressed', '-w', '%{size_download}\n', '-H', `Authorization: Bearer ${token}`];
   // The stack's floor: Node + undici alone, same pages, same concurrency, bodies discarded.
   // (read from the source: src/ is bundled for Node, not importable by it as it stands)
   const DEFAULT_PAGE_CONCURRENCY = Number(/DEFAULT_PAGE_CONCURRENCY = (\d+)/.exec(readFileSync(join(root, 'src', 'http', 'paginate.ts'), 'utf8'))?.[1]);
   const stackScript = join(root, 'bench', 'undici-floor.mjs');
   const stackArgs = (count) => [`${server.url}/api/v3/user/repos?per_page=100`, token, String(Math.ceil(count / 100)), String(DEFAULT_PAGE_CONCURRENCY)];
-  const stackRuns = [];
-  for (let i = 0; i < REPOS_RUNS; i++) {
-    const res = await run(process.execPath, [stackScript, ...stackArgs(REPOS)]);
-    if (res.code !== 0) throw new Error(`undici floor: exit ${res.code}: ${res.stderr}`);
-    stackRuns.push(res.wallMs);
+
+  const contenders = {
+    async ours() {
+      const before = repoRequests();
+      const res = await runCli(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
+      if (res.code !== 0) throw new Error(`oauthcli repos: exit ${res.code}: ${res.stderr}`);
+      checkListing('oauthcli repos --json', REPOS);
+      return { ...res, requests: repoRequests() - before, bytes: statSync(outFile).size };
+    },
+    async gh() {
+      const first = server.requests.length;
+      const res = await run('gh', ['api', '--paginate', 'user/repos?per_page=100'], { extraEnv: ghEnv, stdoutFile: outFile });
+      if (res.code !== 0) throw new Error(`gh api: exit ${res.code}: ${res.stderr}`);
+      // gh 2.23 prints each page's array after the last ("][" between pages); count the objects.
+      const text = readFileSync(outFile, 'utf8');
+      const count = JSON.parse(`[${text.replace(/\]\s*\[/g, ',').replace(/^\s*\[|\]\s*$/g, '')}]`).length;
+      if (count !== REPOS) throw new Error(`gh listed ${count} repositories`);
+      return { ...res, coding: server.requests.at(first)?.headers['accept-encoding']?.includes('gzip') ? 'gzip' : 'uncompressed' };
+    },
+    async floor() {
+      const started = process.hrtime.bigint();
+      const one = await run('curl', [...curl, '-o', join(sandbox, 'floor-1.json'), pageUrl(1)]);
+      const rest = Array.from({ length: pages - 1 }, (_, k) => ['-o', join(sandbox, `floor-${k + 2}.json`), pageUrl(k + 2)]).flat();
+      const all = await run('curl', [...curl, '--parallel', '--parallel-immediate', '--parallel-max', '300', ...rest]);
+      if (one.code !== 0 || all.code !== 0) throw new Error(`curl failed: ${one.stderr}${all.stderr}`);
+      const wireBytes = `${one.stdout}${all.stdout}`.trim().split('\n').reduce((n, line) => n + Number(line), 0);
+      return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, wireBytes };
+    },
+    async stack() {
+      const res = await run(process.execPath, [stackScript, ...stackArgs(REPOS)]);
+      if (res.code !== 0) throw new Error(`undici floor: exit ${res.code}: ${res.stderr}`);
+      return res;
+    },
+  };
+  if (!has('gh')) delete contenders.gh;
+  if (!has('curl')) delete contenders.floor;
+  // Interleaved rounds (each contender once a round): a machine that slows down for a while
+  // slows every contender, instead of whichever was running then.
+  const runs = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  for (let round = 0; round < REPOS_RUNS; round++) {
+    for (const [name, once] of Object.entries(contenders)) runs[name].push(await once());
   }
-  const stack = { wallMs: median(stackRuns), bestMs: Math.min(...stackRuns), rss: await peakRss(stackArgs(REPOS), {}, stackScript) };
+  const summary = (list) => ({ wallMs: median(list.map((r) => r.wallMs)), bestMs: Math.min(...list.map((r) => r.wallMs)) });
+  const ours = runs.ours;
+  const bytes = ours[0].bytes;
+  const gh = runs.gh && { ...summary(runs.gh), coding: runs.gh[0].coding, version: execFileSync('gh', ['--version'], { encoding: 'utf8' }).split('\n')[0] };
+  const floor = runs.floor && { ...summary(runs.floor), wireBytes: runs.floor[0].wireBytes };
+  const stack = { ...summary(runs.stack), rss: await peakRss(stackArgs(REPOS), {}, stackScript) };
 
   // Memory for ten times the listing: oauthcli's, and the stack's own (Node + undici, bodies discarded).
   await warm(BIG_REPOS);
@@ -273,7 +272,7 @@ try {
 
   const oursMs = median(ours.map((r) => r.wallMs));
   const wire = floor?.wireBytes ? `, ${(floor.wireBytes / 1e6).toFixed(1)} MB gzipped on the wire` : '';
-  console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON${wire}), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} runs (peak RSS: median of 3)`);
+  console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON${wire}), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} interleaved rounds (peak RSS: median of 3)`);
   console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight  peak RSS ${mib(rss)}`);
   if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time, ${gh.coding}`);
   else console.log('  gh api --paginate               not installed (apt-get install gh)');

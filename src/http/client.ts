@@ -51,7 +51,7 @@ export interface HttpResponse {
   text(): Promise<string>;
   /** The body as bytes (its content coding undone), in one buffer of its own. */
   bytes(): Promise<Buffer>;
-  /** The body as bytes, in the chunks it arrived in, never joined: a large body (a page of a listing) is passed on without a copy. A compressed body comes decoded, in chunks of up to 64 KB. */
+  /** The body as bytes, in the chunks it arrived in, never joined: a large body (a page of a listing) is passed on without a copy. A compressed body comes decoded, in chunks of up to 120 KB. */
   chunks(): Promise<Buffer[]>;
   /**
    * Frees the memory of a decoded body now instead of at some later garbage collection: for a
@@ -87,12 +87,12 @@ export interface HttpClientOptions {
 
 /** The codings asked for: every Node since 12 decodes them (zstd would need 22.15). */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
-// Decoded output comes in buffers of this size: zlib's default, 16 KB, meant ~1,700 callbacks and
-// a 28 MB copy on the main thread for 5,000 repositories; this is ~430 and none. Below glibc's
-// mmap threshold (128 KB), a buffer freed by release() is reused for the next page's output
-// instead of being returned to the kernel: fresh memory costs a page fault per 4 KB (12-15 µs
-// each on the VM the benchmark runs on, ~85 ms for a 28 MB listing).
-const DECODED_CHUNK_BYTES = 64 * 1024;
+// Decoded output comes in buffers of this size: zlib's default, 16 KB, meant ~1,700 main-thread
+// callbacks (~60 µs each) and a 28 MB copy for 5,000 repositories; this is ~240 and none. Just
+// below glibc's mmap threshold (128 KB), a buffer freed by release() is reused for the next
+// page's output instead of being returned to the kernel: fresh memory costs a page fault per 4 KB
+// (12-15 µs each on the VM the benchmark runs on, ~85 ms for a 28 MB listing).
+const DECODED_CHUNK_BYTES = 120 * 1024;
 type Decoder = () => Gunzip | Inflate | BrotliDecompress;
 const DECODERS: Record<string, Decoder> = {
   gzip: () => createGunzip({ chunkSize: DECODED_CHUNK_BYTES }),
