@@ -7,6 +7,7 @@
 import { failure } from '../errors.js';
 import type { HttpClient, HttpResponse } from './client.js';
 import { MAX_PAGE_BYTES } from './limits.js';
+import { responseTimePacer, type ResponseTimeBudget } from './response-time-budget.js';
 
 export interface PaginateOptions<T> {
   http: HttpClient;
@@ -22,6 +23,8 @@ export interface PaginateOptions<T> {
   limit?: number;
   /** Items per page as asked for in `url`: tells which pages hold the first `limit` items. */
   pageSize?: number;
+  /** The most server time (response time, summed) the listing's requests may take per window: the provider's limit, when it has one. */
+  responseTimeBudget?: ResponseTimeBudget;
   /** The query parameter that numbers pages in the provider's links. Default `page`. */
   pageParam?: string;
   /** Rejects a response that is not a page (401, 404, …). Default: any status ≥ 400 is a failure. */
@@ -57,6 +60,12 @@ interface Fetched {
   links: Links;
 }
 
+/** A page whose status and headers are in, its body still to read. */
+interface Head extends Omit<Fetched, 'chunks'> {
+  /** Tells the pacer the response is over. */
+  finished(): void;
+}
+
 export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<Page<T>, void, undefined> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_PAGE_CONCURRENCY));
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -70,23 +79,34 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   if (options.signal?.aborted) controller.abort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  const pacer = options.responseTimeBudget ? responseTimePacer(options.responseTimeBudget) : undefined;
   // A page's status and links come with its headers, before its body.
-  const requestPage = async (url: URL): Promise<Omit<Fetched, 'chunks'>> => {
-    const res = await options.http.request({
-      url,
-      headers: options.headers,
-      secrets: options.secrets,
-      signal: controller.signal,
-      retry: true,
-      maxBodyBytes: MAX_PAGE_BYTES,
-    });
-    await check(res);
-    return { res, links: parseLinkHeader(res.headers.link, res.url) };
+  const requestPage = async (url: URL): Promise<Head> => {
+    const finished = pacer ? await pacer.start(controller.signal) : () => undefined;
+    try {
+      const res = await options.http.request({
+        url,
+        headers: options.headers,
+        secrets: options.secrets,
+        signal: controller.signal,
+        retry: true,
+        maxBodyBytes: MAX_PAGE_BYTES,
+      });
+      await check(res);
+      return { res, links: parseLinkHeader(res.headers.link, res.url), finished };
+    } catch (error) {
+      finished();
+      throw error;
+    }
   };
-  const fetchPage = async (url: URL): Promise<Fetched> => {
-    const head = await requestPage(url);
-    return { ...head, chunks: await head.res.chunks() };
+  const readBody = async ({ finished, ...head }: Head): Promise<Fetched> => {
+    try {
+      return { ...head, chunks: await head.res.chunks() };
+    } finally {
+      finished();
+    }
   };
+  const fetchPage = async (url: URL): Promise<Fetched> => readBody(await requestPage(url));
   // A link is followed with the caller's credentials: only ever to the origin of the first page.
   const followable = (url: URL): URL => {
     if (url.origin !== firstUrl.origin) {
@@ -140,7 +160,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       };
       // The next pages are on their way before page 1's body is even read (and then written out).
       fill(1 + concurrency);
-      fetched = { ...first, chunks: await first.res.chunks() };
+      fetched = await readBody(first);
       yield take(1, fetched, true);
       if (seen >= limit) return;
       if (stop === 1) stop = Math.min(lastNumber, 1 + pagesFor(limit - seen));
@@ -161,7 +181,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       if (!fetched.links.next) return;
       number = lastNumber;
     } else {
-      fetched = { ...first, chunks: await first.res.chunks() };
+      fetched = await readBody(first);
       yield take(1, fetched, fetched.links.next !== undefined);
     }
 

@@ -7,6 +7,7 @@ import { describeBody } from '../http/body-kind.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { jsonArrayChunkSpans, sliceChunks, type Span, type Spans } from '../http/json-spans.js';
 import { paginate, type PaginateOptions } from '../http/paginate.js';
+import type { ResponseTimeBudget } from '../http/response-time-budget.js';
 import { rejectUnsuccessful } from './api.js';
 import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
 
@@ -22,6 +23,8 @@ export interface RepoListing<T> {
   accessToken: string;
   query: RepoQuery;
   pageSize: number;
+  /** The provider's limit on server time, when it has one (src/http/response-time-budget.ts). */
+  responseTimeBudget?: ResponseTimeBudget;
   signal?: AbortSignal;
   /** Whether a parsed item is one of this provider's repositories. */
   isRepo(item: unknown): item is T;
@@ -39,6 +42,7 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     concurrency: query.concurrency,
     limit: query.limit,
     pageSize: listing.pageSize,
+    ...(listing.responseTimeBudget ? { responseTimeBudget: listing.responseTimeBudget } : {}),
     check: rejectUnsuccessful,
   };
   if (query.asJson) {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient } from '../../src/http/client.js';
 import { jsonArrayChunkSpans } from '../../src/http/json-spans.js';
 import { paginate, parseLinkHeader, type Page } from '../../src/http/paginate.js';
+import type { ResponseTimeBudget } from '../../src/http/response-time-budget.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-server.js';
 
 interface Repo {
@@ -53,7 +54,7 @@ function trackingClient(): HttpClient & { maxInFlight: number } {
   return client;
 }
 
-function list(opts: { perPage?: number; limit?: number; concurrency?: number; http?: HttpClient } = {}) {
+function list(opts: { perPage?: number; limit?: number; concurrency?: number; http?: HttpClient; responseTimeBudget?: ResponseTimeBudget } = {}) {
   const perPage = opts.perPage ?? 100;
   return paginate<Repo>({
     http: opts.http ?? createHttpClient({ sleep: noWait }),
@@ -63,6 +64,7 @@ function list(opts: { perPage?: number; limit?: number; concurrency?: number; ht
     pageSize: perPage,
     limit: opts.limit,
     concurrency: opts.concurrency,
+    ...(opts.responseTimeBudget ? { responseTimeBudget: opts.responseTimeBudget } : {}),
     parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
   });
 }
@@ -104,6 +106,18 @@ describe('paginate', () => {
     expect(later).toHaveLength(8);
     const times = later.map((r) => r.time);
     expect(Math.max(...times) - Math.min(...times)).toBeLessThan(150);
+  });
+
+  it("holds pages back once they have taken the provider's server-time budget (GitHub's secondary limit)", async () => {
+    server.setRepos('octocat', 800);
+    server.setOptions({ latencyMs: 40 });
+    const free = trackingClient();
+    expect(names(await collect(list({ http: free })))).toEqual(expected(800));
+    expect(free.maxInFlight).toBeGreaterThanOrEqual(7);
+    // 100 ms of response time per 400 ms: about two pages of 40 ms at a time.
+    const paced = trackingClient();
+    expect(names(await collect(list({ http: paced, responseTimeBudget: { windowMs: 400, maxMs: 100 } })))).toEqual(expected(800));
+    expect(paced.maxInFlight).toBeLessThanOrEqual(3);
   });
 
   it('yields each page as soon as it and the pages before it are in', async () => {

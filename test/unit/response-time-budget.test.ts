@@ -1,0 +1,87 @@
+// The pacer holds requests back while the last window's responses have taken the budget (GitHub:
+// 90 s of server time per 60 s), on a clock the test moves.
+import { describe, expect, it } from 'vitest';
+import { responseTimePacer } from '../../src/http/response-time-budget.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function fakeClock() {
+  const clock = {
+    t: 0,
+    slept: [] as number[],
+    now: () => clock.t,
+    async sleep(ms: number, signal?: AbortSignal) {
+      if (signal?.aborted) throw signal.reason;
+      clock.slept.push(ms);
+      clock.t += ms;
+      await tick();
+    },
+  };
+  return clock;
+}
+
+describe('responseTimePacer', () => {
+  it('lets requests start at once while the window has budget left', async () => {
+    const clock = fakeClock();
+    const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 60_000 }, clock);
+    for (let i = 0; i < 10; i++) {
+      const done = await pacer.start();
+      clock.t += 500;
+      done();
+    }
+    expect(clock.slept).toEqual([]);
+  });
+
+  it('once the budget is spent, waits until responses leave the window, then spends no more than it', async () => {
+    const clock = fakeClock();
+    const pacer = responseTimePacer({ windowMs: 10_000, maxMs: 3_000 }, clock);
+    const starts: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const done = await pacer.start();
+      starts.push(clock.t);
+      clock.t += 1_000; // each response takes a second
+      done();
+    }
+    // Three seconds of responses in any ten: the fourth waits until the first has left the window.
+    expect(starts.slice(0, 3)).toEqual([0, 1_000, 2_000]);
+    expect(starts[3]).toBeGreaterThanOrEqual(10_000);
+    for (let i = 3; i < starts.length; i++) {
+      const window = starts.filter((s) => s > starts[i]! - 10_000 && s <= starts[i]!);
+      expect(window.length, `at ${starts[i]}`).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('counts requests still on their way, at least as long as a typical response: pages started together cannot all slip through', async () => {
+    const clock = fakeClock();
+    const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 2_000 }, clock);
+    const first = await pacer.start();
+    clock.t += 500;
+    first();
+    // Four more at the same moment: each counts 500 ms, so only three fit beside the first.
+    const inFlight = [];
+    for (let i = 0; i < 3; i++) inFlight.push(await pacer.start());
+    expect(clock.slept).toEqual([]);
+    const fifth = pacer.start();
+    let started = false;
+    void fifth.then(() => (started = true));
+    // Time passing does not help while they are on their way: they only grow.
+    for (let i = 0; i < 20; i++) await tick();
+    expect(started).toBe(false);
+    expect(clock.slept.length).toBeGreaterThan(5);
+    // Finished, they count what they took, and there is room again.
+    for (const done of inFlight) done();
+    await fifth;
+    expect(started).toBe(true);
+  });
+
+  it('gives up waiting when the listing is cancelled', async () => {
+    const clock = fakeClock();
+    const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 1_000 }, clock);
+    const done = await pacer.start();
+    clock.t += 1_500;
+    done();
+    const controller = new AbortController();
+    controller.abort(new Error('cancelled'));
+    await expect(pacer.start(controller.signal)).rejects.toThrow('cancelled');
+  });
+});
