@@ -183,6 +183,21 @@ describe('the scanner at its edges', () => {
     expect(spans.at(-1)).toEqual([body.length - 2, body.length - 1]);
   });
 
+  it('reads a chunk larger than the scanner takes at once (64 KB) with an escape, a quote and a control byte at the cut', () => {
+    for (const at of [65534, 65535, 65536, 65537]) {
+      for (const special of ['\\"', '\\\\', '"', '\u001b']) {
+        // `[{"v":"aaa…` so that `special` starts at byte `at` of the body.
+        const head = '[{"v":"';
+        const fill = 'a'.repeat(at - head.length);
+        const tail = special === '"' ? ',"w":"b"}, 2]' : 'b"}, 2]';
+        const body = Buffer.from(`${head}${fill}${special}${tail}`);
+        const spans = jsonArraySpans(body);
+        expect(spans.map(([a, b]) => body.toString('utf8', a, b)), `${JSON.stringify(special)} at ${at}`).toEqual([body.toString('utf8', 1, body.length - 4), '2']);
+        expect(spans.controls, `${JSON.stringify(special)} at ${at}`).toBe(special === '\u001b' ? true : undefined);
+      }
+    }
+  });
+
   it('refuses a body after a refused one, and a later good one is whole', () => {
     expect(() => jsonArraySpans(Buffer.from('["a'))).toThrow(/not closed/);
     // An escape at the end of a chunk takes the next chunk's first byte.
