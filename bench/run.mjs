@@ -16,6 +16,7 @@
 //    - the network floor: page 1 with curl, then every other page at once with `curl --parallel`;
 //    - the stack's floor: Node and undici alone fetching and discarding the same pages with the
 //      same concurrency (bench/undici-floor.mjs), which tells oauthcli's own cost from the stack's.
+//    Each is run once per round, for BENCH_REPOS_RUNS (5) interleaved rounds; medians are shown.
 //    Targets: ≥ 5× faster than gh; ≤ 2× the floor; peak RSS < 120 MiB; 50,000 repositories in
 //    about the same peak RSS as 5,000.
 //
