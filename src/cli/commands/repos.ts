@@ -121,16 +121,13 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
     // `[` waits for the first page: an error before it (401, 404, a rate limit) leaves stdout empty.
     const prefix = opened ? '' : '[';
     opened = true;
-    if (items.length === 0) {
-      if (prefix) await writeResult(world, prefix);
-      page.release?.();
-      continue;
-    }
-    if (world.stdout.isTTY) progress.clear();
-    await writeAll(world.stdout, [Buffer.from(`${prefix}${empty ? '' : ','}`), ...items]);
+    if (items.length > 0) {
+      if (world.stdout.isTTY) progress.clear();
+      await writeAll(world.stdout, [Buffer.from(`${prefix}${empty ? '' : ','}`), ...items]);
+      empty = false;
+    } else if (prefix) await writeResult(world, prefix);
     // Handed to the OS: the page's memory is reused for the next one's instead of piling up.
     page.release?.();
-    empty = false;
   }
   await writeResult(world, opened ? ']\n' : '[]\n');
 }
