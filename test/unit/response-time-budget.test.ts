@@ -1,7 +1,7 @@
 // The pacer holds requests back while the last window's responses have taken the budget (GitHub:
 // 90 s of server time per 60 s), on a clock the test moves.
 import { describe, expect, it } from 'vitest';
-import { responseTimePacer } from '../../src/http/response-time-budget.js';
+import { responseTimePacer, type Pacer } from '../../src/http/response-time-budget.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -20,15 +20,18 @@ function fakeClock() {
   return clock;
 }
 
+/** One request through the pacer whose response takes `ms` on the clock. */
+async function respond(pacer: Pacer, clock: ReturnType<typeof fakeClock>, ms: number): Promise<void> {
+  const done = await pacer.start();
+  clock.t += ms;
+  done();
+}
+
 describe('responseTimePacer', () => {
   it('lets requests start at once while the window has budget left', async () => {
     const clock = fakeClock();
     const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 60_000 }, clock);
-    for (let i = 0; i < 10; i++) {
-      const done = await pacer.start();
-      clock.t += 500;
-      done();
-    }
+    for (let i = 0; i < 10; i++) await respond(pacer, clock, 500);
     expect(clock.slept).toEqual([]);
   });
 
@@ -37,10 +40,8 @@ describe('responseTimePacer', () => {
     const pacer = responseTimePacer({ windowMs: 10_000, maxMs: 3_000 }, clock);
     const starts: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const done = await pacer.start();
-      starts.push(clock.t);
-      clock.t += 1_000; // each response takes a second
-      done();
+      await respond(pacer, clock, 1_000); // each response takes a second
+      starts.push(clock.t - 1_000);
     }
     // Three seconds of responses in any ten: the fourth waits until the first has left the window.
     expect(starts.slice(0, 3)).toEqual([0, 1_000, 2_000]);
@@ -54,9 +55,7 @@ describe('responseTimePacer', () => {
   it('counts requests still on their way, at least as long as a typical response: pages started together cannot all slip through', async () => {
     const clock = fakeClock();
     const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 2_000 }, clock);
-    const first = await pacer.start();
-    clock.t += 500;
-    first();
+    await respond(pacer, clock, 500);
     // Four more at the same moment: each counts 500 ms, so only three fit beside the first.
     const inFlight = [];
     for (let i = 0; i < 3; i++) inFlight.push(await pacer.start());
@@ -77,9 +76,7 @@ describe('responseTimePacer', () => {
   it('gives up waiting when the listing is cancelled', async () => {
     const clock = fakeClock();
     const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 1_000 }, clock);
-    const done = await pacer.start();
-    clock.t += 1_500;
-    done();
+    await respond(pacer, clock, 1_500);
     const controller = new AbortController();
     controller.abort(new Error('cancelled'));
     await expect(pacer.start(controller.signal)).rejects.toThrow('cancelled');
