@@ -21,8 +21,8 @@
 //    about the same peak RSS as 5,000.
 //
 // The keychain figures need a Secret Service. With gnome-keyring-daemon and dbus-run-session on
-// the machine, the bench runs itself inside a private D-Bus session with a throw-away, unlocked
-// keyring (nothing of the user's is read or touched); otherwise it signs in with
+// the machine, the bench runs itself on a private D-Bus session bus (.ci/with-keyring) with a
+// throw-away, unlocked keyring (nothing of the user's is read or touched); otherwise it signs in with
 // --insecure-storage and says so. Everything else runs in a throw-away sandbox too.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -41,11 +41,11 @@ const TIME = '/usr/bin/time';
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
-// A private keyring: re-run under dbus-run-session once, with a fresh HOME for the keyring's files.
+// A private keyring: re-run on a private D-Bus session bus once, with a fresh HOME for the keyring's files.
 if (!process.env.OAUTHCLI_BENCH_SESSION && has('dbus-run-session') && has('gnome-keyring-daemon')) {
   const home = mkdtempSync(join(tmpdir(), 'oauthcli-bench-home-'));
   const withKeyring = join(root, '.ci', 'with-keyring');
-  const res = spawnSync('dbus-run-session', ['--', withKeyring, process.execPath, fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, HOME: home, OAUTHCLI_BENCH_SESSION: 'keyring' } });
+  const res = spawnSync(withKeyring, [process.execPath, fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, HOME: home, OAUTHCLI_BENCH_SESSION: 'keyring' } });
   rmSync(home, { recursive: true, force: true });
   process.exit(res.status ?? 1);
 }
