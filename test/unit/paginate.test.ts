@@ -54,7 +54,9 @@ function trackingClient(): HttpClient & { maxInFlight: number } {
   return client;
 }
 
-function list(opts: { perPage?: number; limit?: number; concurrency?: number; http?: HttpClient; responseTimeBudget?: ResponseTimeBudget } = {}) {
+function list(
+  opts: { perPage?: number; limit?: number; concurrency?: number; http?: HttpClient; responseTimeBudget?: ResponseTimeBudget; expectedLastPage?: number } = {},
+) {
   const perPage = opts.perPage ?? 100;
   return paginate<Repo>({
     http: opts.http ?? createHttpClient({ sleep: noWait }),
@@ -65,6 +67,7 @@ function list(opts: { perPage?: number; limit?: number; concurrency?: number; ht
     limit: opts.limit,
     concurrency: opts.concurrency,
     ...(opts.responseTimeBudget ? { responseTimeBudget: opts.responseTimeBudget } : {}),
+    ...(opts.expectedLastPage ? { expectedLastPage: opts.expectedLastPage } : {}),
     parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
   });
 }
@@ -234,6 +237,94 @@ describe('paginate', () => {
     }
     expect(taken).toBe(100);
     await new Promise((r) => setTimeout(r, 150));
+  });
+});
+
+describe("with last time's page count (expectedLastPage)", () => {
+  const pagesAsked = () => repoRequests().map((r) => Number(r.query.page ?? '1')).sort((a, b) => a - b);
+
+  it('asks for the pages together with page 1, and for no page more', async () => {
+    server.setRepos('octocat', 900);
+    server.setOptions({ latencyMs: 200 });
+    const pages = await collect(list({ expectedLastPage: 9 }));
+    expect(names(pages)).toEqual(expected(900));
+    expect(pages.map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(pages.at(-1)!.more).toBe(false);
+    expect(pagesAsked()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // All nine were asked for before page 1 could have been answered (200 ms).
+    const times = repoRequests().map((r) => r.time);
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(150);
+  });
+
+  it('a listing that shrank: the pages past its last are dropped, and the listing is whole', async () => {
+    server.setRepos('octocat', 300);
+    const pages = await collect(list({ expectedLastPage: 6 }));
+    expect(names(pages)).toEqual(expected(300));
+    expect(pages.map((p) => p.number)).toEqual([1, 2, 3]);
+    expect(pages.at(-1)!.more).toBe(false);
+    // Pages 4-6 were asked for on the guess (and answered with empty arrays), never handed on.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pagesAsked()).toEqual([1, 2, 3, 4, 5, 6]);
+
+    server.requests.length = 0;
+    server.setRepos('octocat', 40);
+    const one = await collect(list({ expectedLastPage: 6 }));
+    expect(names(one)).toEqual(expected(40));
+    expect(one).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 50)); // the dropped pages' answers land in this test
+  });
+
+  it('a listing that grew: the pages past the guess come as usual', async () => {
+    server.setRepos('octocat', 1200);
+    const pages = await collect(list({ expectedLastPage: 3, concurrency: 4 }));
+    expect(names(pages)).toEqual(expected(1200));
+    expect(pagesAsked()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('guesses no further than `concurrency` pages past page 1, nor past `limit`', async () => {
+    server.setRepos('octocat', 2000);
+    server.setOptions({ pageDelay: (page) => (page === 1 ? 100 : 0) });
+    const http = trackingClient();
+    expect(names(await collect(list({ http, expectedLastPage: 20, concurrency: 4 })))).toEqual(expected(2000));
+    expect(http.maxInFlight).toBeLessThanOrEqual(5);
+    expect(pagesAsked()).toHaveLength(20);
+
+    server.requests.length = 0;
+    const limited = await collect(list({ expectedLastPage: 20, limit: 150 }));
+    expect(names(limited)).toEqual(expected(150));
+    expect(pagesAsked()).toEqual([1, 2]);
+  });
+
+  it('a guessed page that page 1 links to by another URL is asked for again by that URL', async () => {
+    let seen: string[] = [];
+    const other = createServer((req, res) => {
+      seen.push(req.url!);
+      const url = new URL(req.url!, 'http://x');
+      const page = Number(url.searchParams.get('page') ?? '1');
+      res.setHeader('content-type', 'application/json');
+      // The provider's links carry a cursor the first URL did not have.
+      const next = page < 3 ? `</items?cursor=c&page=${page + 1}>; rel="next", ` : '';
+      res.setHeader('link', `${next}</items?cursor=c&page=3>; rel="last"`);
+      res.end(JSON.stringify([{ full_name: `a/${page}`, name: String(page) }]));
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    try {
+      const pages = await collect(
+        paginate<Repo>({
+          http: createHttpClient({ sleep: noWait }),
+          url: `http://127.0.0.1:${(other.address() as AddressInfo).port}/items`,
+          expectedLastPage: 3,
+          parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
+        }),
+      );
+      expect(pages.flatMap((p) => p.items.map((r) => r.name))).toEqual(['1', '2', '3']);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen.sort()).toEqual(['/items', '/items?cursor=c&page=2', '/items?cursor=c&page=3', '/items?page=2', '/items?page=3']);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+      seen = [];
+    }
   });
 });
 
