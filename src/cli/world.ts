@@ -8,6 +8,7 @@ import { ProviderRegistry } from '../providers/registry.js';
 import { loginCommandFor, selectAccount, type AccountSelector, type SessionDeps } from '../session.js';
 import { AccountStore, type AccountMeta } from '../store/accounts.js';
 import { configDirFor } from '../store/config-file.js';
+import { cacheDirFor } from '../store/listing-pages.js';
 import { InsecureFileStore, KeychainStore, type SecretStore } from '../store/secrets.js';
 import { safeText } from './output.js';
 import type { InStream, OutStream } from './streams.js';
@@ -23,6 +24,8 @@ export interface World extends SessionDeps {
   debug: boolean;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** oauthcli's folder in the user's cache folder: what may be lost at any time. */
+  cacheDir: string;
   redact(text: string): string;
   /** A line for the user on stderr (never stdout), with every remembered secret redacted. */
   info(line: string): void;
@@ -44,6 +47,7 @@ export interface WorldParts {
   debug?: boolean;
   signal?: AbortSignal;
   configDir?: string;
+  cacheDir?: string;
   http?: HttpClient;
   secrets?: (kind: 'keychain' | 'insecure-file') => SecretStore;
   openBrowser?: (url: string) => Promise<boolean>;
@@ -70,6 +74,7 @@ export function createWorld(parts: WorldParts = {}): World {
     debug,
     signal: parts.signal ?? new AbortController().signal,
     configDir,
+    cacheDir: parts.cacheDir ?? cacheDirFor(env, parts.platform ?? process.platform),
     accounts,
     providers,
     rememberSecret(value) {

@@ -40,6 +40,7 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     secrets: [listing.accessToken],
     signal: listing.signal,
     concurrency: query.concurrency,
+    ...(query.expectedPages ? { expectedLastPage: query.expectedPages } : {}),
     limit: query.limit,
     pageSize: listing.pageSize,
     ...(listing.responseTimeBudget ? { responseTimeBudget: listing.responseTimeBudget } : {}),
@@ -53,7 +54,7 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
         count: page.items.length,
         json: first && last ? sliceChunks(page.chunks, first[0], last[1]) : [],
         ...(withControls.has(page.chunks) ? { controls: true } : {}),
-        ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
+        ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize, lastPage: page.lastPage } : {}),
         more: page.more,
         release: page.release,
       };
@@ -66,7 +67,7 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     yield {
       count: page.items.length,
       repos: page.items.map((item) => listing.summarize(item)),
-      ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
+      ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize, lastPage: page.lastPage } : {}),
       more: page.more,
     };
   }

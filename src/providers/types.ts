@@ -138,6 +138,8 @@ export interface RepoQuery {
   direction?: 'asc' | 'desc';
   /** Pages in flight at once (see src/http/paginate.ts). */
   concurrency?: number;
+  /** How many pages the same listing had last time: those are asked for at once (PaginateOptions.expectedLastPage). */
+  expectedPages?: number;
   /** Pages carry the provider's JSON text (`RepoPage.json`), never parsed, instead of objects. */
   asJson?: boolean;
 }
@@ -174,4 +176,6 @@ export interface RepoPage {
   more: boolean;
   /** About how many repositories the listing holds (pages × page size), when the provider said how many pages. */
   estimatedTotal?: number;
+  /** How many pages the listing has, when the provider said. */
+  lastPage?: number;
 }

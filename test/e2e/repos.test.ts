@@ -1,7 +1,7 @@
 // `oauthcli repos`: parallel pagination seen from outside (order, requests made, retries), the
 // JSON and table outputs, closed pipes, flag validation, rate limits and the exit codes.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN } from '../support/cli.js';
@@ -25,9 +25,14 @@ afterAll(async () => {
 afterEach(async () => {
   await requestsSettled();
   w.server.clearFaults();
-  w.server.setOptions({ pageDelay: undefined, omitLastLink: false });
+  w.server.setOptions({ pageDelay: undefined, omitLastLink: false, latencyMs: 0 });
   w.server.requests.length = 0;
+  // Each test lists as the first time, unless it is about the second.
+  rmSync(listingCache(), { force: true });
 });
+
+/** Where a listing's page count is remembered (src/store/listing-pages.ts): the sandbox's XDG_CACHE_HOME. */
+const listingCache = () => join(w.sandbox.home, '.cache', 'oauthcli', 'listing-pages.json');
 
 /**
  * A CLI that stopped early (Ctrl-C, a closed pipe) can exit before this process has read the
@@ -176,6 +181,73 @@ describe('repos --json', () => {
     expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
     expect(res.stderr.trim()).toMatch(/^oauthcli: .*HTTP 404: Not Found$/);
+  });
+});
+
+describe('repos, the second time', () => {
+  const arrivals = () => repoRequests().map((r) => ({ page: Number(r.query.page ?? '1'), time: r.time }));
+
+  it('asks for every page together with page 1, from the page count it remembered (and never a token there)', async () => {
+    w.server.setRepos('octocat', 900);
+    w.server.setOptions({ latencyMs: 300 });
+    const first = await repos(['--json']);
+    expect(first.code).toBe(0);
+    // The first time: page 1, and only after its answer (300 ms) pages 2-9.
+    const cold = arrivals();
+    expect(cold[0]!.page).toBe(1);
+    expect(Math.min(...cold.slice(1).map((a) => a.time)) - cold[0]!.time).toBeGreaterThanOrEqual(250);
+    const cache = readFileSync(listingCache(), 'utf8');
+    expect(JSON.parse(cache)).toEqual({ [`github:${w.server.host}:octocat {}`]: { pages: 9, at: expect.any(String) } });
+    expect(statSync(listingCache()).mode & 0o777).toBe(0o600);
+    noSecrets(cache);
+
+    w.server.requests.length = 0;
+    const second = await repos(['--json']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    const warm = arrivals();
+    expect(warm.map((a) => a.page).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const times = warm.map((a) => a.time);
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(200);
+  });
+
+  it('a listing that shrank meanwhile: the right repositories, and the new count remembered', async () => {
+    w.server.setRepos('octocat', 900);
+    expect((await repos(['--json'])).code).toBe(0);
+    w.server.setRepos('octocat', 250);
+    w.server.requests.length = 0;
+    const res = await repos(['--json']);
+    expect(res.code).toBe(0);
+    expect((JSON.parse(res.stdout) as Array<{ name: string }>).map((r) => r.name)).toEqual(expected(250));
+    expect(res.stderr).toContain('250 repositories');
+    expect(Object.values(JSON.parse(readFileSync(listingCache(), 'utf8')) as Record<string, { pages: number }>)[0]!.pages).toBe(3);
+    // Other options are another listing: nothing guessed for it.
+    w.server.requests.length = 0;
+    expect((await repos(['--json', '--visibility', 'private'])).code).toBe(0);
+    expect(arrivals()).toHaveLength(1);
+  });
+
+  it('a cache that is not JSON, or not writable, only costs the guess', async () => {
+    w.server.setRepos('octocat', 300);
+    mkdirSync(join(listingCache(), '..'), { recursive: true });
+    writeFileSync(listingCache(), '{ not json');
+    const res = await repos(['--json']);
+    expect(res.code).toBe(0);
+    expect((JSON.parse(res.stdout) as unknown[]).length).toBe(300);
+    expect(res.stderr.trim()).toBe('300 repositories');
+    expect(JSON.parse(readFileSync(listingCache(), 'utf8'))).toMatchObject({ [`github:${w.server.host}:octocat {}`]: { pages: 3 } });
+
+    // A folder where the file should be: it can be neither read nor replaced (even by root).
+    rmSync(listingCache());
+    mkdirSync(listingCache());
+    try {
+      const blocked = await repos(['--json']);
+      expect(blocked.code).toBe(0);
+      expect((JSON.parse(blocked.stdout) as unknown[]).length).toBe(300);
+      expect(blocked.stderr.trim()).toBe('300 repositories');
+    } finally {
+      rmSync(listingCache(), { recursive: true, force: true });
+    }
   });
 });
 

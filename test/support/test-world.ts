@@ -73,6 +73,8 @@ export interface TestWorld {
 export function testWorld(options: TestWorldOptions = {}): TestWorld {
   const ownDir = options.configDir === undefined;
   const configDir = options.configDir ?? mkdtempSync(join(tmpdir(), 'oauthcli-world-'));
+  // The user's cache folder, which a listing writes to (src/store/listing-pages.ts): the test's own.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'oauthcli-world-cache-'));
   const keyring = options.keyring ?? new MemoryKeyring();
   const tty = options.tty ?? false;
   const stdout = new Capture(tty, tty ? (options.columns ?? 80) : undefined);
@@ -88,6 +90,7 @@ export function testWorld(options: TestWorldOptions = {}): TestWorld {
     env: { OAUTHCLI_CONFIG_DIR: configDir, ...options.env },
     platform: options.platform ?? 'linux',
     configDir,
+    cacheDir,
     ...(options.http ? { http: options.http } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     secrets: (kind) => (kind === 'keychain' ? keychain : (undefined as never)),
@@ -101,6 +104,7 @@ export function testWorld(options: TestWorldOptions = {}): TestWorld {
     stderr: () => stderr.text,
     cleanup() {
       if (ownDir) rmSync(configDir, { recursive: true, force: true });
+      rmSync(cacheDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,6 +5,7 @@
 import { usageError } from '../../errors.js';
 import type { RepoPage, RepoQuery } from '../../providers/types.js';
 import { openSession } from '../../session.js';
+import { ListingPages } from '../../store/listing-pages.js';
 import { filterJson } from '../jq.js';
 import { escapeJsonControls, paintFor, writeResult } from '../output.js';
 import { progressLine, thousands, type Progress } from '../progress.js';
@@ -70,7 +71,11 @@ export async function run(world: World, providerName: string | undefined, opts: 
   const session = await opening;
   const http = await loading;
   const asJson = Boolean(opts.json || opts.jq);
-  const pages = provider.listRepos(http, await session.endpoints(), session.tokens, { ...query, asJson }, world.signal);
+  // Last time's page count: the pages are asked for together with page 1 (src/store/listing-pages.ts).
+  const listings = new ListingPages(world.cacheDir);
+  const listing = listingKey(account.key, query);
+  const expectedPages = listings.recall(listing);
+  const pages = provider.listRepos(http, await session.endpoints(), session.tokens, { ...query, asJson, ...(expectedPages ? { expectedPages } : {}) }, world.signal);
 
   const progress = progressLine(world, 'repositories');
   const totals: Totals = { count: 0, more: false };
@@ -79,6 +84,7 @@ export async function run(world: World, providerName: string | undefined, opts: 
   else if (asJson) await writeJson(world, counted, progress);
   else await writeTable(world, counted, progress);
   progress.clear();
+  listings.remember(listing, totals.lastPage ?? 1);
   const { count, more } = totals;
   const noun = count === 1 ? 'repository' : 'repositories';
   world.info(`${thousands(count)} ${noun}${more ? ` (the first ${thousands(count)}; raise --limit for more)` : ''}`);
@@ -89,6 +95,14 @@ export async function run(world: World, providerName: string | undefined, opts: 
 interface Totals {
   count: number;
   more: boolean;
+  /** How many pages the provider said the listing has. */
+  lastPage?: number;
+}
+
+/** A listing is the account's and the options that change what its pages hold. */
+function listingKey(account: string, query: RepoQuery): string {
+  const { limit, visibility, affiliation, sort, direction } = query;
+  return `${account} ${JSON.stringify({ limit, visibility, affiliation, sort, direction })}`;
 }
 
 /** The pages as they come, counted into `totals`, with the progress line kept up to date. */
@@ -96,6 +110,7 @@ async function* tally(pages: AsyncIterable<RepoPage>, progress: Progress, totals
   for await (const page of pages) {
     totals.count += page.count;
     totals.more = page.more;
+    if (page.lastPage) totals.lastPage = page.lastPage;
     progress.show(totals.count, page.estimatedTotal);
     yield page;
     // The page is written (a table on the same screen cleared the line first): show the line
