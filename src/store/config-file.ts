@@ -139,6 +139,13 @@ export function configDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform =
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'oauthcli');
 }
 
+/** oauthcli's folder in the platform's cache folder (where bin/oauthcli.js keeps the compile cache too). */
+export function cacheDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home = homedir()): string {
+  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'oauthcli');
+  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'oauthcli');
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'oauthcli');
+}
+
 /** Tightens an existing config folder and file written by an older version with looser modes. */
 export function tightenModes(path: string): void {
   for (const [target, mode] of [[dirname(path), PRIVATE_DIR_MODE], [path, PRIVATE_FILE_MODE]] as const) {

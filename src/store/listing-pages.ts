@@ -5,7 +5,6 @@
 // the user's cache folder, beside Node's compile cache, and holds account keys and listing options,
 // never a token.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-file.js';
 
@@ -13,13 +12,6 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-file.js';
 const MAX_LISTINGS = 64;
 
 type Remembered = Record<string, { pages: number; at: string }>;
-
-/** oauthcli's folder in the platform's cache folder (where bin/oauthcli.js keeps the compile cache too). */
-export function cacheDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home = homedir()): string {
-  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'oauthcli');
-  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'oauthcli');
-  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'oauthcli');
-}
 
 export class ListingPages {
   private readonly path: string;

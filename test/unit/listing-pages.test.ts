@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDirFor, ListingPages } from '../../src/store/listing-pages.js';
+import { cacheDirFor } from '../../src/store/config-file.js';
+import { ListingPages } from '../../src/store/listing-pages.js';
 
 let dir: string;
 beforeEach(() => {
