@@ -10,7 +10,8 @@
 //    git-credential get ≤ 2.5×.
 // 2. `repos --json` for BENCH_REPOS (5,000) repositories of GitHub's real shape (the recorded
 //    `get-repository` object of @octokit/fixtures, ~6.5 KB each) from the fake GitHub, 50 ms added
-//    to every request, beside:
+//    to every request, as a repeat listing (its page count remembered from the one before, so
+//    pages 2-17 go with page 1) and as a first listing (nothing remembered), beside:
 //    - Debian's `gh api --paginate` against the same server (GH_HOST=github.localhost with the
 //      fake as its HTTP_PROXY: the fake answers GitHub's root API paths for api.github.localhost);
 //    - the network floor: page 1 with curl, then every other page at once with `curl --parallel`;
@@ -217,13 +218,22 @@ try {
   const stackScript = join(root, 'bench', 'undici-floor.mjs');
   const stackArgs = (count) => [`${server.url}/api/v3/user/repos?per_page=100`, token, String(Math.ceil(count / 100)), String(DEFAULT_PAGE_CONCURRENCY)];
 
+  // What a listing remembers for the next time (its page count: src/store/listing-pages.ts).
+  const listingCache = join(env.XDG_CACHE_HOME, 'oauthcli', 'listing-pages.json');
+  const listOurs = async (label) => {
+    const before = repoRequests();
+    const res = await runCli(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
+    if (res.code !== 0) throw new Error(`${label}: exit ${res.code}: ${res.stderr}`);
+    checkListing(label, REPOS);
+    return { ...res, requests: repoRequests() - before, bytes: statSync(outFile).size };
+  };
   const contenders = {
-    async ours() {
-      const before = repoRequests();
-      const res = await runCli(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
-      if (res.code !== 0) throw new Error(`oauthcli repos: exit ${res.code}: ${res.stderr}`);
-      checkListing('oauthcli repos --json', REPOS);
-      return { ...res, requests: repoRequests() - before, bytes: statSync(outFile).size };
+    // A repeat listing: the page count is remembered from the one before.
+    ours: () => listOurs('oauthcli repos --json'),
+    // The first listing: nothing remembered, so pages 2-50 wait for page 1's answer.
+    async oursFirst() {
+      rmSync(listingCache, { force: true });
+      return listOurs('oauthcli repos --json (first time)');
     },
     async gh() {
       const first = server.requests.length;
@@ -272,9 +282,11 @@ try {
   const bigStackRss = await peakRss(stackArgs(BIG_REPOS), {}, stackScript);
 
   const oursMs = median(ours.map((r) => r.wallMs));
+  const firstMs = median(runs.oursFirst.map((r) => r.wallMs));
   const wire = floor?.wireBytes ? `, ${(floor.wireBytes / 1e6).toFixed(1)} MB gzipped on the wire` : '';
   console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON${wire}), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} interleaved rounds (peak RSS: median of 3)`);
-  console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight  peak RSS ${mib(rss)}`);
+  console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight, page count remembered  peak RSS ${mib(rss)}`);
+  console.log(`    the first time                 ${ms(firstMs).padStart(9)} (best ${ms(Math.min(...runs.oursFirst.map((r) => r.wallMs)))})  nothing remembered: pages 2-${pages} wait for page 1`);
   if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time, ${gh.coding}`);
   else console.log('  gh api --paginate               not installed (apt-get install gh)');
   if (floor) console.log(`  network floor (curl --parallel)  ${ms(floor.wallMs).padStart(9)} (best ${ms(floor.bestMs)})  page 1, then all ${Math.ceil(REPOS / 100) - 1} others at once`);
@@ -284,8 +296,8 @@ try {
   console.log(`  load average after: ${load()}`);
 
   console.log('\nTargets');
-  if (gh) console.log(`  ≥ 5× faster than gh api --paginate:   ${(gh.wallMs / oursMs).toFixed(1)}× — ${verdict(gh.wallMs / oursMs >= 5)}`);
-  if (floor) console.log(`  ≤ 2× the network floor:              ${(oursMs / floor.wallMs).toFixed(2)}× — ${verdict(oursMs / floor.wallMs <= 2)}`);
+  if (gh) console.log(`  ≥ 5× faster than gh api --paginate:   ${(gh.wallMs / oursMs).toFixed(1)}× — ${verdict(gh.wallMs / oursMs >= 5)} (the first time: ${(gh.wallMs / firstMs).toFixed(1)}× — ${verdict(gh.wallMs / firstMs >= 5)})`);
+  if (floor) console.log(`  ≤ 2× the network floor:              ${(oursMs / floor.wallMs).toFixed(2)}× — ${verdict(oursMs / floor.wallMs <= 2)} (the first time: ${(firstMs / floor.wallMs).toFixed(2)}× — ${verdict(firstMs / floor.wallMs <= 2)})`);
   console.log(`  peak RSS < 120 MiB:                  ${mib(rss)} — ${rss === undefined ? 'not measured (no /usr/bin/time)' : verdict(rss / 1024 < 120)}`);
   if (rss && bigRss) {
     const stackGrowth = stack.rss && bigStackRss ? ` (Node + undici alone: ${(bigStackRss / stack.rss).toFixed(2)}×)` : '';
