@@ -17,7 +17,7 @@ export interface PaginateOptions<T> {
   /** Values to hide from the --debug trace (the token). */
   secrets?: string[];
   signal?: AbortSignal;
-  /** Most requests in flight (or pages fetched but not yet taken) at once. Default 16; 1 = one after another. */
+  /** Most requests in flight (or pages fetched but not yet taken) at once. Default 24; 1 = one after another. */
   concurrency?: number;
   /** Stop after this many items: only the pages that hold them are requested. */
   limit?: number;
@@ -59,7 +59,7 @@ export interface Page<T> {
   release(): void;
 }
 
-export const DEFAULT_PAGE_CONCURRENCY = 16;
+export const DEFAULT_PAGE_CONCURRENCY = 24;
 
 interface Fetched {
   res: HttpResponse;

@@ -2,9 +2,9 @@
 // 90 seconds of CPU time per 60 seconds of real time", which "you can roughly estimate … by
 // measuring the total response time for your API requests"
 // (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
-// A listing with pages in flight at once spends that quickly: 16 pages of ~0.5 s each cost 8 s of
-// it every second, so a listing of more than ~10,000 repositories would meet the limit, and then
-// wait a minute. A pacer holds each new request back while the requests of the last window have
+// A listing with pages in flight at once spends that quickly: 24 pages of ~0.5 s each cost 24 s of
+// it every second, and 90 s is 180 such pages, so a listing of more than ~18,000 repositories read
+// within a minute would meet the limit, and then wait a minute. A pacer holds each new request back while the requests of the last window have
 // taken their budget, counting the ones still on their way by how long they have taken so far.
 import { setTimeout as delay } from 'node:timers/promises';
 
