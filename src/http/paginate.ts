@@ -55,6 +55,11 @@ export interface Page<T> {
   more: boolean;
   /** How many pages the listing has, when the first page's `Link: rel="last"` said. */
   lastPage?: number;
+  /**
+   * With `lastPage`: the provider's page links are the first page's URL with another page number,
+   * so a later listing may ask for its pages before page 1 names them (`expectedLastPage`).
+   */
+  predictable?: boolean;
   /** Frees the page's body now (HttpResponse.release): for a caller done with `chunks`, which are empty afterwards. */
   release(): void;
 }
@@ -126,6 +131,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
 
   let seen = 0;
   let lastPage: number | undefined;
+  let predictable = false;
   const take = (number: number, fetched: Fetched, continues: boolean): Page<T> => {
     const all = options.parse(fetched.chunks, fetched.res);
     const room = limit - seen;
@@ -133,7 +139,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     const items = truncated ? all.slice(0, room) : all;
     seen += items.length;
     const release = () => fetched.res.release();
-    return { number, items, chunks: fetched.chunks, truncated, more: truncated || continues, ...(lastPage ? { lastPage } : {}), release };
+    return { number, items, chunks: fetched.chunks, truncated, more: truncated || continues, ...(lastPage ? { lastPage, predictable } : {}), release };
   };
 
   const pagesFor = (items: number) =>
@@ -161,6 +167,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     const lastUrl = first.links.last ? followable(first.links.last) : undefined;
     const lastNumber = lastUrl ? pageNumberOf(lastUrl, pageParam) : undefined;
     lastPage = lastNumber;
+    predictable = lastUrl !== undefined && lastNumber !== undefined && sameResource(numbered(firstUrl, pageParam, lastNumber), lastUrl);
     let number = 1;
     // A guessed page that page 1's links do not name, or name otherwise, is not the listing's.
     for (const [n, url] of guessed) {

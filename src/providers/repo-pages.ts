@@ -54,7 +54,8 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
         count: page.items.length,
         json: first && last ? sliceChunks(page.chunks, first[0], last[1]) : [],
         ...(withControls.has(page.chunks) ? { controls: true } : {}),
-        ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize, lastPage: page.lastPage } : {}),
+        ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
+        ...(page.lastPage && page.predictable ? { lastPage: page.lastPage } : {}),
         more: page.more,
         release: page.release,
       };
@@ -67,7 +68,8 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     yield {
       count: page.items.length,
       repos: page.items.map((item) => listing.summarize(item)),
-      ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize, lastPage: page.lastPage } : {}),
+      ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
+      ...(page.lastPage && page.predictable ? { lastPage: page.lastPage } : {}),
       more: page.more,
     };
   }

@@ -176,6 +176,9 @@ export interface RepoPage {
   more: boolean;
   /** About how many repositories the listing holds (pages × page size), when the provider said how many pages. */
   estimatedTotal?: number;
-  /** How many pages the listing has, when the provider said. */
+  /**
+   * How many pages the listing has, when the provider said and its page links are the first
+   * page's URL with another page number: a later listing can then ask for them all at once.
+   */
   lastPage?: number;
 }

@@ -217,6 +217,21 @@ describe('repos for GitLab: /api/v4/projects', () => {
     expect(pages.map((r) => r.query.page ?? '1').sort()).toEqual(['1', '2', '3']);
     expect(pages.every((r) => r.query.membership === 'true' && r.query.per_page === '100')).toBe(true);
 
+    // GitLab's links are our URL with its parameters sorted and another page: the second listing
+    // asks for pages 2 and 3 with page 1, and for nothing twice.
+    server.requests.length = 0;
+    server.setOptions({ pageDelay: (page) => (page === 1 ? 300 : 0) });
+    try {
+      const again = await w.cli(['repos', 'gitlab', '--json', '--hostname', server.host]);
+      expect(again.stdout).toBe(json.stdout);
+    } finally {
+      server.setOptions({ pageDelay: undefined });
+    }
+    const second = server.requests.filter((r) => r.path === '/api/v4/projects');
+    expect(second.map((r) => r.query.page ?? '1').sort()).toEqual(['1', '2', '3']);
+    // Pages 2 and 3 arrived while page 1 (300 ms) was still on its way.
+    expect(Math.max(...second.map((r) => r.time)) - Math.min(...second.map((r) => r.time))).toBeLessThan(200);
+
     const table = await w.cli(['repos', '--hostname', server.host, '--limit', '5']);
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');

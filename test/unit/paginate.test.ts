@@ -251,6 +251,7 @@ describe("with last time's page count (expectedLastPage)", () => {
     expect(pages.map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(pages.at(-1)!.more).toBe(false);
     expect(pagesAsked()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(pages[0]).toMatchObject({ lastPage: 9, predictable: true });
     // All nine were asked for before page 1 could have been answered (200 ms).
     const times = repoRequests().map((r) => r.time);
     expect(Math.max(...times) - Math.min(...times)).toBeLessThan(150);
@@ -318,6 +319,8 @@ describe("with last time's page count (expectedLastPage)", () => {
         }),
       );
       expect(pages.flatMap((p) => p.items.map((r) => r.name))).toEqual(['1', '2', '3']);
+      // Nothing for a later listing to guess from: its links are not the first URL's.
+      expect(pages[0]).toMatchObject({ lastPage: 3, predictable: false });
       await new Promise((r) => setTimeout(r, 50));
       expect(seen.sort()).toEqual(['/items', '/items?cursor=c&page=2', '/items?cursor=c&page=3', '/items?page=2', '/items?page=3']);
     } finally {
