@@ -157,7 +157,6 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   try {
     const firstHead = requestPage(firstUrl);
     const guess = Math.min(options.expectedLastPage ?? 1, 1 + concurrency, pagesFor(limit));
-    if (guess > 1) firstHead.catch(() => undefined); // awaited just below
     for (let n = 2; n <= guess; n++) {
       const url = numbered(firstUrl, pageParam, n);
       guessed.set(n, url);

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-file.js';
 
-/** Listings remembered; the least recently read go first. */
+/** Listings remembered; those whose count was recorded longest ago go first. */
 const MAX_LISTINGS = 64;
 
 type Remembered = Record<string, { pages: number; at: string }>;
@@ -32,7 +32,8 @@ export class ListingPages {
    */
   remember(listing: string, pages: number): void {
     const all = this.read();
-    if (all[listing]?.pages === pages && pages > 1) return;
+    // Unchanged (or a one-page listing never remembered): nothing to write.
+    if (pages > 1 ? all[listing]?.pages === pages : !(listing in all)) return;
     delete all[listing];
     if (pages > 1) all[listing] = { pages, at: new Date().toISOString() };
     const kept = Object.entries(all)

@@ -1,5 +1,5 @@
 // src/store/listing-pages.ts: the page counts a listing remembers for next time, in the cache folder.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ describe('ListingPages', () => {
 
   it('a listing of one page forgets the entry: there is nothing to guess', () => {
     const pages = new ListingPages(dir);
+    pages.remember('a', 1);
+    expect(existsSync(join(dir, 'listing-pages.json'))).toBe(false); // nothing written for it
     pages.remember('a', 7);
     pages.remember('a', 1);
     expect(pages.recall('a')).toBeUndefined();
