@@ -277,7 +277,7 @@ describe('long listings and the repository table in a terminal', () => {
   });
 
   it('with stdout piped to a file, shows "Fetched … of ~3,000 repositories…" on stderr while it runs, and clears it at the end', async () => {
-    // 30 pages of 100: page 1 at once, the others slowly (8 at a time), so the listing takes seconds.
+    // 30 pages of 100: page 1 at once, the others 700 ms each (24 at a time), so the listing takes seconds.
     w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 700) });
     const out = join(w.sandbox.root, 'out.json');
     try {
