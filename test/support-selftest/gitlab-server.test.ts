@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
 import { gitlabRateLimitFault, pkceChallenge, startFakeGitLab } from '../support/gitlab-server.js';
@@ -232,6 +233,24 @@ describe('fake GitLab', () => {
     const desc = (await (await get('membership=true&per_page=5')).json()) as Json[];
     expect(desc[0]!.name).toBe('project-0045'); // default order_by=created_at sort=desc
     expect((await get('order_by=bogus')).status).toBe(400);
+  });
+
+  it("gzips JSON for a client that accepts it, as GitLab's nginx does (20 bytes and up)", async () => {
+    const s = await start();
+    s.setProjects('jdoe', 3);
+    const t = s.issueToken();
+    // node:http, not fetch: fetch always asks for gzip and decodes it out of sight.
+    const head = (encoding: string | undefined) =>
+      new Promise<{ encoding: string | undefined; vary: string | undefined }>((resolve, reject) => {
+        const req = request(`${s.url}/api/v4/projects?membership=true`, { headers: { authorization: `Bearer ${t.access_token}`, ...(encoding ? { 'accept-encoding': encoding } : {}) } }, (res) => {
+          res.resume();
+          resolve({ encoding: res.headers['content-encoding'], vary: res.headers.vary });
+        });
+        req.on('error', reject).end();
+      });
+    expect(await head('gzip, deflate, br')).toEqual({ encoding: 'gzip', vary: 'Accept-Encoding' });
+    expect((await head(undefined)).encoding).toBeUndefined();
+    expect((await head('gzip;q=0')).encoding).toBeUndefined();
   });
 
   it('pageDelay, faults and rate limit fault; requestCount', async () => {

@@ -198,6 +198,11 @@ export async function startFakeGitLab(initial: FakeGitLabOptions = {}): Promise<
     jsonType: 'application/json',
     jsonHeaders: { 'cache-control': 'max-age=0, private, must-revalidate' },
     titleSuffix: ' · GitLab',
+    // GitLab's bundled nginx gzips JSON for clients that accept it: `gzip on` with application/json
+    // among its gzip_types and no gzip_min_length, so nginx's default of 20 bytes applies
+    // (omnibus-gitlab files/gitlab-cookbooks/gitlab/templates/default/nginx.conf.erb;
+    // https://nginx.org/en/docs/http/ngx_http_gzip_module.html#gzip_min_length).
+    gzipFrom: 20,
   });
   const { send, sendJson, sendHtml, redirectWith } = replies;
   function oauthError(res: ServerResponse, status: number, error: string, description?: string, extraHeaders: Record<string, string> = {}): void {
