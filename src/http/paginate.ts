@@ -27,9 +27,9 @@ export interface PaginateOptions<T> {
   responseTimeBudget?: ResponseTimeBudget;
   /**
    * How many pages the same listing had last time, when known. Pages 2 up to that one (at most
-   * `concurrency` of them) are then asked for together with page 1 instead of after its answer,
-   * which saves a round trip. Page 1's `Link` still decides: a page it does not name the same way,
-   * or one past its last page, is dropped unread.
+   * `concurrency` of them; none when it is 1) are then asked for together with page 1 instead of
+   * after its answer, which saves a round trip. Page 1's `Link` still decides: a page it does not
+   * name the same way, or one past its last page, is dropped unread.
    */
   expectedLastPage?: number;
   /** The query parameter that numbers pages in the provider's links. Default `page`. */
@@ -156,7 +156,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   let fetched: Fetched;
   try {
     const firstHead = requestPage(firstUrl);
-    const guess = Math.min(options.expectedLastPage ?? 1, 1 + concurrency, pagesFor(limit));
+    // One page at a time (concurrency 1) means no page before page 1 has answered.
+    const guess = concurrency > 1 ? Math.min(options.expectedLastPage ?? 1, 1 + concurrency, pagesFor(limit)) : 1;
     for (let n = 2; n <= guess; n++) {
       const url = numbered(firstUrl, pageParam, n);
       guessed.set(n, url);

@@ -294,6 +294,15 @@ describe("with last time's page count (expectedLastPage)", () => {
     const limited = await collect(list({ expectedLastPage: 20, limit: 150 }));
     expect(names(limited)).toEqual(expected(150));
     expect(pagesAsked()).toEqual([1, 2]);
+
+    // Concurrency 1 is one page after another: nothing is asked for before page 1 has answered.
+    server.requests.length = 0;
+    server.setRepos('octocat', 300);
+    const serial = await collect(list({ expectedLastPage: 3, concurrency: 1 }));
+    expect(names(serial)).toEqual(expected(300));
+    const [one, ...rest] = repoRequests();
+    expect(one!.query.page).toBeUndefined();
+    expect(Math.min(...rest.map((r) => r.time)) - one!.time).toBeGreaterThanOrEqual(90);
   });
 
   it('a guessed page that page 1 links to by another URL is asked for again by that URL', async () => {
