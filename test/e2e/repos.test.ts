@@ -207,8 +207,9 @@ describe('repos, the second time', () => {
     expect(second.stdout).toBe(first.stdout);
     const warm = arrivals();
     expect(warm.map((a) => a.page).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // All nine arrived before page 1 could have been answered (300 ms): none waited for it.
     const times = warm.map((a) => a.time);
-    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(200);
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(290);
   });
 
   it('a listing that shrank meanwhile: the right repositories, and the new count remembered', async () => {
