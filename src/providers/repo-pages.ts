@@ -6,7 +6,7 @@ import { failure } from '../errors.js';
 import { describeBody } from '../http/body-kind.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { jsonArrayChunkSpans, sliceChunks, type Span, type Spans } from '../http/json-spans.js';
-import { paginate, type PaginateOptions } from '../http/paginate.js';
+import { paginate, type Page, type PaginateOptions } from '../http/paginate.js';
 import type { ResponseTimeBudget } from '../http/response-time-budget.js';
 import { rejectUnsuccessful } from './api.js';
 import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
@@ -54,8 +54,7 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
         count: page.items.length,
         json: first && last ? sliceChunks(page.chunks, first[0], last[1]) : [],
         ...(withControls.has(page.chunks) ? { controls: true } : {}),
-        ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
-        ...(page.lastPage && page.predictable ? { lastPage: page.lastPage } : {}),
+        ...listingSize(page, listing.pageSize),
         more: page.more,
         release: page.release,
       };
@@ -68,11 +67,16 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     yield {
       count: page.items.length,
       repos: page.items.map((item) => listing.summarize(item)),
-      ...(page.lastPage ? { estimatedTotal: page.lastPage * listing.pageSize } : {}),
-      ...(page.lastPage && page.predictable ? { lastPage: page.lastPage } : {}),
+      ...listingSize(page, listing.pageSize),
       more: page.more,
     };
   }
+}
+
+/** How big the listing is, from what its first page's links said (RepoPage.estimatedTotal, RepoPage.lastPage). */
+function listingSize(page: Page<unknown>, pageSize: number): Pick<RepoPage, 'estimatedTotal' | 'lastPage'> {
+  if (!page.lastPage) return {};
+  return { estimatedTotal: page.lastPage * pageSize, ...(page.predictable ? { lastPage: page.lastPage } : {}) };
 }
 
 /** Page bodies whose strings may hold characters a terminal would obey (the scan says so once, here). */
