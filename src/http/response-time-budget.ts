@@ -4,8 +4,9 @@
 // (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
 // A listing with pages in flight at once spends that quickly: 24 pages of ~0.5 s each cost 24 s of
 // it every second, and 90 s is 180 such pages, so a listing of more than ~18,000 repositories read
-// within a minute would meet the limit, and then wait a minute. A pacer holds each new request back while the requests of the last window have
-// taken their budget, counting the ones still on their way by how long they have taken so far.
+// within a minute would meet the limit, and then wait a minute. A pacer holds each new request
+// back while the requests of the last window have taken their budget, counting the ones still on
+// their way by how long they have taken so far.
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface ResponseTimeBudget {

@@ -5,7 +5,7 @@
 // the user's cache folder, beside Node's compile cache, and holds account keys and listing options,
 // never a token.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-file.js';
 
 /** Listings remembered; those whose count was recorded longest ago go first. */
@@ -41,8 +41,9 @@ export class ListingPages {
       .slice(0, MAX_LISTINGS);
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
-      mkdirSync(join(this.path, '..'), { recursive: true, mode: PRIVATE_DIR_MODE });
-      // Written whole and renamed over the old file: a listing started meanwhile reads one or the other.
+      mkdirSync(dirname(this.path), { recursive: true, mode: PRIVATE_DIR_MODE });
+      // Written whole and renamed over the old file: a listing started meanwhile reads one or the
+      // other. (Not writePrivateFile: a cache needs no fsync, and this runs as the command ends.)
       writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(kept), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
       renameSync(tmp, this.path);
     } catch {
