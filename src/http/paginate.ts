@@ -150,29 +150,25 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     return pending;
   };
   const inflight = new Map<number, Promise<Fetched>>();
-  // Pages asked for on last time's page count, before page 1 said how many there are.
-  const guessed = new Map<number, URL>();
+  // Guessed pages dropped unread (page 1 said they are not the listing's): aborted at the end.
   let dropped = false;
   let fetched: Fetched;
   try {
     const firstHead = requestPage(firstUrl);
     // One page at a time (concurrency 1) means no page before page 1 has answered.
     const guess = concurrency > 1 ? Math.min(options.expectedLastPage ?? 1, 1 + concurrency, pagesFor(limit)) : 1;
-    for (let n = 2; n <= guess; n++) {
-      const url = numbered(firstUrl, pageParam, n);
-      guessed.set(n, url);
-      inflight.set(n, start(url));
-    }
+    // Pages 2..guess, asked for on last time's page count before page 1 says how many there are.
+    for (let n = 2; n <= guess; n++) inflight.set(n, start(numbered(firstUrl, pageParam, n)));
     const first = await firstHead;
     const lastUrl = first.links.last ? followable(first.links.last) : undefined;
     const lastNumber = lastUrl ? pageNumberOf(lastUrl, pageParam) : undefined;
     lastPage = lastNumber;
     predictable = lastUrl !== undefined && lastNumber !== undefined && sameResource(numbered(firstUrl, pageParam, lastNumber), lastUrl);
     let number = 1;
-    // A guessed page that page 1's links do not name, or name otherwise, is not the listing's.
-    for (const [n, url] of guessed) {
-      const known = lastUrl && lastNumber !== undefined && n <= lastNumber && sameResource(url, numbered(lastUrl, pageParam, n));
-      if (!known) {
+    // A guessed page is the listing's only if page 1's links name pages as the first URL does
+    // (predictable), and only up to its last page.
+    for (let n = 2; n <= guess; n++) {
+      if (!predictable || n > lastNumber!) {
         inflight.delete(n);
         dropped = true;
       }
