@@ -32,7 +32,14 @@ export interface Pacer {
 }
 
 export function responseTimePacer(budget: ResponseTimeBudget, clock: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> } = realClock): Pacer {
-  const spent: Spent[] = [];
+  // Finished responses in the order they ended (so the window drops them from the front), with
+  // their summed time; the ones on their way are at most the listing's concurrency. A look at the
+  // budget then costs the pages in flight, not every page of the window: a long listing looks
+  // before each of its pages.
+  const finished: Required<Spent>[] = [];
+  let finishedMs = 0;
+  let longestMs = 0;
+  const running = new Set<Spent>();
   let completed = 0;
   let completedMs = 0;
   /**
@@ -43,12 +50,18 @@ export function responseTimePacer(budget: ResponseTimeBudget, clock: { now(): nu
    */
   const used = (now: number) => {
     const from = now - budget.windowMs;
-    while (spent.length && spent[0]!.end !== undefined && spent[0]!.end! <= from) spent.shift();
+    while (finished.length && finished[0]!.end <= from) finishedMs -= duration(finished.shift()!);
+    let total = finishedMs;
+    // A response that began before the window counts only its part within it. Only one that ended
+    // less than the longest response time after the window's start can have begun before it.
+    for (const s of finished) {
+      if (s.end > from + longestMs) break;
+      if (s.start < from) total -= from - s.start;
+    }
     let typical = completed ? completedMs / completed : 0;
-    if (!completed) for (const s of spent) typical = Math.max(typical, now - s.start);
-    let total = 0;
-    for (const s of spent) {
-      const end = s.end ?? Math.max(now, s.start + typical);
+    if (!completed) for (const s of running) typical = Math.max(typical, now - s.start);
+    for (const s of running) {
+      const end = Math.max(now, s.start + typical);
       total += Math.max(0, Math.min(end, now + budget.windowMs) - Math.max(s.start, from));
     }
     return total;
@@ -61,16 +74,23 @@ export function responseTimePacer(budget: ResponseTimeBudget, clock: { now(): nu
         await clock.sleep(Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, over)), signal);
       }
       const entry: Spent = { start: clock.now() };
-      spent.push(entry);
+      running.add(entry);
       return () => {
         if (entry.end !== undefined) return;
         entry.end = clock.now();
+        running.delete(entry);
+        const took = duration(entry as Required<Spent>);
+        finished.push(entry as Required<Spent>);
+        finishedMs += took;
+        longestMs = Math.max(longestMs, took);
         completed += 1;
-        completedMs += entry.end - entry.start;
+        completedMs += took;
       };
     },
   };
 }
+
+const duration = (s: Required<Spent>) => s.end - s.start;
 
 const realClock = {
   now: () => performance.now(),

@@ -73,6 +73,22 @@ describe('responseTimePacer', () => {
     expect(started).toBe(true);
   });
 
+  it('counts a response that began before the window only for its part within it', async () => {
+    // A took 2,000 ms from t=0. 10,500 ms later the window (10 s) starts at 500: A counts 1,500,
+    // and B, on its way, 2,000 (a typical response): 3,500 of 3,600, so C may start. 200 ms
+    // earlier A counts 1,700 and C has to wait.
+    for (const [at, waits] of [[10_500, false], [10_300, true]] as const) {
+      const clock = fakeClock();
+      const pacer = responseTimePacer({ windowMs: 10_000, maxMs: 3_600 }, clock);
+      await respond(pacer, clock, 2_000);
+      clock.t = at;
+      await pacer.start();
+      expect(clock.slept).toEqual([]);
+      await pacer.start();
+      expect(clock.slept.length > 0).toBe(waits);
+    }
+  });
+
   it('gives up waiting when the listing is cancelled', async () => {
     const clock = fakeClock();
     const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 1_000 }, clock);
