@@ -8,6 +8,7 @@ import { failure } from '../errors.js';
 import type { HttpClient, HttpResponse } from './client.js';
 import { MAX_PAGE_BYTES } from './limits.js';
 import { responseTimePacer, type ResponseTimeBudget } from './response-time-budget.js';
+import { keepListingHeapSmall } from './v8-flags.js';
 
 export interface PaginateOptions<T> {
   http: HttpClient;
@@ -79,6 +80,7 @@ interface Head extends Omit<Fetched, 'chunks'> {
 }
 
 export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<Page<T>, void, undefined> {
+  keepListingHeapSmall();
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_PAGE_CONCURRENCY));
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const pageParam = options.pageParam ?? 'page';
