@@ -7,7 +7,7 @@ import v8 from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 
-// As src/http/v8-flags.ts does: no background recompilation of llhttp's WebAssembly to wait for,
+// As src/v8-flags.ts does: no background recompilation of llhttp's WebAssembly to wait for,
 // and a listing's heap kept small.
 v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
 v8.setFlagsFromString('--wasm-tier-up-filter=1000000');

@@ -9,8 +9,13 @@ type Jq = Awaited<ReturnType<typeof import('jq-wasm/inline')['loadJq']>>;
 let loading: Promise<Jq> | undefined;
 
 function jq(): Promise<Jq> {
-  // The "inline" build carries its WebAssembly in the module: nothing to locate on disk.
-  loading ??= import('jq-wasm/inline').then((m) => m.loadJq());
+  // The "inline" build carries its WebAssembly in the module: nothing to locate on disk. Any
+  // requests are over by now, so jq's WebAssembly may be optimised (src/v8-flags.ts; node:v8
+  // loads only here, not with every command that can print JSON).
+  loading ??= Promise.all([import('../v8-flags.js'), import('jq-wasm/inline')]).then(([flags, m]) => {
+    flags.letWebAssemblyTierUp();
+    return m.loadJq();
+  });
   return loading;
 }
 

@@ -19,7 +19,7 @@ import { formatDuration } from '../duration.js';
 import { describeBody } from './body-kind.js';
 import { AppError, failure, interrupted } from '../errors.js';
 import { isLoopbackHostname } from './insecure-hosts.js';
-import { keepWebAssemblyInBaselineCode } from './v8-flags.js';
+import { keepWebAssemblyInBaselineCode } from '../v8-flags.js';
 import { CONNECT_TIMEOUT_MS, MAX_BODY_BYTES, REQUEST_DEADLINE_MS } from './limits.js';
 import { redactHeaderValue, redactText } from './redact.js';
 

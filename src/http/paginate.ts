@@ -8,7 +8,7 @@ import { failure } from '../errors.js';
 import type { HttpClient, HttpResponse } from './client.js';
 import { MAX_PAGE_BYTES } from './limits.js';
 import { responseTimePacer, type ResponseTimeBudget } from './response-time-budget.js';
-import { keepListingHeapSmall } from './v8-flags.js';
+import { keepListingHeapSmall } from '../v8-flags.js';
 
 export interface PaginateOptions<T> {
   http: HttpClient;

@@ -18,7 +18,20 @@ import v8 from 'node:v8';
  */
 export function keepWebAssemblyInBaselineCode(): void {
   v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
-  v8.setFlagsFromString('--wasm-tier-up-filter=1000000');
+  v8.setFlagsFromString(`--wasm-tier-up-filter=${NO_FUNCTION}`);
+}
+
+/** A function index no module has (the filter's default, -1, lets every function tier up). */
+const NO_FUNCTION = 1_000_000;
+
+/**
+ * jq (jq-wasm, src/cli/jq.ts) is the WebAssembly that gains from the optimising compiler: filtering
+ * a whole listing of 5,000 repositories (28 MB) took 1.66 s in baseline code against 1.47 s when
+ * its hot functions were recompiled. It runs once the requests are over, so the filter set above
+ * is lifted for it; the budget stays, so a short filter still never waits on a compile job.
+ */
+export function letWebAssemblyTierUp(): void {
+  v8.setFlagsFromString('--wasm-tier-up-filter=-1');
 }
 
 /**
