@@ -5,13 +5,14 @@ import { responseTimePacer, type Pacer } from '../../src/http/response-time-budg
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function fakeClock() {
+function fakeClock(mostSleeps = Number.POSITIVE_INFINITY) {
   const clock = {
     t: 0,
     slept: [] as number[],
     now: () => clock.t,
     async sleep(ms: number, signal?: AbortSignal) {
       if (signal?.aborted) throw signal.reason;
+      if (clock.slept.length >= mostSleeps) throw new Error(`more than ${mostSleeps} waits`);
       clock.slept.push(ms);
       clock.t += ms;
       await tick();
@@ -89,6 +90,44 @@ describe('responseTimePacer', () => {
     }
   });
 
+  it('decides as counting every response of the window one by one would, over random listings', async () => {
+    let waits = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const random = mulberry32(seed);
+      // At most 3 on their way, each counting at most the 10 s window: never the whole 31 s budget
+      // by themselves, so a start never waits on a response that only the test could finish.
+      const budget = { windowMs: 10_000, maxMs: 31_000 };
+      // A start that waits on and on (the pacer counting a response on its way as if it would never
+      // end) fails the test at once instead of timing it out.
+      const fastClock = fakeClock(5_000);
+      const plainClock = fakeClock(5_000);
+      const fast = responseTimePacer(budget, fastClock);
+      const plain = plainPacer(budget, plainClock);
+      const fastDone: (() => void)[] = [];
+      const plainDone: (() => void)[] = [];
+      for (let op = 0; op < 200; op++) {
+        const r = random();
+        if (r < 0.5 && fastDone.length < 3) {
+          fastDone.push(await fast.start());
+          plainDone.push(await plain.start());
+        } else if (r < 0.7 && fastDone.length > 0) {
+          const k = Math.floor(random() * fastDone.length);
+          fastDone.splice(k, 1)[0]!();
+          plainDone.splice(k, 1)[0]!();
+        } else {
+          const ms = Math.floor(random() * 5_000);
+          fastClock.t += ms;
+          plainClock.t += ms;
+        }
+        expect(fastClock.t).toBeCloseTo(plainClock.t, 6);
+      }
+      expect(fastClock.slept.length).toBe(plainClock.slept.length);
+      waits += fastClock.slept.length;
+    }
+    // The listings did run into the budget, and often (115 waits over the 20).
+    expect(waits).toBeGreaterThan(50);
+  });
+
   it('gives up waiting when the listing is cancelled', async () => {
     const clock = fakeClock();
     const pacer = responseTimePacer({ windowMs: 60_000, maxMs: 1_000 }, clock);
@@ -98,3 +137,50 @@ describe('responseTimePacer', () => {
     await expect(pacer.start(controller.signal)).rejects.toThrow('cancelled');
   });
 });
+
+/**
+ * The pacer's rule written the plain way, every response ever started looked at on each call (as
+ * the pacer itself did until it kept a running sum): the reference the pacer must agree with.
+ */
+function plainPacer(budget: { windowMs: number; maxMs: number }, clock: ReturnType<typeof fakeClock>): Pacer {
+  const spent: { start: number; end?: number }[] = [];
+  let completed = 0;
+  let completedMs = 0;
+  const used = (now: number) => {
+    const from = now - budget.windowMs;
+    let typical = completed ? completedMs / completed : 0;
+    if (!completed) for (const s of spent) typical = Math.max(typical, now - s.start);
+    let total = 0;
+    for (const s of spent) {
+      const end = s.end ?? Math.max(now, s.start + typical);
+      total += Math.max(0, Math.min(end, now + budget.windowMs) - Math.max(s.start, from));
+    }
+    return total;
+  };
+  return {
+    async start(signal) {
+      for (let over = used(clock.now()) - budget.maxMs; over >= 0; over = used(clock.now()) - budget.maxMs) {
+        await clock.sleep(Math.min(1_000, Math.max(50, over)), signal);
+      }
+      const entry: { start: number; end?: number } = { start: clock.now() };
+      spent.push(entry);
+      return () => {
+        if (entry.end !== undefined) return;
+        entry.end = clock.now();
+        completed += 1;
+        completedMs += entry.end - entry.start;
+      };
+    },
+  };
+}
+
+/** A small seeded random number generator (mulberry32): the same listings on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
