@@ -7,6 +7,8 @@ export default defineConfig({
   define: { __OAUTHCLI_VERSION__: JSON.stringify(pkg.version) },
   test: {
     include: ['test/**/*.test.ts'],
+    // The suite's own Secret Service and HOME: never the user's keyring (test/support/private-keyring.ts).
+    globalSetup: ['test/support/private-keyring.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

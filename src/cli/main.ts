@@ -17,7 +17,7 @@ let answer: string | undefined;
 if (only === '--version' || only === '-V') answer = `${__OAUTHCLI_VERSION__}\n`;
 // help.txt is commander's own 80-column help, written by the build (scripts/prerender-help.mjs),
 // for a terminal too (as gh's, it does not reflow); commander draws it when the file is missing.
-else if (only === '--help' || only === '-h' || only === 'help') answer = prerenderedHelp();
+else if (argv.length === 0 || only === '--help' || only === '-h' || only === 'help') answer = prerenderedHelp();
 
 if (answer !== undefined) {
   try {

@@ -46,8 +46,11 @@ export function buildProgram(hooks: ProgramHooks): Command {
     // when stdout may be a terminal, to learn its width: start-up is part of the product.
     .configureOutput({
       writeOut: writeOutSync,
-      // Errors are printed once, in our own style, by run() below.
-      writeErr: () => undefined,
+      // Help shown because a command group or the program was given no command (commander's
+      // "help with error") goes to stdout, as gh's does; errors are printed once, in our own
+      // style, by run() below.
+      writeErr: writeOutSync,
+      outputError: () => undefined,
       getOutHelpWidth: () => (mayBeTerminal(1) && process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80),
       getOutHasColors: () => false,
     })
@@ -180,6 +183,14 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .command('git-credential')
     .description("git's credential-helper protocol (called by git, not by people)")
     .argument('<operation>', 'get, store or erase')
+    .addHelpText(
+      'after',
+      examples(
+        'oauthcli setup-git                     # what sets it up for you',
+        'git config --global credential.https://github.com.helper "!oauthcli git-credential"',
+        'printf "protocol=https\\nhost=github.com\\n\\n" | oauthcli git-credential get',
+      ),
+    )
     .action(execute(() => import('./commands/git-credential.js')));
 
   program
@@ -196,7 +207,10 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .argument('[provider]')
     .action(execute(() => import('./commands/completion.js').then((m) => ({ run: m.complete }))));
 
-  const provider = program.command('provider').description('OpenID Connect providers added by name: add, list, remove');
+  const provider = program
+    .command('provider')
+    .description('OpenID Connect providers added by name: add, list, remove')
+    .addHelpText('after', examples('oauthcli provider add corp --issuer https://login.corp.example --client-id oauthcli', 'oauthcli provider list', 'oauthcli provider remove corp'));
   provider
     .command('add')
     .description('add an OpenID Connect issuer, found by discovery')
@@ -230,9 +244,11 @@ export async function run(argv: string[]): Promise<number> {
   let exitCode = 0;
   let debug = debugFromEnv();
   let world: World | undefined;
+  let acted = false;
   const program = buildProgram({
     execute: (load) =>
       async (...args: unknown[]) => {
+        acted = true;
         const command = args.at(-1) as Command;
         const opts = command.optsWithGlobals() as Record<string, unknown> & { debug?: boolean };
         debug ||= Boolean(opts.debug);
@@ -247,7 +263,20 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   try {
+    const topic = unknownHelpTopic(program, argv);
+    if (topic !== undefined) {
+      process.stderr.write(`${topic}\n`);
+      return 2;
+    }
+    // `help provider add`: commander's help command reads only its first word.
+    if (argv[0] === 'help' && argv.length > 2) {
+      commandAt(program, argv.slice(1)).outputHelp();
+      return 0;
+    }
     await program.parseAsync(argv, { from: 'user' });
+    // Nothing ran: no arguments, global flags alone, or a command group without its subcommand.
+    // gh prints the help of what was typed, and so does oauthcli.
+    if (!acted) commandAt(program, argv).outputHelp();
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are not errors; everything else commander rejects is a usage error (exit 2).
@@ -278,6 +307,56 @@ function commandPath(program: Command, argv: string[]): string {
     current = sub;
   }
   return path.join(' ');
+}
+
+/** The command the words of argv name, as deep as they go (the program itself for none). */
+function commandAt(program: Command, argv: string[]): Command {
+  let current = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) continue;
+    const sub = current.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) break;
+    current = sub;
+  }
+  return current;
+}
+
+/** `help TOPIC` for a topic that is no command: the one line to print (commander prints nothing). */
+function unknownHelpTopic(program: Command, argv: string[]): string | undefined {
+  if (argv[0] !== 'help' || argv.length < 2) return undefined;
+  let current = program;
+  for (const word of argv.slice(1)) {
+    if (word.startsWith('-')) continue;
+    const sub = current.commands.find((c) => !(c as unknown as { _hidden?: boolean })._hidden && (c.name() === word || c.aliases().includes(word)));
+    if (!sub) {
+      const names = current.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());
+      const near = closest(word, names);
+      const where = current === program ? 'oauthcli' : `oauthcli ${commandPath(program, argv.slice(1))}`;
+      return usageLine(`unknown help topic '${word}'${near ? ` (did you mean '${near}'?)` : ''}`, where === 'oauthcli' ? '' : where.slice('oauthcli '.length));
+    }
+    current = sub;
+  }
+  return undefined;
+}
+
+/** The name nearest to `word` by edit distance, when it is near enough to be a typo. */
+function closest(word: string, names: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(word.toLowerCase(), name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** False for pipes, files and sockets; true for character devices (terminals, /dev/null). */
