@@ -26,7 +26,9 @@ export function errorBodyMessage(body: string): string | undefined {
   if (details) return details;
   // GitLab's validation errors: {"message": {"name": ["has already been taken"]}}.
   if (typeof d.message === 'object' && d.message !== null) {
-    const parts = Object.entries(d.message as Record<string, unknown>).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+    // Only the words: a value nested any deeper is not turned into text (join and String recurse without end).
+    const words = (v: unknown) => (Array.isArray(v) ? v : [v]).filter((w) => typeof w === 'string' || typeof w === 'number').join(', ');
+    const parts = Object.entries(d.message as Record<string, unknown>).map(([k, v]) => `${k} ${words(v)}`.trim());
     if (parts.length) return parts.join('; ');
   }
   if (typeof d.error_description === 'string' && d.error_description !== '') return d.error_description;

@@ -1,7 +1,10 @@
 // One `oauthcli api` request, following redirects as gh's Go client does (GitHub answers a renamed
-// repository with 301, an archive download with 302). The token goes with a redirect only to the
-// origin the request was first sent to (gh adds it only for the same host); to any other origin
-// the request goes without it, and without the caller's own Authorization header.
+// repository with 301, an archive download with 302). Credentials go with a redirect only to the
+// origin the request was first sent to (scheme, host and port): the token, and every header of
+// the caller's that carries one (Authorization, Cookie, Private-Token, X-Api-Key, …), as Go's
+// client drops Authorization, Cookie and WWW-Authenticate for another host. Once a redirect has
+// left that origin they are never sent again, not even to a redirect back to it: where a
+// request with credentials goes is never chosen by another server.
 import { failure } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/client.js';
 import { MAX_PAGE_BYTES } from '../http/limits.js';
@@ -23,9 +26,10 @@ export async function send(http: HttpClient, req: ApiRequest): Promise<HttpRespo
   let { method, body } = req;
   let bodyDropped = false;
   let url = new URL(req.url);
+  let trusted = true;
   for (let hops = 0; ; hops++) {
-    const sameOrigin = url.origin === origin;
-    const headers: Record<string, string> = sameOrigin ? { authorization: `Bearer ${req.token}`, ...req.headers } : withoutAuthorization(req.headers);
+    trusted &&= url.origin === origin;
+    const headers: Record<string, string> = trusted ? { authorization: `Bearer ${req.token}`, ...req.headers } : withoutCredentials(req.headers);
     if (bodyDropped) delete headers['content-type'];
     const res = await http.request({
       // Any method token the user gives (gh sends -X as it is, upper-cased); the client's type lists the usual ones.
@@ -56,7 +60,12 @@ export async function send(http: HttpClient, req: ApiRequest): Promise<HttpRespo
   }
 }
 
-function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
-  const { authorization: _dropped, ...rest } = headers;
-  return rest;
+/**
+ * Names of headers that carry a credential: the standard ones (RFC 9110 §11.6-11.7, RFC 6265)
+ * and any whose name says so (Private-Token, Job-Token, X-Api-Key, X-Auth-Token, X-Session-Id, …).
+ */
+const CREDENTIAL_HEADER = /auth|cookie|token|key|secret|session|passw|credential/i;
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADER.test(name)));
 }

@@ -71,26 +71,40 @@ __oauthcli_has() {
   return 1
 }
 
+# Adds to COMPREPLY each line of stdin that starts with $1, quoted for the command line (printf
+# %q). The lines are data whatever they hold (provider names and logins come from the config,
+# logins from providers): compared as plain strings, never expanded, so no compgen -W, which
+# runs $(...) and backquotes and expands globs in its words.
+__oauthcli_reply() {
+  local cur="$1" word quoted
+  while IFS= read -r word || [[ -n "$word" ]]; do
+    [[ -n "$word" ]] || continue
+    printf -v quoted '%q' "$word"
+    if [[ "$word" == "$cur"* || "$quoted" == "$cur"* ]]; then COMPREPLY+=("$quoted"); fi
+  done
+  return 0
+}
+
 # Adds to COMPREPLY the values a source gives for the word being completed.
 __oauthcli_values() {
-  local cur="$1" provider="$2" bin="$3" spec words=() IFS=$'\\n'
+  local cur="$1" provider="$2" bin="$3" spec file
   while IFS= read -r spec; do
     case "$spec" in
-      @providers) words+=($("$bin" __complete providers 2>/dev/null)) ;;
-      @users) words+=($("$bin" __complete users \${provider:+"$provider"} 2>/dev/null)) ;;
+      @providers) __oauthcli_reply "$cur" < <("$bin" __complete providers 2>/dev/null) ;;
+      @users) __oauthcli_reply "$cur" < <("$bin" __complete users \${provider:+"$provider"} 2>/dev/null) ;;
       @files)
+        # bash quotes file names itself (-o filenames).
         type compopt >/dev/null 2>&1 && compopt -o filenames 2>/dev/null
-        COMPREPLY+=($(compgen -f -- "$cur")) ;;
-      ?*) words+=("$spec") ;;
+        while IFS= read -r file; do COMPREPLY+=("$file"); done < <(compgen -f -- "$cur") ;;
+      ?*) __oauthcli_reply "$cur" <<<"$spec" ;;
     esac
   done
-  [[ \${#words[@]} -gt 0 ]] && COMPREPLY+=($(compgen -W "\${words[*]}" -- "$cur"))
   return 0
 }
 
 _oauthcli_completion() {
   local bin="\${COMP_WORDS[0]}" cword="$COMP_CWORD" cur="\${COMP_WORDS[COMP_CWORD]}"
-  local path="" npos=0 provider="" expect="" flag="" word i IFS=$'\\n'
+  local path="" npos=0 provider="" expect="" flag="" word i
   local -a words=()
   COMPREPLY=()
   # bash splits --flag=value at '=' (COMP_WORDBREAKS): join the pieces back into one word.
@@ -140,11 +154,11 @@ _oauthcli_completion() {
     return 0
   fi
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W "$(__oauthcli_flags "$path")" -- "$cur"))
+    __oauthcli_reply "$cur" < <(__oauthcli_flags "$path")
     return 0
   fi
   if [[ $npos -eq 0 ]]; then
-    COMPREPLY=($(compgen -W "$(__oauthcli_subcommands "$path")" -- "$cur"))
+    __oauthcli_reply "$cur" < <(__oauthcli_subcommands "$path")
   fi
   local position=$((npos + 1)) rest
   rest="$(__oauthcli_variadic "$path")"

@@ -3,18 +3,19 @@
 //   the user's only record of their accounts);
 // - every read-modify-write runs under a cross-process lock and re-reads the file first, so two
 //   commands at once (eight logins, say) never lose each other's changes;
-// - written atomically (a temp file renamed over it), mode 0600 in a 0700 folder: it may hold a
-//   client secret the user put there.
+// - written atomically (a temp file renamed over it), mode 0600 in a 0700 folder that is the
+//   user's alone, never through a symbolic link (private-file.ts): it may hold a client secret
+//   the user put there.
 //
 // Why not `conf` (the library the stack first chose): it loads a JSON-schema validator on every
 // start (~60 ms, more than Node's own start-up), and its read-modify-write has no lock.
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { failure } from '../errors.js';
+import { basename, dirname, join } from 'node:path';
+import { AppError, failure } from '../errors.js';
 import { withFileLock } from './lock.js';
-import { makePrivateFolder, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writePrivateFile } from './private-file.js';
+import { checkPrivateFolder, makePrivateFolder, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenMode, writePrivateFile } from './private-file.js';
 
 /** Turns whatever JSON the file holds into T, or throws a message saying what is wrong with it. */
 export type Validate<T> = (raw: unknown) => T;
@@ -98,6 +99,7 @@ export class ConfigFile<T> {
     try {
       await makePrivateFolder(folder);
     } catch (error) {
+      if (error instanceof AppError) throw error;
       throw failure(`cannot create the config folder ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'}): set OAUTHCLI_CONFIG_DIR to a writable folder`, {
         code: 'config_not_writable',
         cause: error,
@@ -146,13 +148,16 @@ export function cacheDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = 
   return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'oauthcli');
 }
 
-/** Tightens an existing config folder and file written by an older version with looser modes. */
+/**
+ * Refuses a config folder that is not the user's alone (see checkPrivateFolder), then tightens
+ * the folder and file an older version wrote with looser modes: never through a symbolic link,
+ * never what the user does not own. The folder itself only when it is oauthcli's own (named
+ * oauthcli, as the platform folders are): a folder given with OAUTHCLI_CONFIG_DIR may hold other
+ * things and is not ours to close.
+ */
 export function tightenModes(path: string): void {
-  for (const [target, mode] of [[dirname(path), PRIVATE_DIR_MODE], [path, PRIVATE_FILE_MODE]] as const) {
-    try {
-      if ((statSync(target).mode & 0o077) !== 0) chmodSync(target, mode);
-    } catch {
-      // Missing, or not ours to change: the next write sets the file's mode anyway.
-    }
-  }
+  const folder = dirname(path);
+  checkPrivateFolder(folder, 'config');
+  if (basename(folder) === 'oauthcli') tightenMode(folder, PRIVATE_DIR_MODE, 'folder');
+  tightenMode(path, PRIVATE_FILE_MODE, 'file');
 }

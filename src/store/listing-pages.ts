@@ -4,9 +4,9 @@
 // figure gone stale, costs only speed, as page 1's `Link` still decides what is read. It lives in
 // the user's cache folder, beside Node's compile cache, and holds account keys and listing options,
 // never a token.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-file.js';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkPrivateFolder, PRIVATE_DIR_MODE, writePrivateFileSync } from './private-file.js';
 
 /** Listings remembered; those whose count was recorded longest ago go first. */
 const MAX_LISTINGS = 64;
@@ -16,8 +16,10 @@ type Remembered = Record<string, { pages: number; at: string }>;
 export class ListingPages {
   private readonly path: string;
 
-  constructor(cacheDir: string) {
+  /** Refuses (one line) a cache folder that is not the user's alone: what it holds steers our requests. */
+  constructor(private readonly cacheDir: string) {
     this.path = join(cacheDir, 'listing-pages.json');
+    checkPrivateFolder(cacheDir, 'cache');
   }
 
   /** The page count last seen for this listing, if any. */
@@ -39,19 +41,14 @@ export class ListingPages {
     const kept = Object.entries(all)
       .sort(([, a], [, b]) => b.at.localeCompare(a.at))
       .slice(0, MAX_LISTINGS);
-    const tmp = `${this.path}.${process.pid}.tmp`;
     try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: PRIVATE_DIR_MODE });
-      // Written whole and renamed over the old file: a listing started meanwhile reads one or the
-      // other. (Not writePrivateFile: a cache needs no fsync, and this runs as the command ends.)
-      writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(kept), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
-      renameSync(tmp, this.path);
+      mkdirSync(this.cacheDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      checkPrivateFolder(this.cacheDir, 'cache');
+      // Written whole and renamed over the old file (a listing started meanwhile reads one or the
+      // other), never through a link (private-file.ts). No fsync: a cache may be lost.
+      writePrivateFileSync(this.path, `${JSON.stringify(Object.fromEntries(kept), null, 2)}\n`);
     } catch {
-      try {
-        rmSync(tmp, { force: true });
-      } catch {
-        // Nothing more to do for a cache.
-      }
+      // Nothing more to do for a cache.
     }
   }
 

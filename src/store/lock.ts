@@ -5,6 +5,7 @@
 //   revoke the whole family, so only one process refreshes an account at a time. It is held
 //   across a token request, so it must stay fresh (not stale) for longer than that request may
 //   take (REQUEST_DEADLINE_MS), or a live holder could lose it mid-request.
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { failure } from '../errors.js';
 import { REQUEST_DEADLINE_MS } from '../http/limits.js';
@@ -22,6 +23,7 @@ export const FILE_LOCK: LockTiming = { staleMs: 10_000, waitMs: 20_000 };
 export const REFRESH_LOCK: LockTiming = { staleMs: REQUEST_DEADLINE_MS + 15_000, waitMs: REQUEST_DEADLINE_MS + 30_000 };
 
 export async function withFileLock<T>(path: string, run: () => Promise<T>, timing: LockTiming = FILE_LOCK, what = path): Promise<T> {
+  refuseForeignLock(`${path}.lock`);
   const { default: lockfile } = await import('proper-lockfile');
   let release: () => Promise<void>;
   try {
@@ -42,9 +44,29 @@ export async function withFileLock<T>(path: string, run: () => Promise<T>, timin
   }
 }
 
+/**
+ * A lock is a folder we make (mkdir is the atomic step). Anything else at its name (a symbolic
+ * link, a file) is not a lock another oauthcli holds: it would never go away, and waiting for it
+ * to turn stale would follow the link. Fails at once, naming it.
+ */
+function refuseForeignLock(lock: string): void {
+  let st;
+  try {
+    st = lstatSync(lock);
+  } catch {
+    return; // No lock: take it.
+  }
+  if (st.isDirectory()) return;
+  const what = st.isSymbolicLink() ? 'a symbolic link' : 'not a folder';
+  throw failure(`the lock ${lock} is ${what}, so no oauthcli made it: remove it, then try again`, { code: 'unsafe_lock' });
+}
+
 /** The lock around refreshing one account's tokens, in `<config dir>/locks/`. */
 export async function withAccountLock<T>(configDir: string, accountKey: string, run: () => Promise<T>): Promise<T> {
   const dir = join(configDir, 'locks');
+  if (lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw failure(`the lock folder ${dir} is a symbolic link, so no oauthcli made it: remove it, then try again`, { code: 'unsafe_lock' });
+  }
   await makePrivateFolder(dir);
   return withFileLock(join(dir, accountKey.replace(/[^A-Za-z0-9._-]/g, '_')), run, REFRESH_LOCK, accountKey);
 }

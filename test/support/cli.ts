@@ -96,7 +96,8 @@ export function makeSandbox(): Sandbox {
   const home = join(root, 'home');
   const configDir = join(root, 'config');
   mkdirSync(home, { recursive: true });
-  mkdirSync(configDir, { recursive: true });
+  // The user's own folder, writable by nobody else whatever the umask (oauthcli refuses any other).
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const env: Env = {
     ...sanitizeEnv(process.env),
     HOME: home,

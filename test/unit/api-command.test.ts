@@ -393,6 +393,18 @@ describe('redirects', () => {
     expect(http.requests[1]!.headers?.authorization).toBeUndefined();
   });
 
+  it('to another scheme or host: no token, no credential header of the caller (Cookie, Private-Token, …), other headers kept', async () => {
+    for (const location of ['http://api.github.com:443/x', 'https://api.github.com.evil.example/x', 'https://evilgithub.com/x']) {
+      const { t, http } = setup({ answer: (req): FakeAnswer => (req.url.href === `${API}/start` ? { status: 307, body: '', headers: { location } } : raw(200, '{}')) });
+      expect(await api(t, ['/start'], { header: ['Cookie: a=1', 'Private-Token: p', 'X-Note: n'] })).toBe(0);
+      expect(http.requests[1]!.url.href).toBe(location);
+      expect(http.requests[1]!.headers).not.toHaveProperty('authorization');
+      expect(http.requests[1]!.headers).not.toHaveProperty('cookie');
+      expect(http.requests[1]!.headers).not.toHaveProperty('private-token');
+      expect(http.requests[1]!.headers?.['x-note']).toBe('n');
+    }
+  });
+
   it('a 303 (or a 301/302 after a POST) is followed with a GET and no body', async () => {
     const { t, http } = setup({ answer: (req) => (req.method === 'POST' ? { status: 303, body: '', headers: { location: '/done' } } : raw(200, '{}')) });
     await api(t, ['/things'], { rawField: ['a=1'] });

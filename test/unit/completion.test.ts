@@ -134,6 +134,20 @@ describe('__complete', () => {
     expect(endpoint.stdout()).toBe('octocat\nhubot\ntanuki\n');
   });
 
+  it('users: only logins that look like logins (letters, digits, . _ @ + -, at most 100): no shell text, spaces, quotes or line breaks', async () => {
+    const hostile = ['$(touch x)', '`touch x`', 'a;touch x', '*', 'a b', "it's", 'a\nb', 'x'.repeat(101), ''];
+    const fine = ['octo-cat', 'first.last', 'user_name', 'me+work@example.com', 'x'.repeat(100)];
+    const t = withConfig({ accounts: Object.assign({}, ...[...hostile, ...fine].map((login) => account('corp', 'login.corp.example', login))), active: {}, providers: config.providers });
+    await complete(t.world, 'users');
+    expect(t.stdout()).toBe(`${fine.join('\n')}\n`);
+  });
+
+  it('providers: an added name that is not a plain word (a hand-edited config) is left out', async () => {
+    const t = withConfig({ accounts: {}, active: {}, providers: { ...config.providers, '$(touch x)': { issuer: 'https://x.example', clientId: 'x' } } });
+    await complete(t.world, 'providers');
+    expect(t.stdout()).toBe('github\ngoogle\ngitlab\ncorp\n');
+  });
+
   it('nothing to say, or a question it does not know: empty output, exit 0', async () => {
     const empty = withConfig({ accounts: {}, active: {}, providers: {} });
     expect(await complete(empty.world, 'users')).toBe(0);

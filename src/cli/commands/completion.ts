@@ -24,6 +24,14 @@ export async function run(world: World, shell: string, _opts: unknown, command: 
 }
 
 /**
+ * What a login or a provider name offered for completion may look like: GitHub logins, GitLab
+ * usernames, e-mail-like OpenID Connect usernames. Anything else (a provider-chosen
+ * `$(touch x)`, a space, a quote) is left out: the scripts treat every value as data, and a value
+ * no user would type is not worth offering.
+ */
+export const COMPLETABLE = /^[A-Za-z0-9._@+-]{1,100}$/;
+
+/**
  * Provider names (built-in and added), or the logins of stored accounts (of one provider when it
  * names a known one), one a line. Run on every Tab press: reads the config only, and prints
  * nothing rather than an error (a broken config must not break the user's shell).
@@ -31,11 +39,11 @@ export async function run(world: World, shell: string, _opts: unknown, command: 
 export async function complete(world: World, what: string, provider?: string): Promise<number> {
   let lines: string[] = [];
   try {
-    if (what === 'providers') lines = world.providers.names();
+    if (what === 'providers') lines = world.providers.names().filter((name) => COMPLETABLE.test(name));
     else if (what === 'users') {
       const known = provider !== undefined && world.providers.names().includes(provider.toLowerCase());
       const accounts = world.accounts.list().filter((a) => !known || a.provider === provider!.toLowerCase());
-      lines = [...new Set(accounts.map((a) => a.login).filter((login) => login !== '' && !/[\r\n]/.test(login)))];
+      lines = [...new Set(accounts.map((a) => a.login).filter((login) => COMPLETABLE.test(login)))];
     }
   } catch {
     lines = [];
