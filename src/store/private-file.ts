@@ -1,7 +1,8 @@
 // Files only their owner may read (the config file, the --insecure-storage token file): a 0700
 // folder, and each write atomic (a temp file beside the file, renamed over it, so a reader sees
 // the old contents or the new, whole) with mode 0600 whatever the umask.
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -27,5 +28,19 @@ export async function writePrivateFile(path: string, text: string): Promise<void
   } catch (error) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Removes temp files of `path` that a killed process left behind (they may hold a secret). Only
+ * safe under the lock every writer of `path` holds: no other write can be in progress.
+ */
+export async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const temp = join(dirname(path), name);
+    if ((await lstat(temp).catch(() => undefined))?.isFile()) await rm(temp, { force: true }).catch(() => undefined);
   }
 }
