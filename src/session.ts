@@ -264,7 +264,7 @@ async function saveRefreshed(
       (error: unknown) => `not stored; revoking it failed (${error instanceof Error ? error.message : String(error)})`,
     );
     if (meta && stored) return stored; // signed in again meanwhile: the newer sign-in stands
-    throw notSignedIn(`${account.login} on ${account.host} was signed out while its token was being refreshed; the new token was ${revoked}`, 'signed_out');
+    throw notSignedIn(`${account.login} on ${account.host} was signed out while its token was being refreshed; the new token was ${revoked}. To sign in again, run: ${loginCommandFor(provider, account.host, deps.env)}`, 'signed_out');
   }
   try {
     await store.set(account.key, next);

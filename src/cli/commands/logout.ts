@@ -75,7 +75,7 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
     .catch(() => undefined);
   const where = url ? `: revoke it at ${safeText(url)}` : '.';
   if (stillValid) {
-    world.info(`! The token still works at ${provider.displayName}: it was not revoked. Revoke it by hand${where}`);
+    world.info(`! The token still works at ${provider.displayName}: it was not revoked (it may not have been issued by this OAuth app)${where}`);
     return 1;
   }
   world.info(`! The token was ${safeText(remote)}. It may still be valid at ${provider.displayName}${where}`);
