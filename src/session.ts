@@ -176,7 +176,12 @@ async function refreshLocked(
 ): Promise<TokenSet> {
   const store = deps.secrets(account.storage as Exclude<StorageKind, 'env'>);
   const current = await store.get(account.key);
-  if (!current) throw missingToken(deps, account, provider);
+  if (!current) {
+    // Signed out (logout, revoke) while this process waited for the lock: say that, not "removed outside oauthcli".
+    deps.accounts.reload();
+    if (!deps.accounts.get(account.key)) throw notSignedIn(`${account.login} on ${account.host} was signed out meanwhile. Run: ${loginCommandFor(provider, account.host, deps.env)}`, 'signed_out');
+    throw missingToken(deps, account, provider);
+  }
   rememberTokens(deps, current);
   // Another process refreshed while we waited for the lock: its tokens are ours too.
   if (current.accessToken !== seen.accessToken || (!force && !needsRefresh(current, Date.now(), marginMs))) return current;

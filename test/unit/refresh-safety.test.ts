@@ -10,10 +10,11 @@ import { run as switchAccount } from '../../src/cli/commands/switch.js';
 import { AppError } from '../../src/errors.js';
 import { openSession } from '../../src/session.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
+import { withAccountLock } from '../../src/store/lock.js';
 import type { SecretStore } from '../../src/store/secrets.js';
 import type { TokenSet } from '../../src/token-set.js';
 import { fakeHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
-import { testWorld, type TestWorld } from '../support/test-world.js';
+import { MemoryKeyring, testWorld, type TestWorld } from '../support/test-world.js';
 import { until } from '../support/until.js';
 
 const worlds: TestWorld[] = [];
@@ -252,5 +253,38 @@ describe('switch', () => {
     w.world.accounts.reload();
     expect(w.world.accounts.list().map((a) => a.login)).toEqual(['octocat']);
     expect(w.world.accounts.isActive(w.world.accounts.get(KEY)!)).toBe(true);
+  });
+});
+
+describe('a refresh that waited for a logout', () => {
+  it('says the account was signed out meanwhile, not that the keychain lost it', async () => {
+    let reads = 0;
+    class CountingKeyring extends MemoryKeyring {
+      override async read(account: string) {
+        reads += 1;
+        return super.read(account);
+      }
+    }
+    const w = make({ http: fakeHttpClient(() => rotated), keyring: new CountingKeyring() });
+    const account = await signedIn(w);
+    reads = 0;
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    // A logout in another process holds the account's lock; this session reads the tokens, then waits for it.
+    const logout = withAccountLock(w.configDir, KEY, async () => {
+      locked();
+      await new Promise<void>((r) => (release = r));
+      await w.world.secrets('keychain').delete(KEY);
+      const other = make({ configDir: w.configDir, keyring: w.keyring });
+      await other.world.accounts.remove(KEY);
+    });
+    await isLocked;
+    const refreshing = openSession(w.world, account, { forceRefresh: true }).catch((e: unknown) => e);
+    await until(() => reads >= 1, 'the session reading the stored tokens', 5_000);
+    release();
+    await logout;
+    const error = await refreshing;
+    expect(printed(error)).toBe('oauthcli: octocat on ghe.example.com was signed out meanwhile. Run: oauthcli login github --hostname ghe.example.com\n');
   });
 });
