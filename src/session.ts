@@ -390,11 +390,16 @@ export async function withAccount<T>(
 }
 
 /** Makes the account the active and current one, under its lock; refuses one another process removed meanwhile. */
-export async function activateAccount(deps: SessionDeps, account: AccountMeta): Promise<void> {
-  await withAccount(deps, account, async (now) => {
-    if (!now) throw notSignedIn(`${account.login} on ${account.host} was signed out by another oauthcli process meanwhile`, 'no_account');
-    await deps.accounts.setActive(now);
-  });
+export async function activateAccount(deps: SessionDeps, account: AccountMeta, onWait?: () => void): Promise<void> {
+  await withAccount(
+    deps,
+    account,
+    async (now) => {
+      if (!now) throw notSignedIn(`${account.login} on ${account.host} was signed out by another oauthcli process meanwhile`, 'no_account');
+      await deps.accounts.setActive(now);
+    },
+    onWait ? { onWait } : {},
+  );
 }
 
 /** Forgets an account on this machine: its tokens, then its metadata. Call it under the account's lock (`withAccount`). */

@@ -55,6 +55,26 @@ describe('logout and revoke racing a refresh', () => {
   }
 });
 
+describe('switch racing a refresh', () => {
+  it('switch to an account whose refresh is in flight waits for it, says so, then switches', async () => {
+    await w.signIn('hubot');
+    await w.signIn('octocat');
+    await w.cli(['switch', 'github', '--user', 'hubot']);
+    w.server.setOptions({ tokenLifetime: 3600 });
+    const held = w.server.holdNextRefresh();
+    const token = w.start(['token', '--user', 'octocat']);
+    await held.rotated;
+    const sw = w.start(['switch', 'github', '--user', 'octocat']);
+    await Promise.race([sw.exited, sw.waitForStderr(/Waiting for another oauthcli process/, 20_000).catch(() => undefined)]);
+    held.release();
+    const [t, s] = await Promise.all([token.exited, sw.exited]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toMatch(/Waiting for another oauthcli process that is refreshing the token of octocat…\n.*Switched the active GitHub account/);
+    expect(w.config().active[`github:${w.host}`]).toBe(accountKeyFor(w, 'octocat'));
+  });
+});
+
 describe('a refresh already sent is finished and saved first', () => {
   it('Ctrl-C after GitHub rotated the refresh token: saved, then exit 130; the next `token` uses the rotated set', async () => {
     await w.signIn();
