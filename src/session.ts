@@ -2,7 +2,7 @@
 // under a cross-process lock when close to expiry), revocation, and forgetting an account.
 // Every token this module reads or receives is handed to `rememberSecret` first, so nothing
 // the process prints afterwards (an error echoing a refresh token, say) can show it.
-import { failure, notSignedIn, usageError } from './errors.js';
+import { AppError, failure, interrupted, notSignedIn, usageError } from './errors.js';
 import type { HttpClient } from './http/client.js';
 import { clientAuth } from './oauth/client-auth.js';
 import { OAuthError } from './oauth/errors.js';
@@ -11,8 +11,9 @@ import { tokenSetFrom } from './oauth/token-response.js';
 import { defaultHostFor, normalizeHost, type ProviderRegistry } from './providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from './providers/types.js';
 import type { AccountMeta, AccountStore } from './store/accounts.js';
-import { withAccountLock } from './store/lock.js';
+import { accountLockHeld, withAccountLock } from './store/lock.js';
 import type { SecretStore, StorageKind } from './store/secrets.js';
+import { describeWriteFailure } from './store/write-failure.js';
 import type { TokenSet } from './token-set.js';
 
 export interface SessionDeps {
@@ -24,6 +25,11 @@ export interface SessionDeps {
   http(): Promise<HttpClient>;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /**
+   * Runs `run` with Ctrl-C held back until it ends (a second Ctrl-C still quits at once): a
+   * refresh request once sent is answered and its tokens saved before the command stops.
+   */
+  holdInterrupts?<T>(run: () => Promise<T>): Promise<T>;
   /** Remembers a secret so that nothing the process prints can show it. */
   rememberSecret(value: string | undefined): void;
 }
@@ -170,7 +176,12 @@ async function refreshLocked(
 ): Promise<TokenSet> {
   const store = deps.secrets(account.storage as Exclude<StorageKind, 'env'>);
   const current = await store.get(account.key);
-  if (!current) throw missingToken(deps, account, provider);
+  if (!current) {
+    // Signed out (logout, revoke) while this process waited for the lock: say that, not "removed outside oauthcli".
+    deps.accounts.reload();
+    if (!deps.accounts.get(account.key)) throw notSignedIn(`${account.login} on ${account.host} was signed out meanwhile. Run: ${loginCommandFor(provider, account.host, deps.env)}`, 'signed_out');
+    throw missingToken(deps, account, provider);
+  }
   rememberTokens(deps, current);
   // Another process refreshed while we waited for the lock: its tokens are ours too.
   if (current.accessToken !== seen.accessToken || (!force && !needsRefresh(current, Date.now(), marginMs))) return current;
@@ -182,31 +193,101 @@ async function refreshLocked(
   const { clientId, clientSecret } = clientCredentials(deps, provider, account);
   if (!clientId) throw usageError(`refreshing needs the OAuth app's client id: set OAUTHCLI_${provider.envName}_CLIENT_ID`, 'no_client_id');
   const { token: tokenEndpoint, clientAuthMethod } = await endpoints();
-  let response;
-  try {
-    response = await refreshTokenGrant(await deps.http(), {
-      tokenEndpoint,
-      client: clientAuth(clientId, clientSecret, clientAuthMethod),
-      refreshToken: current.refreshToken,
-      headers: provider.oauthHeaders,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    });
-  } catch (error) {
-    if (error instanceof OAuthError && REFRESH_REFUSALS.has(error.code ?? '')) {
-      // Nothing is written to the keychain; the account is marked so every command says so.
-      await deps.accounts.markNeedsLogin(account.key);
-      throw expiredSignIn(deps, account, provider);
+  // A provider that rotates refresh tokens spends the old one the moment it answers: make sure
+  // the answer can be kept before asking.
+  await checkRoomFor(deps, account, provider, store, current);
+  if (deps.signal?.aborted) throw interrupted();
+  const http = await deps.http();
+  const hold = deps.holdInterrupts ?? (<T>(run: () => Promise<T>) => run());
+  const next = await hold(async () => {
+    let response;
+    try {
+      // No Ctrl-C signal: once sent, the request runs to its answer (or its own deadline).
+      response = await refreshTokenGrant(http, {
+        tokenEndpoint,
+        client: clientAuth(clientId, clientSecret, clientAuthMethod),
+        refreshToken: current.refreshToken!,
+        headers: provider.oauthHeaders,
+      });
+    } catch (error) {
+      if (error instanceof OAuthError && REFRESH_REFUSALS.has(error.code ?? '')) {
+        // Nothing is written to the keychain; the account is marked so every command says so.
+        await deps.accounts.markNeedsLogin(account.key);
+        throw expiredSignIn(deps, account, provider);
+      }
+      throw error;
     }
-    throw error;
+    const fresh = tokenSetFrom(response, new Date(), current.scopes);
+    rememberTokens(deps, fresh);
+    // RFC 6749 §6: without a new refresh token (Google never rotates), the old one stays valid.
+    if (!fresh.refreshToken) {
+      fresh.refreshToken = current.refreshToken;
+      if (current.refreshTokenExpiresAt) fresh.refreshTokenExpiresAt = current.refreshTokenExpiresAt;
+    }
+    return saveRefreshed(deps, { account, provider, endpoints }, store, current, fresh);
+  });
+  // A Ctrl-C held back while the refresh finished: the tokens are saved, now stop.
+  if (deps.signal?.aborted) throw interrupted();
+  return next;
+}
+
+/** Fails, before anything is sent, when a token set like `current` could not be saved now. */
+async function checkRoomFor(deps: SessionDeps, account: AccountMeta, provider: Provider, store: SecretStore, current: TokenSet): Promise<void> {
+  if (!store.checkRoom) return;
+  try {
+    // Twice the current set's size: the new tokens may be longer.
+    await store.checkRoom(2 * Buffer.byteLength(JSON.stringify(current)));
+  } catch (error) {
+    if (error instanceof AppError && error.kind === 'interrupted') throw error;
+    throw failure(
+      `cannot refresh the token for ${account.login} on ${account.host}: a new one could not be saved (${describeWriteFailure(error)}). Nothing was sent; the stored sign-in still works once it can be written`,
+      { code: 'save_failed', cause: error },
+    );
   }
-  const next = tokenSetFrom(response, new Date(), current.scopes);
-  rememberTokens(deps, next);
-  // RFC 6749 §6: without a new refresh token (Google never rotates), the old one stays valid.
-  if (!next.refreshToken) {
-    next.refreshToken = current.refreshToken;
-    if (current.refreshTokenExpiresAt) next.refreshTokenExpiresAt = current.refreshTokenExpiresAt;
+}
+
+/**
+ * Stores a refreshed set, under the account's lock, unless the account was signed out (or signed
+ * in again) meanwhile by a process that did not wait for the lock: then the new tokens are
+ * revoked, never stored. A failed write is tried once more; then the account is marked (if the
+ * config can be written) and the user told to sign in again, since the old refresh token is spent.
+ */
+async function saveRefreshed(
+  deps: SessionDeps,
+  session: Pick<Session, 'account' | 'provider' | 'endpoints'>,
+  store: SecretStore,
+  current: TokenSet,
+  next: TokenSet,
+): Promise<TokenSet> {
+  const { account, provider } = session;
+  deps.accounts.reload();
+  const meta = deps.accounts.get(account.key);
+  const stored = meta ? await store.get(account.key).catch(() => current) : undefined;
+  if (!meta || !stored || stored.refreshToken !== current.refreshToken) {
+    const revoked = await revokeAtProvider(deps, { ...session, tokens: next }, { verify: false }).then(
+      () => 'revoked',
+      (error: unknown) => `not stored; revoking it failed (${error instanceof Error ? error.message : String(error)})`,
+    );
+    if (meta && stored) return stored; // signed in again meanwhile: the newer sign-in stands
+    throw notSignedIn(`${account.login} on ${account.host} was signed out while its token was being refreshed; the new token was ${revoked}. To sign in again, run: ${loginCommandFor(provider, account.host, deps.env)}`, 'signed_out');
   }
-  await store.set(account.key, next);
+  try {
+    await store.set(account.key, next);
+  } catch {
+    try {
+      await store.set(account.key, next);
+    } catch (error) {
+      const rotated = next.refreshToken !== current.refreshToken;
+      if (rotated) await deps.accounts.markNeedsLogin(account.key).catch(() => undefined);
+      const consequence = rotated
+        ? `the old one is spent, so the sign-in must be renewed: run ${loginCommandFor(provider, account.host, deps.env)}`
+        : 'the stored one still works once it can be written';
+      throw failure(`could not save the refreshed token for ${account.login} on ${account.host} (${describeWriteFailure(error)}); ${consequence}`, {
+        code: 'save_failed',
+        cause: error,
+      });
+    }
+  }
   return next;
 }
 
@@ -253,17 +334,75 @@ export async function fetchSessionProfile(deps: SessionDeps, session: Session, s
   return session.provider.fetchProfile(await deps.http(), { endpoints: await session.endpoints(), tokens: session.tokens, clientId, ...(signal ? { signal } : {}) });
 }
 
-/** Revokes the session's token at the provider. Throws with the reason when it cannot. */
-export async function revokeAtProvider(deps: SessionDeps, session: Pick<Session, 'account' | 'provider' | 'tokens' | 'endpoints'>): Promise<void> {
+/**
+ * Revokes the session's token at the provider, then (unless `verify` is false) asks whether it
+ * still works where the provider can say: GitHub answers 404 alike for a token already gone and
+ * for one this OAuth app did not issue (a personal access token, another app's). Throws with the
+ * reason when it cannot revoke, `token_still_valid` when the token still works afterwards.
+ */
+export async function revokeAtProvider(
+  deps: SessionDeps,
+  session: Pick<Session, 'account' | 'provider' | 'tokens' | 'endpoints'>,
+  options: { verify?: boolean } = {},
+): Promise<void> {
   const { provider, account, tokens } = session;
   if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here`, { code: 'no_revocation' });
   const { clientId, clientSecret } = clientCredentials(deps, provider, account);
   if (!clientId) throw failure(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, { code: 'no_client_id' });
   const http = await deps.http();
-  await provider.revoke(http, { endpoints: await session.endpoints(), clientId, clientSecret, tokens, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const endpoints = await session.endpoints();
+  const signal = deps.signal ? { signal: deps.signal } : {};
+  await provider.revoke(http, { endpoints, clientId, clientSecret, tokens, ...signal });
+  if (options.verify === false || !provider.tokenWorks) return;
+  let works: boolean;
+  try {
+    works = await provider.tokenWorks(http, { endpoints, tokens, ...signal });
+  } catch (error) {
+    if (error instanceof AppError && error.kind === 'interrupted') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw failure(`${provider.displayName} took the revocation request, but checking the token afterwards failed (${reason}), so it may still be valid`, {
+      code: 'revoke_unconfirmed',
+      cause: error,
+    });
+  }
+  if (works) {
+    throw failure(`the token still works at ${provider.displayName} after the revocation request (it may not have been issued by this OAuth app)`, { code: 'token_still_valid' });
+  }
 }
 
-/** Forgets an account on this machine: its tokens, then its metadata. */
+/**
+ * Runs `run` holding the account's lock (the one a refresh holds), with the config read again
+ * under it: `run` gets the account as it is now, or undefined when another process removed it.
+ * `onWait` is called first when another process holds the lock (a refresh in flight).
+ */
+export async function withAccount<T>(
+  deps: SessionDeps,
+  account: AccountMeta,
+  run: (now: AccountMeta | undefined) => Promise<T>,
+  options: { onWait?: () => void } = {},
+): Promise<T> {
+  if (account.storage === 'env') return run(account);
+  if (options.onWait && (await accountLockHeld(deps.configDir, account.key))) options.onWait();
+  return withAccountLock(deps.configDir, account.key, async () => {
+    deps.accounts.reload();
+    return run(deps.accounts.get(account.key));
+  });
+}
+
+/** Makes the account the active and current one, under its lock; refuses one another process removed meanwhile. */
+export async function activateAccount(deps: SessionDeps, account: AccountMeta, onWait?: () => void): Promise<void> {
+  await withAccount(
+    deps,
+    account,
+    async (now) => {
+      if (!now) throw notSignedIn(`${account.login} on ${account.host} was signed out by another oauthcli process meanwhile`, 'no_account');
+      await deps.accounts.setActive(now);
+    },
+    onWait ? { onWait } : {},
+  );
+}
+
+/** Forgets an account on this machine: its tokens, then its metadata. Call it under the account's lock (`withAccount`). */
 export async function forgetAccount(deps: SessionDeps, account: AccountMeta): Promise<void> {
   if (account.storage === 'env') throw usageError(`the token comes from OAUTHCLI_${deps.providers.get(account.provider).envName}_TOKEN: unset that variable instead`, 'env_token');
   await deps.secrets(account.storage).delete(account.key);

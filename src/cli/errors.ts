@@ -2,6 +2,7 @@
 // line reads `oauthcli: …`, says what to do, and passes the redactor (no token) and the
 // sanitizer (provider text in a message never drives the terminal).
 import { AppError, type ErrorKind } from '../errors.js';
+import { fileSystemState } from '../store/write-failure.js';
 import { safeText } from './output.js';
 
 export const EXIT_CODES: Record<ErrorKind, number> = {
@@ -30,6 +31,13 @@ export function reportError(error: unknown, out: ErrorOutput): number {
     line(message);
     if (out.debug && error.cause instanceof Error) out.stderr.write(`${out.redact(error.cause.stack ?? String(error.cause))}\n`);
     return EXIT_CODES[error.kind];
+  }
+  // A full disk, a quota or a read-only file system is the machine's state: say so, in one line.
+  const state = fileSystemState(error);
+  if (state) {
+    const path = (error as NodeJS.ErrnoException).path;
+    line(`cannot write ${path ?? 'a file'}: ${state}`);
+    return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
   line(`unexpected error: ${message.split('\n')[0] ?? message}${out.debug ? '' : ' (run with --debug for details)'}`);

@@ -32,7 +32,7 @@ if (answer !== undefined) {
   if (fast) {
     const { runCommand, trapInterrupts } = await import('./run-command.js');
     const interrupts = trapInterrupts();
-    process.exitCode = await runCommand(fast, interrupts.signal);
+    process.exitCode = await runCommand(fast, interrupts);
     interrupts.release();
   } else {
     const { run } = await import('./program.js');

@@ -253,7 +253,7 @@ export async function run(argv: string[]): Promise<number> {
         const opts = command.optsWithGlobals() as Record<string, unknown> & { debug?: boolean };
         debug ||= Boolean(opts.debug);
         // The command object comes last: a command that reads the tree itself (completion) needs no import of this file.
-        exitCode = await runCommand({ name: commandPath(program, argv), loading: load(), positional: args.slice(0, -2), opts, command }, interrupts.signal, { rethrow: true }).catch(
+        exitCode = await runCommand({ name: commandPath(program, argv), loading: load(), positional: args.slice(0, -2), opts, command }, interrupts, { rethrow: true }).catch(
           (error: unknown) => {
             world = (error as { world?: World }).world;
             throw error;

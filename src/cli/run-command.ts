@@ -17,17 +17,58 @@ export interface Invocation {
   name: string;
 }
 
-/** Ctrl-C aborts the world's signal; a second one ends the process at once. Returns the signal and its undo. */
-export function trapInterrupts(): { signal: AbortSignal; release(): void } {
+export interface Interrupts {
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  /** Runs `run` with Ctrl-C (and SIGTERM, SIGHUP) held back until it ends; see SessionDeps.holdInterrupts. */
+  hold<T>(run: () => Promise<T>): Promise<T>;
+  release(): void;
+}
+
+/**
+ * Ctrl-C aborts the world's signal; a second one ends the process at once (130). Inside `hold`
+ * (a refresh request sent, its tokens not yet saved) the first Ctrl-C waits for `run` to end
+ * and aborts then; SIGTERM and SIGHUP wait likewise and take effect then.
+ */
+export function trapInterrupts(): Interrupts {
   const controller = new AbortController();
   let interrupts = 0;
+  let holding = 0;
+  let heldInterrupt = false;
   const onSigint = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    controller.abort();
+    if (holding === 0) return controller.abort();
+    heldInterrupt = true;
+    // Said at once: the answer may take up to the request's deadline.
+    process.stderr.write('oauthcli: finishing the token refresh already sent, then stopping (Ctrl-C again to quit at once)\n');
   };
+  const heldSignals: NodeJS.Signals[] = [];
+  const deferTerm = (name: NodeJS.Signals) => () => void heldSignals.push(name);
+  const onTerm = deferTerm('SIGTERM');
+  const onHup = deferTerm('SIGHUP');
   process.on('SIGINT', onSigint);
-  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+  return {
+    signal: controller.signal,
+    async hold(run) {
+      if (holding++ === 0) {
+        process.on('SIGTERM', onTerm);
+        process.on('SIGHUP', onHup);
+      }
+      try {
+        return await run();
+      } finally {
+        if (--holding === 0) {
+          process.off('SIGTERM', onTerm);
+          process.off('SIGHUP', onHup);
+          if (heldInterrupt) controller.abort();
+          // With our handlers gone, the signal does what it would have done.
+          for (const name of heldSignals.splice(0)) process.kill(process.pid, name);
+        }
+      }
+    },
+    release: () => process.off('SIGINT', onSigint),
+  };
 }
 
 export function debugFromEnv(): boolean {
@@ -35,7 +76,7 @@ export function debugFromEnv(): boolean {
 }
 
 /** Runs the command; resolves its exit code. Errors become one line (src/cli/errors.ts) unless `rethrow`. */
-export async function runCommand(inv: Invocation, signal: AbortSignal, options: { rethrow?: boolean } = {}): Promise<number> {
+export async function runCommand(inv: Invocation, interrupts: Pick<Interrupts, 'signal' | 'hold'>, options: { rethrow?: boolean } = {}): Promise<number> {
   const debug = debugFromEnv() || Boolean(inv.opts.debug);
   // `oauthcli … | head`: a closed pipe is not an error worth a trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -46,7 +87,7 @@ export async function runCommand(inv: Invocation, signal: AbortSignal, options: 
   try {
     // The command's module loads while the world is made (start-up).
     const { createWorld } = await import('./world.js');
-    world = createWorld({ debug, signal });
+    world = createWorld({ debug, signal: interrupts.signal, holdInterrupts: interrupts.hold });
     const mod = await inv.loading;
     const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...inv.positional, inv.opts, inv.command);
     return code ?? 0;

@@ -45,6 +45,7 @@ export interface WorldParts {
   platform?: NodeJS.Platform;
   debug?: boolean;
   signal?: AbortSignal;
+  holdInterrupts?: SessionDeps['holdInterrupts'];
   configDir?: string;
   cacheDir?: string;
   http?: HttpClient;
@@ -72,6 +73,7 @@ export function createWorld(parts: WorldParts = {}): World {
     platform: parts.platform ?? process.platform,
     debug,
     signal: parts.signal ?? new AbortController().signal,
+    ...(parts.holdInterrupts ? { holdInterrupts: parts.holdInterrupts } : {}),
     configDir,
     cacheDir: parts.cacheDir ?? cacheDirFor(env, parts.platform ?? process.platform),
     accounts,

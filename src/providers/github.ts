@@ -139,10 +139,27 @@ export const github: Provider = {
       secrets: [req.tokens.accessToken, req.clientSecret, basic],
     });
     await res.dump();
-    // 204: revoked; 404: the token was already gone, which is what we wanted.
+    // 204: revoked. 404: already gone, or never issued to this app (a personal access token,
+    // another app's): tokenWorks tells which.
     if (res.status === 204 || res.status === 404) return;
     if (res.status === 401) throw failure(`${req.endpoints.host} refused the OAuth app's client id and secret while revoking`, { code: 'revoke_failed' });
     throw failure(`${req.endpoints.host} answered HTTP ${res.status} while revoking the token`, { code: 'revoke_failed' });
+  },
+
+  // One GET /user: 401 once the token is revoked ("Troubleshooting the REST API": 401 for a
+  // revoked or expired token, docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api).
+  async tokenWorks(http, { endpoints, tokens, signal }) {
+    const res = await http.request({
+      url: `${endpoints.api}/user`,
+      headers: { ...GITHUB_API_HEADERS, authorization: `Bearer ${tokens.accessToken}` },
+      retry: true,
+      signal,
+      secrets: [tokens.accessToken],
+    });
+    await res.dump();
+    if (res.status === 401) return false;
+    if (res.status < 400) return true;
+    throw failure(`${res.url.host} answered HTTP ${res.status}`, { code: `http_${res.status}` });
   },
 
   // The listing's modules (pagination, the page scanner) load only when a listing runs.

@@ -111,6 +111,11 @@ export interface Provider {
   revokeByHandUrl(endpoints: Endpoints, clientId: string): string;
   /** Revokes the token at the provider; absent when the provider offers no way. */
   revoke?(http: HttpClient, req: RevokeRequest): Promise<void>;
+  /**
+   * Whether the access token is still accepted, asked after revoking it (false when the provider
+   * refuses it); absent where the revocation's own answer can be trusted.
+   */
+  tokenWorks?(http: HttpClient, req: { endpoints: Endpoints; tokens: TokenSet; signal?: AbortSignal }): Promise<boolean>;
   /** How the provider's REST API differs from plain HTTP, for `oauthcli api`. */
   restApi?: {
     /** Headers every request carries unless -H says otherwise (else gh's default, Accept: *\/*). */

@@ -8,6 +8,7 @@ import { defaultHostFor } from '../providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from '../providers/types.js';
 import { clientCredentials, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
 import { newAccountKey, type AccountMeta } from '../store/accounts.js';
+import { withAccountLock } from '../store/lock.js';
 import type { TokenSet } from '../token-set.js';
 import { chooseFlow, type Flow } from './choose-flow.js';
 import { runDeviceFlow } from './device-flow.js';
@@ -83,14 +84,19 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
     signedInAt: new Date().toISOString(),
     ...(result.client ? { client: result.client } : {}),
   };
-  await store.set(key, tokens);
-  if (previous && previous.storage !== store.kind && previous.storage !== 'env') await deps.secrets(previous.storage).delete(key).catch(() => false);
-  await deps.accounts.saveActive(account);
+  // Under the account's lock, as every write of an account: a refresh of it in flight ends first.
+  await withAccountLock(deps.configDir, key, async () => {
+    await store.set(key, tokens);
+    if (previous && previous.storage !== store.kind && previous.storage !== 'env') await deps.secrets(previous.storage).delete(key).catch(() => false);
+    await deps.accounts.saveActive(account);
+  });
   // An account an earlier version keyed by another name (an OpenID Connect login, now its subject).
   for (const older of deps.accounts.list()) {
     if (older.key !== key && older.provider === provider.name && older.host === host && older.id === profile.id && older.storage !== 'env') {
-      await deps.secrets(older.storage).delete(older.key).catch(() => false);
-      await deps.accounts.remove(older.key);
+      await withAccountLock(deps.configDir, older.key, async () => {
+        await deps.secrets(older.storage as Exclude<typeof older.storage, 'env'>).delete(older.key).catch(() => false);
+        await deps.accounts.remove(older.key);
+      });
     }
   }
   return { account, profile };

@@ -92,6 +92,11 @@ export class AccountStore {
     return this.file.checkWritable();
   }
 
+  /** Reads the config file again (under an account's lock, to see what other processes did meanwhile). */
+  reload(): void {
+    this.file.reload();
+  }
+
   list(): AccountMeta[] {
     return Object.values(this.file.data.accounts);
   }
@@ -167,6 +172,8 @@ export class AccountStore {
   /** Makes the account the active one of its provider and host, and the current one. */
   async setActive(meta: AccountMeta): Promise<void> {
     await this.file.update((data) => {
+      // An account another process removed meanwhile is never made active again.
+      if (!own(data.accounts, meta.key)) return;
       data.active[slot(meta)] = meta.key;
       data.current = meta.key;
     });

@@ -41,6 +41,11 @@ export class ConfigFile<T> {
     return this.snapshot;
   }
 
+  /** Reads the file again: what another process changed since becomes `data`. */
+  reload(): void {
+    this.snapshot = this.readNow();
+  }
+
   /**
    * Applies `change` to the current contents under the lock and writes the result. `change` may
    * mutate its argument; it runs on what is on disk now, not on this process's older snapshot.

@@ -68,7 +68,17 @@ export async function withAccountLock<T>(configDir: string, accountKey: string, 
     throw failure(`the lock folder ${dir} is a symbolic link, so no oauthcli made it: remove it, then try again`, { code: 'unsafe_lock' });
   }
   await makePrivateFolder(dir);
-  return withFileLock(join(dir, accountKey.replace(/[^A-Za-z0-9._-]/g, '_')), run, REFRESH_LOCK, accountKey);
+  return withFileLock(accountLockPath(configDir, accountKey), run, REFRESH_LOCK, accountKey);
+}
+
+/** Whether another live process holds the account's lock now (so a command can say it waits for it). */
+export async function accountLockHeld(configDir: string, accountKey: string): Promise<boolean> {
+  const { default: lockfile } = await import('proper-lockfile');
+  return lockfile.check(accountLockPath(configDir, accountKey), { realpath: false, stale: REFRESH_LOCK.staleMs }).catch(() => false);
+}
+
+function accountLockPath(configDir: string, accountKey: string): string {
+  return join(configDir, 'locks', accountKey.replace(/[^A-Za-z0-9._-]/g, '_'));
 }
 
 /** Short waits first (a config write takes milliseconds), then up to a quarter second each, for about `waitMs` in all. */

@@ -10,7 +10,7 @@
 //   one a killed process left behind is removed by the next write.
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fchmodSync, lstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { failure } from '../errors.js';
 
@@ -173,5 +173,19 @@ export function tightenMode(path: string, mode: number, kind: 'file' | 'folder')
     // Not ours to change: the next write sets the file's mode anyway.
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Removes temp files of `path` that a killed process left behind (they may hold a secret). Only
+ * safe under the lock every writer of `path` holds: no other write can be in progress.
+ */
+export async function removeAllTempFiles(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const temp = join(dirname(path), name);
+    if ((await lstat(temp).catch(() => undefined))?.isFile()) await rm(temp, { force: true }).catch(() => undefined);
   }
 }

@@ -1,11 +1,11 @@
 // Where token sets live: the OS keychain (service `oauthcli`, one entry per account), or, only
 // when the user asked with --insecure-storage, a file readable by the owner alone.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, failure } from '../errors.js';
 import type { TokenSet } from '../token-set.js';
 import { withFileLock } from './lock.js';
-import { makePrivateFolder, writePrivateFile } from './private-file.js';
+import { makePrivateFolder, removeAllTempFiles, writePrivateFile } from './private-file.js';
 
 export const KEYCHAIN_SERVICE = 'oauthcli';
 /** `env`: a token from OAUTHCLI_<PROVIDER>_TOKEN, never stored by oauthcli. */
@@ -19,6 +19,11 @@ export interface SecretStore {
   delete(account: string): Promise<boolean>;
   /** Throws a clear error when the store cannot be used at all. */
   check(): Promise<void>;
+  /**
+   * Throws when a token set of about `bytes` could not be saved now: asked before a refresh token
+   * is spent. It proves there was room a moment ago, not that there still is at the write.
+   */
+  checkRoom?(bytes: number): Promise<void>;
 }
 
 const KEYCHAIN_FIX =
@@ -204,6 +209,13 @@ export class KeychainStore implements SecretStore {
     await this.read(probe);
     await this.remove(probe);
   }
+
+  async checkRoom(bytes: number): Promise<void> {
+    // An entry as large as the set will be (one part's worth, when it is split), then gone.
+    const probe = `__oauthcli_probe__:${process.pid}:${Date.now()}`;
+    await this.write(probe, 'x'.repeat(Math.max(1, Math.min(bytes, this.maxBytes))));
+    await this.remove(probe);
+  }
 }
 
 function partName(account: string, generation: string, n: number): string {
@@ -282,6 +294,8 @@ export class InsecureFileStore implements SecretStore {
   private async change(apply: (all: Record<string, TokenSet>) => boolean): Promise<boolean> {
     await makePrivateFolder(this.configDir);
     return withFileLock(this.path, async () => {
+      // A temp file a killed writer left holds every token the file held then.
+      await removeAllTempFiles(this.path);
       const all = await this.readAll();
       if (!apply(all)) return false;
       await writePrivateFile(this.path, `${JSON.stringify(all, null, 2)}\n`);
@@ -311,6 +325,18 @@ export class InsecureFileStore implements SecretStore {
 
   async check(): Promise<void> {
     await this.readAll();
+  }
+
+  async checkRoom(bytes: number): Promise<void> {
+    // The next write is a whole new file beside the old one: that much room, written and removed.
+    await makePrivateFolder(this.configDir);
+    const size = await stat(this.path).then((s) => s.size, () => 0);
+    const probe = `${this.path}.room-check`;
+    try {
+      await writePrivateFile(probe, ' '.repeat(size + bytes));
+    } finally {
+      await rm(probe, { force: true }).catch(() => undefined);
+    }
   }
 }
 

@@ -325,9 +325,11 @@ export function createGitHubRest(ctx: GitHubRestContext): GitHubRest {
       sendJson(res, 422, { message: 'Invalid request.\n\n"access_token" wasn\'t supplied.', documentation_url: docs, status: '422' });
       return;
     }
-    // Expired (but not revoked) tokens can still be checked and revoked.
+    // Expired (but not revoked) tokens can still be checked and revoked. A token of another app,
+    // or a personal access token, is "Not Found" too (observed): "OAuth application owners can
+    // revoke a single token for an OAuth application" (#delete-an-app-token), their own only.
     const rec = store.find(body.access_token, 'access');
-    if (!rec || rec.revoked) {
+    if (!rec || rec.revoked || rec.clientId !== options.clientId) {
       sendJson(res, 404, apiError(404, 'Not Found', docs));
       return;
     }

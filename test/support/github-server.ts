@@ -138,6 +138,17 @@ export interface FakeGitHub extends FakeOAuthServer<GitHubTypes> {
   /** Make a refresh token expire now (server side). */
   expireRefreshToken(refreshToken: string): void;
   /**
+   * Holds the answer to the next refresh_token grant: the server rotates (the old refresh token
+   * is spent, the new tokens are live) and then waits until `release()` before answering, as a
+   * slow network would. `rotated` resolves with the new tokens once that has happened.
+   */
+  holdNextRefresh(): { rotated: Promise<IssuedToken>; release(): void };
+  /**
+   * A token GitHub did not issue to this OAuth app (a personal access token, a `gh` token): the
+   * REST API takes it, the app's revocation endpoint answers 404 for it.
+   */
+  issueForeignToken(login: string): string;
+  /**
    * A bare repository served over git's smart HTTP at `${url}/<owner>/<name>.git` (with a README
    * commit on `main` unless `initialCommit: false`); returns its directory and clone URL.
    */
@@ -290,7 +301,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
 
   // ---- routing ----------------------------------------------------------------------------
 
-  function route(req: IncomingMessage, res: ServerResponse, { mono, origin, requestUrl, path, query, method, body }: Arrival): void {
+  function route(req: IncomingMessage, res: ServerResponse, { mono, origin, requestUrl, path, query, method, body }: Arrival): void | Promise<void> {
     const site = gitHubSite(origin, path);
     if (site.rest !== undefined) return rest.route(req, res, method, { ...site, rest: site.rest }, query, body, requestUrl);
     // Like GitHub, /login/oauth/access_token also reads parameters from the query string.
@@ -346,7 +357,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
 
   // ---- token endpoint -----------------------------------------------------------------------
 
-  function accessToken(req: IncomingMessage, res: ServerResponse, params: Params, mono: number): void {
+  function accessToken(req: IncomingMessage, res: ServerResponse, params: Params, mono: number): void | Promise<void> {
     // CHOICE: like GitHub, a missing grant_type with a `code` means authorization_code.
     const grantType = params.grant_type ?? (params.code !== undefined ? 'authorization_code' : '');
     if (grantType === DEVICE_CODE_GRANT) return devicePoll(req, res, params, mono);
@@ -368,7 +379,9 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
   }
 
   // https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
-  function refreshExchange(req: IncomingMessage, res: ServerResponse, params: Params): void {
+  const refreshHolds: Array<{ rotated(issued: IssuedToken): void; released: Promise<void> }> = [];
+
+  function refreshExchange(req: IncomingMessage, res: ServerResponse, params: Params): void | Promise<void> {
     const secret = params.client_secret;
     if (params.client_id !== options.clientId || (secret !== undefined && secret !== options.clientSecret)) return oauthError(req, res, 'incorrect_client_credentials');
     const check = store.checkRefresh(params.refresh_token, params.client_id);
@@ -385,7 +398,10 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     for (const t of store.tokens.values()) if (t.kind === 'access' && t.refresh === old.token) store.revoke(t, 'refresh', true);
     const issued = mint(old.subject, old.scopes, old.flow, options.tokenLifetime ?? 28800, old.family);
     grants.push({ grant_type: 'refresh_token', login: old.subject, client_secret_sent: secret !== undefined, pkce: false, time: Date.now(), ...grantTokens(issued) });
-    sendOAuth(req, res, 200, tokenResponse(issued));
+    const hold = refreshHolds.shift();
+    if (!hold) return sendOAuth(req, res, 200, tokenResponse(issued));
+    hold.rotated(issued);
+    return hold.released.then(() => sendOAuth(req, res, 200, tokenResponse(issued)));
   }
 
   // ---- web flow (https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#web-application-flow)
@@ -494,6 +510,18 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       return issued;
     },
     expireRefreshToken: (refreshToken) => store.expire(refreshToken, 'refresh'),
+    holdNextRefresh() {
+      let rotated!: (issued: IssuedToken) => void;
+      let release!: () => void;
+      const answer = new Promise<IssuedToken>((resolve) => (rotated = resolve));
+      refreshHolds.push({ rotated, released: new Promise<void>((resolve) => (release = resolve)) });
+      return { rotated: answer, release };
+    },
+    issueForeignToken(login) {
+      // A classic personal access token (ghp_ + 36 characters) belongs to no OAuth app.
+      const { access } = store.mint({ subject: findUser(login).login, clientId: 'personal-access-token', scopes: ['repo'], flow: 'test', accessToken: 'ghp_' + randomChars(BASE62, 36) });
+      return access.token;
+    },
     gitRequests,
     createGitRepo(owner, name, opts = {}) {
       gitRoot ??= mkdtempSync(join(tmpdir(), 'oauthcli-fake-git-'));

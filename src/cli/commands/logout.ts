@@ -2,7 +2,7 @@
 // locally; revoke at the provider when we can, and say plainly what happened there.
 // `--all` does that for every linked identity.
 import { AppError, usageError } from '../../errors.js';
-import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider, withAccount } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
@@ -21,35 +21,51 @@ export async function run(world: World, providerName: string | undefined, opts: 
     world.info('No accounts are signed in.');
     return 0;
   }
-  for (const account of accounts) await logoutOne(world, account, Boolean(opts.keepRemote));
-  return 0;
+  let code = 0;
+  for (const account of accounts) code = Math.max(code, await logoutOne(world, account, Boolean(opts.keepRemote)));
+  return code;
 }
 
-async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean): Promise<void> {
+/** Exit 1 when the token still works at the provider after revoking it; else 0. */
+async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean): Promise<number> {
   if (account.storage === 'env') await forgetAccount(world, account); // says: unset the variable (exit 2)
   const provider = world.providers.get(account.provider);
-  const session = await openSession(world, { ...account, needsLogin: false }, { skipRefresh: true }).catch((error: unknown) => {
-    if (error instanceof AppError && (error.kind === 'interrupted' || error.code === 'keychain_unavailable')) throw error;
-    return undefined;
-  });
-
-  let remote: string;
-  if (keepRemote) remote = 'kept at the provider (--keep-remote)';
-  else if (!session) remote = 'not revoked: no token was found in storage';
-  else {
-    try {
-      await revokeAtProvider(world, session);
-      remote = `revoked at ${provider.displayName}`;
-    } catch (error) {
-      if (error instanceof AppError && error.kind === 'interrupted') throw error;
-      remote = `not revoked: ${error instanceof AppError ? error.message : String(error)}`;
-    }
-  }
-  await forgetAccount(world, account);
+  // Under the account's lock: a refresh in flight finishes first, and the tokens it got are the ones revoked.
+  const onWait = () => world.info(`Waiting for another oauthcli process that is refreshing the token of ${safeText(describeAccount(account))}…`);
+  const outcome = await withAccount(
+    world,
+    account,
+    async (now) => {
+      if (!now) return undefined;
+      const session = await openSession(world, { ...now, needsLogin: false }, { skipRefresh: true }).catch((error: unknown) => {
+        if (error instanceof AppError && (error.kind === 'interrupted' || error.code === 'keychain_unavailable')) throw error;
+        return undefined;
+      });
+      let remote: string;
+      let stillValid = false;
+      if (keepRemote) remote = 'kept at the provider (--keep-remote)';
+      else if (!session) remote = 'not revoked: no token was found in storage';
+      else {
+        try {
+          await revokeAtProvider(world, session);
+          remote = `revoked at ${provider.displayName}`;
+        } catch (error) {
+          if (error instanceof AppError && error.kind === 'interrupted') throw error;
+          stillValid = error instanceof AppError && error.code === 'token_still_valid';
+          remote = `not revoked: ${error instanceof AppError ? error.message : String(error)}`;
+        }
+      }
+      await forgetAccount(world, now);
+      return { remote, stillValid };
+    },
+    { onWait },
+  );
   world.info(`✓ Signed out of ${account.host} as ${safeText(describeAccount(account))}`);
+  if (!outcome) return 0; // another process signed it out meanwhile
+  const { remote, stillValid } = outcome;
   if (remote.startsWith('revoked')) {
     world.info(`✓ The token was ${remote}.`);
-    return;
+    return 0;
   }
   const { clientId } = clientCredentials(world, provider, account);
   const url = await world
@@ -57,5 +73,11 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
     .then((http) => provider.endpoints(account.host, http, world.signal))
     .then((endpoints) => provider.revokeByHandUrl(endpoints, clientId ?? ''))
     .catch(() => undefined);
-  world.info(`! The token was ${safeText(remote)}. It may still be valid at ${provider.displayName}${url ? `: revoke it at ${safeText(url)}` : '.'}`);
+  const where = url ? `: revoke it at ${safeText(url)}` : '.';
+  if (stillValid) {
+    world.info(`! The token still works at ${provider.displayName}: it was not revoked (it may not have been issued by this OAuth app)${where}`);
+    return 1;
+  }
+  world.info(`! The token was ${safeText(remote)}. It may still be valid at ${provider.displayName}${where}`);
+  return 0;
 }

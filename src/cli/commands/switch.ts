@@ -2,7 +2,7 @@
 // (and host) the active one. With two accounts and no --user, the other one, as gh does.
 import { notSignedIn, usageError } from '../../errors.js';
 import { normalizeHost } from '../../providers/registry.js';
-import { loginCommandFor } from '../../session.js';
+import { activateAccount, loginCommandFor } from '../../session.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
@@ -21,13 +21,18 @@ export async function run(world: World, providerName: string, opts: { hostname?:
     const inactive = candidates.filter((a) => !world.accounts.isActive(a));
     if (inactive.length === 0) {
       world.info(`${safeText(candidates[0]!.login)} is the only ${provider.displayName} account on ${candidates[0]!.host}; nothing to switch to.`);
-      await world.accounts.setActive(candidates[0]!);
+      await activateAccount(world, candidates[0]!, waiting(world, candidates[0]!.login));
       return 0;
     }
     if (inactive.length > 1) throw usageError(`several accounts to switch to (${inactive.map((a) => safeText(a.login)).join(', ')}): pick one with --user`);
     target = inactive[0]!;
   }
-  await world.accounts.setActive(target);
+  await activateAccount(world, target, waiting(world, target.login));
   world.info(`✓ Switched the active ${provider.displayName} account on ${target.host} to ${safeText(target.login)}`);
   return 0;
+}
+
+/** The line said while a refresh of the account holds its lock. */
+function waiting(world: World, login: string): () => void {
+  return () => world.info(`Waiting for another oauthcli process that is refreshing the token of ${safeText(login)}…`);
 }
