@@ -196,6 +196,22 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .argument('[provider]')
     .action(execute(() => import('./commands/completion.js').then((m) => ({ run: m.complete }))));
 
+  const app = program.command('app').description('create the OAuth app oauthcli signs in with: create');
+  app
+    .command('create')
+    .description("create your own GitHub App with GitHub's app manifest flow (one browser round trip) and keep its client id and secret")
+    .helpOption('--help', 'display help for command')
+    .argument('<provider>', 'github')
+    .addOption(option(HOSTNAME_OPTION))
+    .option('--org <org>', 'create the app for this organization instead of your account')
+    .option('--no-browser', 'print the local page to open instead of opening a browser')
+    .option('--timeout <duration>', 'how long to wait for GitHub, e.g. 10m (at most 24h)', '10m')
+    .addHelpText(
+      'after',
+      examples('oauthcli app create github', 'oauthcli app create github --org my-org', 'oauthcli app create github -h ghe.example.com', 'oauthcli login github     # afterwards: no client id to set'),
+    )
+    .action(execute(() => import('./commands/app.js').then((m) => ({ run: m.create }))));
+
   const provider = program.command('provider').description('OpenID Connect providers added by name: add, list, remove');
   provider
     .command('add')

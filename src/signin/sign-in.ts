@@ -169,9 +169,10 @@ async function runFlows(deps: SessionDeps, ui: SignInUi, req: SignInRequest, end
       return { ...result, client: provider.deviceClient === 'separate' ? 'device' : undefined, used: client };
     } catch (error) {
       const why = explained(error, client.clientId!);
-      // A server without the device flow (GitLab before 17.3): when we chose it, the browser flow instead.
-      if (!req.flow && why instanceof OAuthError && why.code === 'no_device_flow' && !plan.webBlocked) {
-        ui.note(`${why.message.replace(/: use --web$/, '')}; using the browser flow instead.`);
+      // A server without the device flow (GitLab before 17.3), or an app without it enabled (a new
+      // GitHub App): when we chose it, the browser flow instead.
+      if (!req.flow && why instanceof OAuthError && (why.code === 'no_device_flow' || why.code === 'device_flow_disabled') && !plan.webBlocked) {
+        ui.note(`${why.message.replace(/(: use --web|, or use --web\.)$/, '')}; using the browser flow instead.`);
         flow = 'web';
       } else throw why;
     }
