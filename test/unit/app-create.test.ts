@@ -177,3 +177,13 @@ describe('app create github', () => {
     await expect(create(w.world, 'gitlab', { browser: false, timeout: '1m' })).rejects.toMatchObject({ kind: 'usage' });
   });
 });
+
+describe('--debug', () => {
+  it('the conversion answer in a trace shows none of the client secret, webhook secret or private key', async () => {
+    const { redactText } = await import('../../src/http/redact.js');
+    const body = JSON.stringify({ id: 1, client_id: 'Iv23liabc', client_secret: 'cs-123456', webhook_secret: 'wh-123456', pem: '-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----\n' });
+    const traced = redactText(body);
+    for (const secret of ['cs-123456', 'wh-123456', 'MIIabc']) expect(traced).not.toContain(secret);
+    expect(traced).toContain('Iv23liabc');
+  });
+});
