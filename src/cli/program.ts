@@ -74,10 +74,13 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--with-token', 'read a token from stdin, validate it and store it')
     .option('--insecure-storage', 'store tokens in a file readable only by you when no keychain is usable')
     .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s (at most 24h)', '5m')
+    .option('--git', 'configure git to use oauthcli for the host afterwards (asked on a terminal otherwise)')
+    .option('--no-git', 'do not configure git, and do not ask')
     .addHelpText(
       'after',
       examples(
         'oauthcli login github',
+        'oauthcli login github --git                  # and make git use oauthcli for github.com',
         'oauthcli login github -h ghe.example.com -s read:org,repo',
         'oauthcli login github --web --no-browser     # browser on another machine',
         'oauthcli login github --with-token < token.txt',
