@@ -199,7 +199,10 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .argument('[provider]')
     .action(execute(() => import('./commands/completion.js').then((m) => ({ run: m.complete }))));
 
-  const app = program.command('app').description('create the OAuth app oauthcli signs in with: create');
+  const app = program
+    .command('app')
+    .description('create the OAuth app oauthcli signs in with: create')
+    .addHelpText('after', examples('oauthcli app create github', 'oauthcli app create github --org my-org'));
   app
     .command('create')
     .description("create your own GitHub App with GitHub's app manifest flow (one browser round trip) and keep its client id and secret")
