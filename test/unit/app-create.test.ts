@@ -171,6 +171,46 @@ describe('app create github', () => {
     expect(refresh.body).toMatchObject({ client_id: app.clientId, client_secret: app.clientSecret });
   });
 
+  it('once "Enable Device Flow" is ticked, login --device signs in with the app (no secret needed for the device flow)', async () => {
+    const w = worldDrivingBrowser();
+    expect(await create(w.world, 'github', { hostname: server.host, browser: true, timeout: '1m' })).toBe(0);
+    const app = server.apps[0]!;
+    app.deviceFlow = true;
+    server.setDevice({ pendingPolls: 0 });
+    const { account } = await signIn(w.world, { note: () => undefined, showDeviceCode: async () => () => undefined, showAuthorizationUrl: async () => false, acceptPastedRedirect: () => () => undefined, waiting: () => ({ update() {}, stop() {} }) }, {
+      provider: github,
+      host: server.host,
+      flow: 'device',
+      scopes: github.defaultScopes,
+      openBrowser: false,
+      storage: 'keychain',
+      timeoutMs: 30_000,
+      terminal: { platform: 'linux', stdinIsTTY: false, stderrIsTTY: false },
+    });
+    expect(account.clientId).toBe(app.clientId);
+    expect(server.grants.map((g) => g.grant_type)).toEqual(['device_code']);
+  });
+
+  it('the start page is served only while the flow waits', async () => {
+    const w = testWorld();
+    worlds.push(w);
+    let startUrl = '';
+    const result = createGitHubApp(
+      w.world,
+      {
+        showStartPage: async (url) => {
+          startUrl = url;
+          void createInBrowser(url).catch(() => undefined);
+          return true;
+        },
+        waiting: () => ({ update() {}, stop() {} }),
+      },
+      { host: server.host, name: 'oauthcli-once', timeoutMs: 60_000 },
+    );
+    await result;
+    await expect(fetch(startUrl)).rejects.toThrow();
+  });
+
   it('is for GitHub only', async () => {
     const w = testWorld();
     worlds.push(w);
