@@ -11,6 +11,7 @@ import { tokenSetFrom } from './oauth/token-response.js';
 import { defaultHostFor, normalizeHost, type ProviderRegistry } from './providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from './providers/types.js';
 import type { AccountMeta, AccountStore } from './store/accounts.js';
+import { loadAppSecret } from './store/app-secrets.js';
 import { accountLockHeld, withAccountLock } from './store/lock.js';
 import type { SecretStore, StorageKind } from './store/secrets.js';
 import { describeWriteFailure } from './store/write-failure.js';
@@ -190,7 +191,7 @@ async function refreshLocked(
     await deps.accounts.markNeedsLogin(account.key);
     throw expiredSignIn(deps, account, provider);
   }
-  const { clientId, clientSecret } = clientCredentials(deps, provider, account);
+  const { clientId, clientSecret } = await accountClient(deps, provider, account, current);
   if (!clientId) throw usageError(`refreshing needs the OAuth app's client id: set OAUTHCLI_${provider.envName}_CLIENT_ID`, 'no_client_id');
   const { token: tokenEndpoint, clientAuthMethod } = await endpoints();
   // A provider that rotates refresh tokens spends the old one the moment it answers: make sure
@@ -219,6 +220,8 @@ async function refreshLocked(
     }
     const fresh = tokenSetFrom(response, new Date(), current.scopes);
     rememberTokens(deps, fresh);
+    // The client's secret stays with the tokens it refreshes.
+    if (current.clientSecret) fresh.clientSecret = current.clientSecret;
     // RFC 6749 §6: without a new refresh token (Google never rotates), the old one stays valid.
     if (!fresh.refreshToken) {
       fresh.refreshToken = current.refreshToken;
@@ -304,15 +307,56 @@ function missingToken(deps: Pick<SessionDeps, 'env'>, account: AccountMeta, prov
   );
 }
 
+/** A client's credentials, and whether its secret is to be read from the keychain (an app `app create` registered). */
+export interface ClientChoice extends Credentials {
+  /** The client is the app registered for this host; its secret is in the keychain (src/store/app-secrets.ts). */
+  registeredApp?: boolean;
+}
+
 /**
- * The OAuth app's credentials: the environment first, then the config file. An account whose
- * tokens came from the provider's device client (Google's "TVs and Limited Input devices"
- * client) refreshes with that client.
+ * The OAuth app a sign-in on `host` uses: OAUTHCLI_<P>_CLIENT_ID (and _SECRET) first, then the
+ * app `oauthcli app create` registered for this host, then the config file's client.
  */
-export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider, account?: Pick<AccountMeta, 'client'>): Credentials {
-  if (account?.client === 'device') return deviceClientCredentials(deps, provider);
+export function configuredClient(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider, host: string): ClientChoice {
+  const prefix = `OAUTHCLI_${provider.envName}_CLIENT`;
   const settings = { ...deps.accounts.providerSettings(provider.name), ...provider.credentials };
-  return credentialsFrom(deps.env, `OAUTHCLI_${provider.envName}_CLIENT`, settings.clientId, settings.clientSecret);
+  const app = registeredAppFor(settings.apps, host);
+  if (!deps.env[`${prefix}_ID`] && app) {
+    return { clientId: app.clientId, registeredApp: true };
+  }
+  return credentialsFrom(deps.env, prefix, settings.clientId, settings.clientSecret);
+}
+
+function registeredAppFor(apps: unknown, host: string): { clientId: string } | undefined {
+  if (!apps || typeof apps !== 'object' || !Object.hasOwn(apps, host)) return undefined;
+  const app = (apps as Record<string, unknown>)[host];
+  return app && typeof app === 'object' && typeof (app as { clientId?: unknown }).clientId === 'string' ? (app as { clientId: string }) : undefined;
+}
+
+/**
+ * The client an account's tokens belong to. Tokens can only be refreshed (and revoked) by the
+ * client that was issued them, so the client id the account signed in with wins; what the
+ * environment or the config names is used only when it is that same client (then its secret is
+ * the current one). An account whose tokens came from the provider's device client (Google's
+ * "TVs and Limited Input devices" client) uses that client.
+ */
+export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider, account?: Pick<AccountMeta, 'client' | 'clientId' | 'host'>): ClientChoice {
+  const configured =
+    account?.client === 'device' ? deviceClientCredentials(deps, provider) : configuredClient(deps, provider, account?.host ?? defaultHostFor(provider, deps.env));
+  if (!account?.clientId || account.clientId === configured.clientId) return configured;
+  return { clientId: account.clientId };
+}
+
+/**
+ * clientCredentials with the secret filled in: the configured one, else the one the account
+ * signed in with (kept with its tokens), else that of the app registered for the host.
+ */
+export async function accountClient(deps: SessionDeps, provider: Provider, account: AccountMeta, tokens: TokenSet): Promise<Credentials> {
+  const { clientId, clientSecret: configured } = clientCredentials(deps, provider, account);
+  if (!clientId) return {};
+  const clientSecret = configured ?? tokens.clientSecret ?? (await loadAppSecret(deps.secrets('keychain'), provider.name, account.host, clientId));
+  deps.rememberSecret(clientSecret);
+  return { clientId, ...(clientSecret ? { clientSecret } : {}) };
 }
 
 /** A provider's separate device-flow client (OAUTHCLI_<P>_DEVICE_CLIENT_ID/_SECRET, or deviceClientId in the config). */
@@ -347,7 +391,7 @@ export async function revokeAtProvider(
 ): Promise<void> {
   const { provider, account, tokens } = session;
   if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here`, { code: 'no_revocation' });
-  const { clientId, clientSecret } = clientCredentials(deps, provider, account);
+  const { clientId, clientSecret } = await accountClient(deps, provider, account, tokens);
   if (!clientId) throw failure(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, { code: 'no_client_id' });
   const http = await deps.http();
   const endpoints = await session.endpoints();

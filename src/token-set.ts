@@ -9,4 +9,10 @@ export interface TokenSet {
   expiresAt?: string;
   refreshTokenExpiresAt?: string;
   scopes: string[];
+  /**
+   * The secret of the client the tokens were issued to (AccountMeta.clientId), when the sign-in
+   * had one: kept here, in the secret store, so that refresh and revocation work without the
+   * environment variable the sign-in used. Never printed, never in the config file.
+   */
+  clientSecret?: string;
 }

@@ -77,10 +77,13 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--with-token', 'read a token from stdin, validate it and store it')
     .option('--insecure-storage', 'store tokens in a file readable only by you when no keychain is usable')
     .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s (at most 24h)', '5m')
+    .option('--git', 'configure git to use oauthcli for the host afterwards (asked on a terminal otherwise)')
+    .option('--no-git', 'do not configure git, and do not ask')
     .addHelpText(
       'after',
       examples(
         'oauthcli login github',
+        'oauthcli login github --git                  # and make git use oauthcli for github.com',
         'oauthcli login github -h ghe.example.com -s read:org,repo',
         'oauthcli login github --web --no-browser     # browser on another machine',
         'oauthcli login github --with-token < token.txt',
@@ -206,6 +209,25 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .argument('<what>', 'providers or users')
     .argument('[provider]')
     .action(execute(() => import('./commands/completion.js').then((m) => ({ run: m.complete }))));
+
+  const app = program
+    .command('app')
+    .description('create the OAuth app oauthcli signs in with: create')
+    .addHelpText('after', examples('oauthcli app create github', 'oauthcli app create github --org my-org'));
+  app
+    .command('create')
+    .description("create your own GitHub App with GitHub's app manifest flow (one browser round trip) and keep its client id and secret")
+    .helpOption('--help', 'display help for command')
+    .argument('<provider>', 'github')
+    .addOption(option(HOSTNAME_OPTION))
+    .option('--org <org>', 'create the app for this organization instead of your account')
+    .option('--no-browser', 'print the local page to open instead of opening a browser')
+    .option('--timeout <duration>', 'how long to wait for GitHub, e.g. 10m (at most 24h)', '10m')
+    .addHelpText(
+      'after',
+      examples('oauthcli app create github', 'oauthcli app create github --org my-org', 'oauthcli app create github -h ghe.example.com', 'oauthcli login github     # afterwards: no client id to set'),
+    )
+    .action(execute(() => import('./commands/app.js').then((m) => ({ run: m.create }))));
 
   const provider = program
     .command('provider')

@@ -157,14 +157,14 @@ function interrupt(): void {
 }
 
 /** Why a browser could not be opened, as " (…)", so the user knows what to change. */
-function browserFailure(world: World): string {
+export function browserFailure(world: World): string {
   const command = browserCommand(world.env);
   if (command) return ` (${command.variable}=${safeText(command.value)} failed)`;
   if (!canOpenBrowser(world.env, world.platform)) return ' (there is no display)';
   return '';
 }
 
-function spinner(world: World, text: string): Waiting {
+export function spinner(world: World, text: string): Waiting {
   if (!interactiveStderr(world)) return { update() {}, stop() {} };
   let stopped = false;
   let current: Awaited<ReturnType<typeof startSpinner>> | undefined;

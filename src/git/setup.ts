@@ -54,6 +54,15 @@ function shellQuote(text: string): string {
 
 const OUR_HELPER = /(^|[\s/'!])oauthcli(\.js)?'? git-credential$/;
 
+/** Whether git already asks oauthcli (by this command, or any oauthcli's) for every one of these hosts. */
+export async function isSetUp(git: GitRunner, hosts: string[], command: string): Promise<boolean> {
+  for (const host of hosts) {
+    const res = await git(['config', '--global', '--get-all', helperKey(host)]);
+    if (res.code !== 0 || !res.stdout.split('\n').some((v) => v === command || OUR_HELPER.test(v))) return false;
+  }
+  return true;
+}
+
 /** Sets oauthcli up as the helper for each host; returns the config keys it wrote. */
 export async function setUpGit(git: GitRunner, hosts: string[], command: string): Promise<string[]> {
   const keys: string[] = [];

@@ -9,6 +9,8 @@ const SECRET_FIELDS = [
   'code',
   'code_verifier',
   'client_secret',
+  'webhook_secret',
+  'pem',
   'token',
   'password',
 ];

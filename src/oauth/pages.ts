@@ -28,6 +28,7 @@ h1{font-size:1.4rem}p.detail{color:#59636e;font-family:ui-monospace,monospace;fo
 }
 
 export const pages = {
+  received: () => page('Done', 'oauthcli received the answer. You may close this tab and return to the terminal.'),
   success: () => page('Signed in', 'oauthcli received the authorization. You may close this tab and return to the terminal.'),
   denied: (error: string, description: string | undefined) =>
     page('Sign-in not completed', 'The provider did not authorize oauthcli. You may close this tab; the terminal says what to do next.', description ? `${error}: ${description}` : error),

@@ -23,11 +23,22 @@ export interface RedirectListenerOptions {
   requireIssuer?: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * A page served at START_PATH that starts the flow from this listener (a form post the
+   * browser cannot be sent by a link: GitHub's app manifest). Built once the redirect URI is known.
+   */
+  startPage?: (redirectUri: string) => { body: string; headers: Record<string, string> };
+  /** The page the browser shows once the code is in (default: pages.success()). */
+  successPage?: string;
 }
+
+export const START_PATH = '/start';
 
 export interface RedirectListener {
   redirectUri: string;
   port: number;
+  /** The start page's URL, with `startPage`. */
+  startUrl?: string;
   /** Resolves with the authorization code; rejects on an error response, timeout or abort. */
   result: Promise<{ code: string }>;
   /** Validates a redirect URL the user pasted, exactly like a callback. */
@@ -84,6 +95,7 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
     void close();
   };
 
+  let startPage: { body: string; headers: Record<string, string> } | undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
     try {
@@ -93,13 +105,18 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
       respond(res, 400, pages.notFound());
       return;
     }
+    if (req.method === 'GET' && url.pathname === START_PATH && startPage && !settled) {
+      res.writeHead(200, { ...startPage.headers, 'content-length': Buffer.byteLength(startPage.body), connection: 'close' });
+      res.end(startPage.body);
+      return;
+    }
     if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
       respond(res, 404, pages.notFound());
       return;
     }
     const verdict = judge(url.searchParams);
     if (verdict.outcome === 'refused') respond(res, verdict.status, verdict.page);
-    else if (verdict.outcome === 'code') respond(res, 200, pages.success(), () => settle(verdict));
+    else if (verdict.outcome === 'code') respond(res, 200, opts.successPage ?? pages.success(), () => settle(verdict));
     else respond(res, 200, pages.denied(verdict.error, verdict.description), () => settle(verdict));
   });
   server.keepAliveTimeout = 1_000;
@@ -115,6 +132,7 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
   });
   const port = (server.address() as AddressInfo).port;
   const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+  startPage = opts.startPage?.(redirectUri);
 
   const timer = setTimeout(() => {
     if (settled) return;
@@ -146,6 +164,7 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
   return {
     redirectUri,
     port,
+    ...(startPage ? { startUrl: `http://127.0.0.1:${port}${START_PATH}` } : {}),
     result,
     close,
     submitRedirectUrl(text) {

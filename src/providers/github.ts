@@ -69,8 +69,10 @@ export const github: Provider = {
   authorizationParams: ({ addingAccount }): Record<string, string> => (addingAccount ? { prompt: 'select_account' } : {}),
 
   registerAppHelp(host) {
+    const hostFlag = host === 'github.com' ? '' : ` --hostname ${host}`;
     return (
-      `Register an OAuth app at ${originFor(host)}/settings/applications/new ` +
+      `Run oauthcli app create github${hostFlag} to create your own GitHub App in one browser round trip, or ` +
+      `register an OAuth app at ${originFor(host)}/settings/applications/new ` +
       '(tick "Enable Device Flow"; callback URL http://127.0.0.1/callback), ' +
       'then set OAUTHCLI_GITHUB_CLIENT_ID to its client id.'
     );

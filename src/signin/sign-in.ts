@@ -6,7 +6,8 @@ import { failure, interrupted, usageError } from '../errors.js';
 import { OAuthError } from '../oauth/errors.js';
 import { defaultHostFor } from '../providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from '../providers/types.js';
-import { clientCredentials, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
+import { configuredClient, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
+import { loadAppSecret } from '../store/app-secrets.js';
 import { newAccountKey, type AccountMeta } from '../store/accounts.js';
 import { withAccountLock } from '../store/lock.js';
 import type { TokenSet } from '../token-set.js';
@@ -40,7 +41,7 @@ export interface SignInResult {
 
 export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest): Promise<SignInResult> {
   const { provider, host } = req;
-  const plan = req.token === undefined ? planFlows(deps, req) : undefined;
+  const plan = req.token === undefined ? await planFlows(deps, req) : undefined;
   // Before anything the user must do in a browser: can the result be kept?
   await deps.accounts.checkWritable();
   const store = deps.secrets(req.storage);
@@ -48,12 +49,16 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
   const http = await deps.http();
   const endpoints = await provider.endpoints(host, http, deps.signal);
 
-  const result = plan ? await runFlows(deps, ui, req, endpoints, plan) : { tokens: { accessToken: req.token!, tokenType: 'bearer', scopes: [] } satisfies TokenSet, client: undefined };
+  const result = plan
+    ? await runFlows(deps, ui, req, endpoints, plan)
+    : { tokens: { accessToken: req.token!, tokenType: 'bearer', scopes: [] } satisfies TokenSet, client: undefined, used: configuredClient(deps, provider, host) };
   const { tokens } = result;
   rememberTokens(deps, tokens);
   deps.rememberSecret(result.idToken);
-
-  const { clientId } = result.client === 'device' ? deviceClientCredentials(deps, provider) : clientCredentials(deps, provider);
+  const { clientId } = result.used;
+  // The client's secret goes with the tokens it issued (the secret store only): refresh and
+  // revocation then work without the environment variable this sign-in may have used.
+  if (plan && result.used.clientSecret) tokens.clientSecret = result.used.clientSecret;
   const profile = await provider.fetchProfile(http, {
     endpoints,
     tokens,
@@ -83,6 +88,7 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
     storage: store.kind as AccountMeta['storage'],
     signedInAt: new Date().toISOString(),
     ...(result.client ? { client: result.client } : {}),
+    ...(plan && clientId ? { clientId } : {}),
   };
   // Under the account's lock, as every write of an account: a refresh of it in flight ends first.
   await withAccountLock(deps.configDir, key, async () => {
@@ -112,9 +118,14 @@ interface FlowPlan {
 }
 
 /** The clients each flow would use, and what stops either: all checked before any request. */
-function planFlows(deps: SessionDeps, req: SignInRequest): FlowPlan {
+async function planFlows(deps: SessionDeps, req: SignInRequest): Promise<FlowPlan> {
   const { provider } = req;
-  const web = clientCredentials(deps, provider);
+  const { registeredApp, ...web } = configuredClient(deps, provider, req.host);
+  if (registeredApp && web.clientId && !web.clientSecret) {
+    const secret = await loadAppSecret(deps.secrets('keychain'), provider.name, req.host, web.clientId);
+    deps.rememberSecret(secret);
+    if (secret) web.clientSecret = secret;
+  }
   const device = provider.deviceClient === 'separate' ? deviceClientCredentials(deps, provider) : web;
   const env = `OAUTHCLI_${provider.envName}`;
   const hostFlag = req.host !== defaultHostFor(provider, deps.env) ? ` --hostname ${req.host}` : '';
@@ -134,7 +145,7 @@ function planFlows(deps: SessionDeps, req: SignInRequest): FlowPlan {
   return plan;
 }
 
-async function runFlows(deps: SessionDeps, ui: SignInUi, req: SignInRequest, endpoints: Endpoints, plan: FlowPlan): Promise<FlowResult & { client: 'device' | undefined }> {
+async function runFlows(deps: SessionDeps, ui: SignInUi, req: SignInRequest, endpoints: Endpoints, plan: FlowPlan): Promise<FlowResult & { client: 'device' | undefined; used: Credentials }> {
   const { provider } = req;
   const deviceOffered = Boolean(endpoints.deviceAuthorization) && !plan.deviceBlocked;
   let flow: Flow;
@@ -161,12 +172,13 @@ async function runFlows(deps: SessionDeps, ui: SignInUi, req: SignInRequest, end
     const client = plan.device;
     try {
       const result = await runDeviceFlow(deps, ui, { provider, endpoints, clientId: client.clientId!, clientSecret: client.clientSecret, scopes: req.scopes, openBrowser: req.openBrowser });
-      return { ...result, client: provider.deviceClient === 'separate' ? 'device' : undefined };
+      return { ...result, client: provider.deviceClient === 'separate' ? 'device' : undefined, used: client };
     } catch (error) {
       const why = explained(error, client.clientId!);
-      // A server without the device flow (GitLab before 17.3): when we chose it, the browser flow instead.
-      if (!req.flow && why instanceof OAuthError && why.code === 'no_device_flow' && !plan.webBlocked) {
-        ui.note(`${why.message.replace(/: use --web$/, '')}; using the browser flow instead.`);
+      // A server without the device flow (GitLab before 17.3), or an app without it enabled (a new
+      // GitHub App): when we chose it, the browser flow instead.
+      if (!req.flow && why instanceof OAuthError && (why.code === 'no_device_flow' || why.code === 'device_flow_disabled') && !plan.webBlocked) {
+        ui.note(`${why.message.replace(/(: use --web|, or use --web\.)$/, '')}; using the browser flow instead.`);
         flow = 'web';
       } else throw why;
     }
@@ -188,8 +200,8 @@ async function runFlows(deps: SessionDeps, ui: SignInUi, req: SignInRequest, end
       throw explained(error, client.clientId!);
     });
   const first = await web(false);
-  if (first.tokens.refreshToken || !provider.refreshTokenNeedsConsent) return { ...first, client: undefined };
+  if (first.tokens.refreshToken || !provider.refreshTokenNeedsConsent) return { ...first, client: undefined, used: client };
   // Google gives a refresh token again only with its consent screen; ask once more, now.
   ui.note(`${provider.displayName} sent no refresh token (this app was authorized before); asking again with the consent screen, so you stay signed in.`);
-  return { ...(await web(true)), client: undefined };
+  return { ...(await web(true)), client: undefined, used: client };
 }

@@ -26,6 +26,25 @@ export interface AccountMeta {
   needsLogin?: boolean;
   /** Which of the provider's OAuth clients issued the tokens, when it has several (Google's device client). */
   client?: 'device';
+  /**
+   * The client id the tokens were issued to: a refresh or revocation must use that client, even
+   * after the environment variable or setting that named it is gone. Its secret, when it had one,
+   * is kept with the tokens in the secret store (TokenSet.clientSecret), never here.
+   */
+  clientId?: string;
+}
+
+/**
+ * An app oauthcli registered itself on one host (`oauthcli app create github`): its client id
+ * here; its client secret only in the OS keychain (src/store/app-secrets.ts).
+ */
+export interface RegisteredApp {
+  clientId: string;
+  /** The app's name and page, to tell the user which app this is. */
+  name?: string;
+  htmlUrl?: string;
+  /** ISO-8601 time of the registration. */
+  createdAt?: string;
 }
 
 /** Client credentials for a built-in provider, or a whole OpenID Connect issuer added by the user. */
@@ -37,6 +56,8 @@ export interface ProviderSettings {
   deviceClientSecret?: string;
   issuer?: string;
   scopes?: string[];
+  /** Apps registered by `oauthcli app create`, by host: used for sign-ins on that host. */
+  apps?: Record<string, RegisteredApp>;
 }
 
 /** An OpenID Connect issuer added with `provider add`, as the config holds it. */
@@ -176,6 +197,15 @@ export class AccountStore {
       if (!own(data.accounts, meta.key)) return;
       data.active[slot(meta)] = meta.key;
       data.current = meta.key;
+    });
+  }
+
+  /** Records the app registered on a host, keeping the provider's other settings. */
+  async saveRegisteredApp(provider: string, host: string, app: RegisteredApp): Promise<void> {
+    await this.file.update((data) => {
+      const settings = own(data.providers, provider) ?? {};
+      settings.apps = Object.assign(dict<RegisteredApp>(), settings.apps, { [host]: app });
+      data.providers[provider] = settings;
     });
   }
 

@@ -251,7 +251,7 @@ describe('choosing the flow automatically', () => {
     };
     for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const cli = [process.execPath, CLI_BIN, 'login', 'github', '--hostname', w.host].map(quote).join(' ');
+    const cli = [process.execPath, CLI_BIN, 'login', 'github', '--no-git', '--hostname', w.host].map(quote).join(' ');
     // The shell records its pid and becomes the CLI (exec), so the CLI itself can be killed.
     const command = `echo $$ > ${quote(pidFile)}; stty cols ${cols} rows ${rows}; exec ${cli}`;
     const child = spawn('script', ['-q', '-e', '-f', '-c', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -85,7 +85,7 @@ describe('device flow in a terminal', () => {
 
   it('shows the code first, opens no browser before Enter (the poll runs meanwhile), and Enter opens the verification URL', async () => {
     const browser = standInBrowser(w.sandbox.root);
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: browser.command } });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: browser.command } });
     const screen = await t.waitForScreen(/Press Enter to open \S+ in your browser…$/m);
     const code = w.server.deviceCodes.at(-1)!;
     const lines = screen.split('\n');
@@ -112,7 +112,7 @@ describe('device flow in a terminal', () => {
 
   it('an approval made elsewhere (a phone) signs in without Enter; the "Press Enter" line is ended', async () => {
     const browser = standInBrowser(w.sandbox.root);
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: browser.command } });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: browser.command } });
     await t.waitForScreen(/Press Enter to open/);
     await until(() => (w.server.deviceCodes.at(-1)?.polls.length ?? 0) >= 1, 'a poll');
     w.server.approveDevice();
@@ -127,7 +127,7 @@ describe('device flow in a terminal', () => {
     const copied = join(w.sandbox.root, 'clipboard.txt');
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'xclip'), `#!/bin/sh\nprintf '%s\\n' "$*" > '${copied}.args'\ncat > '${copied}'\n`, { mode: 0o755 });
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device', '-c'], {
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '--device', '-c'], {
       env: { DISPLAY: ':99', PATH: `${bin}:${w.env.PATH}`, OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command },
     });
     const screen = await t.waitForScreen(/Press Enter/);
@@ -140,7 +140,7 @@ describe('device flow in a terminal', () => {
   });
 
   it('-c with no clipboard (no display) says so in one line, and the sign-in goes on', async () => {
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device', '--clipboard'], { env: { OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command } });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '--device', '--clipboard'], { env: { OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command } });
     const screen = await t.waitForScreen(/Press Enter/);
     expect(screen.split('\n')[1]).toBe('! Could not copy the code: there is no clipboard here (no display).');
     w.server.approveDevice();
@@ -149,7 +149,7 @@ describe('device flow in a terminal', () => {
   });
 
   it('Ctrl-C while "Press Enter" waits ends the sign-in with exit 130, its line on a line of its own', async () => {
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command } });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '--device'], { env: { OAUTHCLI_BROWSER: standInBrowser(w.sandbox.root).command } });
     await t.waitForScreen(/Press Enter to open/);
     await t.sendKeys('C-c');
     expect(await t.waitForExit()).toBe(130);
@@ -157,7 +157,7 @@ describe('device flow in a terminal', () => {
   });
 
   it('with no display and no browser command, offers no Enter that could only fail: the URL, and a spinner while it polls', async () => {
-    const t = await terminal(w, ['login', 'github', '-h', w.host]);
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host]);
     const screen = await t.waitForScreen(/Waiting for authorization in the browser…/);
     expect(screen).toMatch(/^Using the device flow: .*\.$/m);
     expect(screen).not.toMatch(/Press Enter/);
@@ -190,7 +190,7 @@ describe('browser flow in a terminal', () => {
 
   it('--web with a browser: opens the URL it shows, waits with a spinner, and the spinner is gone once signed in', async () => {
     const browser = standInBrowser(w.sandbox.root);
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '-w'], { rows: 40, env: { OAUTHCLI_BROWSER: browser.command } });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '-w'], { rows: 40, env: { OAUTHCLI_BROWSER: browser.command } });
     const screen = await t.waitForScreen(/Waiting for the browser…/);
     expect(screen).not.toMatch(/Paste the URL/);
     await until(() => browser.opened().length > 0, 'the browser to be opened');
@@ -205,7 +205,7 @@ describe('browser flow in a terminal', () => {
   });
 
   it('--web --no-browser: what is typed stays visible (no spinner over it), a wrong URL is refused and the prompt stays usable, the right one signs in', async () => {
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '--web', '--no-browser'], { rows: 40 });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '--web', '--no-browser'], { rows: 40 });
     const screen = await t.waitForScreen(/^Paste the URL:$/m);
     expect(screen).toMatch(/If your browser is on another machine, sign in there, then paste here the full/);
 
@@ -233,7 +233,7 @@ describe('browser flow in a terminal', () => {
   it('a browser that cannot be opened is said at once, with the paste route offered (no silent wait)', async () => {
     const started = Date.now();
     // No --web: the browser flow is chosen (a secret, a browser command); the command fails.
-    const t = await terminal(w, ['login', 'github', '-h', w.host], { rows: 40, env: { OAUTHCLI_BROWSER: '/bin/false' } });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host], { rows: 40, env: { OAUTHCLI_BROWSER: '/bin/false' } });
     const screen = await t.waitForScreen(/^Paste the URL:$/m);
     expect(Date.now() - started).toBeLessThan(8_000);
     const lines = screen.split('\n');
@@ -249,7 +249,7 @@ describe('browser flow in a terminal', () => {
   });
 
   it('--web with no display says so at once and offers the paste route', async () => {
-    const t = await terminal(w, ['login', 'github', '-h', w.host, '-w'], { rows: 40 });
+    const t = await terminal(w, ['login', 'github', '--no-git', '-h', w.host, '-w'], { rows: 40 });
     const screen = await t.waitForScreen(/^Paste the URL:$/m);
     expect(screen).toMatch(/^! Could not open a browser here \(there is no display\)\.$/m);
   });

@@ -62,6 +62,8 @@ export interface GitHubRestContext {
   repoCounts: Map<string, number>;
   store: TokenStore;
   sleep(ms: number): Promise<void>;
+  /** The secret of a client the fake knows (its OAuth app, or a GitHub App registered from a manifest). */
+  clientSecretOf(clientId: string | undefined): string | undefined;
 }
 
 export interface GitHubRest {
@@ -312,7 +314,7 @@ export function createGitHubRest(ctx: GitHubRestContext): GitHubRest {
   // https://docs.github.com/en/rest/apps/oauth-applications (Basic auth with the app's client id and secret).
   function applications(req: IncomingMessage, res: ServerResponse, method: string, clientId: string, what: string, body: Params, site: GitHubSite): void {
     const c = clientCredentials(req, {});
-    if (c.method !== 'client_secret_basic' || c.id !== options.clientId || c.secret !== options.clientSecret || clientId !== options.clientId) {
+    if (c.method !== 'client_secret_basic' || c.id !== clientId || c.secret === undefined || c.secret !== ctx.clientSecretOf(clientId)) {
       sendJson(res, 401, apiError(401, 'Bad credentials'));
       return;
     }

@@ -25,6 +25,7 @@ import { createReplies, pkceChallenge, randomChars, randomHex, randomUserCode, s
 import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest } from './fake-http.ts';
 import { createGitHubRest, gitHubSite, htmlErrorFault, rateLimitFault, type FakeUser, type GitHubSite } from './github-rest.ts';
 import { createBareRepo, isGitPath, serveGit, serviceOf, type GitRequestRecord } from './git-http.ts';
+import { createGitHubApps, type FakeGitHubApp, type ManifestPostRecord } from './github-apps.ts';
 import { DEVICE_CODE_GRANT, consentPage, createAuthCodes, createDeviceFlow, createTokenStore, devicePageHtml, fakeOAuthServer, isLoopbackRedirect, optionSetter, splitScopes } from './oauth-core.ts';
 import type { DeviceFlowOptions, FakeOAuthOptions, FakeOAuthServer, OAuthGrantRecord } from './oauth-core.ts';
 
@@ -155,6 +156,12 @@ export interface FakeGitHub extends FakeOAuthServer<GitHubTypes> {
   createGitRepo(owner: string, name: string, opts?: { initialCommit?: boolean }): { dir: string; cloneUrl: string };
   /** Every request to a repository, in order of answer. */
   readonly gitRequests: GitRequest[];
+  /** GitHub Apps registered through the manifest flow (github-apps.ts), oldest first. */
+  readonly apps: FakeGitHubApp[];
+  /** Every manifest posted to `…/settings/apps/new`. */
+  readonly manifestPosts: ManifestPostRecord[];
+  /** Makes every manifest code older than its hour. */
+  expireManifestCodes(): void;
 }
 
 // ---------------------------------------------------------------------------
@@ -238,10 +245,10 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
    * (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens);
    * without: a classic `gho_` token that never expires.
    */
-  function mint(login: string, scopes: string[], flow: string, lifetime: number | undefined, family?: string, now = Date.now()): IssuedToken {
+  function mint(login: string, scopes: string[], flow: string, lifetime: number | undefined, family?: string, now = Date.now(), clientId = options.clientId): IssuedToken {
     const { access, refresh } = store.mint({
       subject: login,
-      clientId: options.clientId,
+      clientId,
       scopes,
       flow,
       family,
@@ -297,12 +304,27 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     sendOAuth(req, res, status, { error, error_description: description, error_uri: uri, ...extra });
   }
 
-  const rest = createGitHubRest({ replies, options, findUser, repoCounts, store, sleep: (ms) => http.sleep(ms) });
+  // GitHub Apps registered from a manifest: their clients are accepted beside the configured OAuth app.
+  const apps = createGitHubApps({
+    sendHtml,
+    sendJson: (res, status, obj) => sendJson(res, status, obj as Record<string, unknown>),
+    redirectWith: (res, uri, params) => replies.redirectWith(res, uri, params),
+    webLogin: () => findUser(options.webLogin).login,
+    webOrigin: () => http.url,
+  });
+  const clientSecretOf = (clientId: string | undefined): string | undefined =>
+    clientId === options.clientId ? options.clientSecret : apps.byClientId(clientId)?.clientSecret;
+  /** A GitHub App's user tokens expire (8 hours) unless its owner opted out; an OAuth app's as configured. */
+  const lifetimeFor = (clientId: string | undefined): number | undefined => (apps.byClientId(clientId)?.expiringTokens ? (options.tokenLifetime ?? 28800) : options.tokenLifetime);
+
+  const rest = createGitHubRest({ replies, options, findUser, repoCounts, store, sleep: (ms) => http.sleep(ms), clientSecretOf });
 
   // ---- routing ----------------------------------------------------------------------------
 
   function route(req: IncomingMessage, res: ServerResponse, { mono, origin, requestUrl, path, query, method, body }: Arrival): void | Promise<void> {
     const site = gitHubSite(origin, path);
+    const conversion = site.rest !== undefined && method === 'POST' ? /^\/app-manifests\/([^/]+)\/conversions$/.exec(site.rest) : null;
+    if (conversion) return apps.conversion(res, decodeURIComponent(conversion[1]!));
     if (site.rest !== undefined) return rest.route(req, res, method, { ...site, rest: site.rest }, query, body, requestUrl);
     // Like GitHub, /login/oauth/access_token also reads parameters from the query string.
     const params: Params = { ...query, ...body };
@@ -312,6 +334,11 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     if (method === 'POST' && path === '/login/oauth/access_token') return accessToken(req, res, params, mono);
     if (method === 'GET' && path === '/login/oauth/authorize') return authorize(res, query);
     if (method === 'POST' && path === '/login/oauth/authorize/decision') return authorizeDecision(res, params);
+    // The app manifest flow (github-apps.ts): a person's new app, or an organization's.
+    const newApp = /^(?:\/organizations\/([^/]+))?\/settings\/apps\/new$/.exec(path);
+    if (newApp && method === 'GET') return apps.newAppForm(res);
+    if (newApp && method === 'POST') return apps.manifestPost(res, path, query, body, newApp[1] ? decodeURIComponent(newApp[1]) : undefined);
+    if (method === 'POST' && path === '/settings/apps/new/create') return apps.create(res, body);
     notFoundPage(res);
   }
 
@@ -321,12 +348,13 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
 
   function deviceCode(req: IncomingMessage, res: ServerResponse, params: Params, site: GitHubSite): void {
     // CHOICE: an unknown/missing client_id answers HTTP 404 {"error":"Not Found"} (observed), in the negotiated format.
-    if (params.client_id !== options.clientId) return sendOAuth(req, res, 404, { error: 'Not Found' });
+    if (clientSecretOf(params.client_id) === undefined) return sendOAuth(req, res, 404, { error: 'Not Found' });
     // Device flow is opt-in per app; otherwise HTTP 400 device_flow_disabled (documented error code; status observed).
-    if (options.device.deviceFlowDisabled) return oauthError(req, res, 'device_flow_disabled', {}, 400);
+    const app = apps.byClientId(params.client_id);
+    if (options.device.deviceFlowDisabled || (app && !app.deviceFlow)) return oauthError(req, res, 'device_flow_disabled', {}, 400);
     const d = options.device;
     // device_code: 40 characters; user_code: 8 characters with a hyphen in the middle (documented).
-    const rec = devices.start({ device_code: randomHex(20), user_code: randomUserCode(), client_id: params.client_id, scopes: parseScopes(params.scope), scope: params.scope });
+    const rec = devices.start({ device_code: randomHex(20), user_code: randomUserCode(), client_id: params.client_id!, scopes: parseScopes(params.scope), scope: params.scope });
     sendOAuth(req, res, 200, { device_code: rec.device_code, expires_in: d.expiresIn, interval: d.interval, user_code: rec.user_code, verification_uri: `${site.web}/login/device` });
   }
 
@@ -338,7 +366,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
 
   function devicePoll(req: IncomingMessage, res: ServerResponse, params: Params, mono: number): void {
     // "The client_secret is not needed for the device flow" (error codes table, link above).
-    if (params.client_id !== options.clientId) return oauthError(req, res, 'incorrect_client_credentials');
+    if (clientSecretOf(params.client_id) === undefined) return oauthError(req, res, 'incorrect_client_credentials');
     const rec = devices.get(params.device_code);
     if (!rec || rec.client_id !== params.client_id) return oauthError(req, res, 'incorrect_device_code');
     // CHOICE: a code that already produced a token answers incorrect_device_code.
@@ -346,7 +374,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     // slow_down "adds 5 seconds to the last interval … The error response includes the new interval" (documented; 1 here by default).
     if ('error' in polled) return oauthError(req, res, polled.error, polled.error === 'slow_down' ? { interval: polled.interval } : {});
     const login = findUser(polled.approvedBy ?? options.device.login).login;
-    const issued = mint(login, grantScopes(rec.scopes), 'device_code', options.tokenLifetime);
+    const issued = mint(login, grantScopes(rec.scopes), 'device_code', lifetimeFor(params.client_id), undefined, Date.now(), params.client_id);
     grants.push({ grant_type: 'device_code', login, client_secret_sent: params.client_secret !== undefined, pkce: false, time: Date.now(), ...grantTokens(issued) });
     sendOAuth(req, res, 200, tokenResponse(issued));
   }
@@ -368,12 +396,13 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
 
   function codeExchange(req: IncomingMessage, res: ServerResponse, params: Params): void {
     // client_secret is required here (documented: "Required").
-    if (params.client_id !== options.clientId || params.client_secret !== options.clientSecret) return oauthError(req, res, 'incorrect_client_credentials');
+    const expected = clientSecretOf(params.client_id);
+    if (expected === undefined || params.client_secret !== expected) return oauthError(req, res, 'incorrect_client_credentials');
     // CHOICE: redirect_uri must be identical when sent to /authorize (RFC 6749 §4.1.3); a failed
     // PKCE check burns the code (like a reused code). Codes live 10 minutes (documented).
     const r = codes.redeem(params.code, params.client_id, params.redirect_uri, params.code_verifier, true);
     if (!r.ok) return oauthError(req, res, r.reason === 'redirect_uri' ? 'redirect_uri_mismatch' : 'bad_verification_code');
-    const issued = mint(r.code.subject, r.code.scopes, 'authorization_code', options.tokenLifetime);
+    const issued = mint(r.code.subject, r.code.scopes, 'authorization_code', lifetimeFor(params.client_id), undefined, Date.now(), params.client_id);
     grants.push({ grant_type: 'authorization_code', login: r.code.subject, client_secret_sent: true, pkce: r.code.code_challenge !== undefined, time: Date.now(), ...grantTokens(issued) });
     sendOAuth(req, res, 200, tokenResponse(issued));
   }
@@ -383,7 +412,8 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
 
   function refreshExchange(req: IncomingMessage, res: ServerResponse, params: Params): void | Promise<void> {
     const secret = params.client_secret;
-    if (params.client_id !== options.clientId || (secret !== undefined && secret !== options.clientSecret)) return oauthError(req, res, 'incorrect_client_credentials');
+    const expected = clientSecretOf(params.client_id);
+    if (expected === undefined || (secret !== undefined && secret !== expected)) return oauthError(req, res, 'incorrect_client_credentials');
     const check = store.checkRefresh(params.refresh_token, params.client_id);
     if (!check.ok) {
       // CHOICE: a replayed (already rotated) refresh token is taken as theft: its whole chain is revoked.
@@ -396,7 +426,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     // "Once you use a refresh token, that refresh token and the old user access token will no longer work."
     old.used = true;
     for (const t of store.tokens.values()) if (t.kind === 'access' && t.refresh === old.token) store.revoke(t, 'refresh', true);
-    const issued = mint(old.subject, old.scopes, old.flow, options.tokenLifetime ?? 28800, old.family);
+    const issued = mint(old.subject, old.scopes, old.flow, lifetimeFor(old.clientId) ?? 28800, old.family, Date.now(), old.clientId);
     grants.push({ grant_type: 'refresh_token', login: old.subject, client_secret_sent: secret !== undefined, pkce: false, time: Date.now(), ...grantTokens(issued) });
     const hold = refreshHolds.shift();
     if (!hold) return sendOAuth(req, res, 200, tokenResponse(issued));
@@ -415,7 +445,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
   function authorize(res: ServerResponse, q: Params): void {
     const { client_id, redirect_uri, scope, state, login, prompt, allow_signup, code_challenge, code_challenge_method } = q;
     authorizeRequests.push({ time: Date.now(), client_id, redirect_uri, scope, state, login, prompt, allow_signup, code_challenge, code_challenge_method });
-    if (client_id !== options.clientId) return notFoundPage(res);
+    if (clientSecretOf(client_id) === undefined) return notFoundPage(res);
     // Loopback redirect URIs may use any port (documented: "Loopback redirect urls").
     if (!isLoopbackRedirect(redirect_uri, ['127.0.0.1'], true)) {
       // CHOICE: GitHub would redirect to the app's registered callback with
@@ -430,7 +460,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
     if (code_challenge !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(code_challenge)) {
       return redirectWith(res, redirect_uri!, { error: 'invalid_request', error_description: 'invalid code_challenge', ...stateParam });
     }
-    const ar = codes.begin({ client_id, redirect_uri: redirect_uri!, scopes: parseScopes(scope), state, code_challenge, code_challenge_method, extra: {} });
+    const ar = codes.begin({ client_id: client_id!, redirect_uri: redirect_uri!, scopes: parseScopes(scope), state, code_challenge, code_challenge_method, extra: {} });
     sendHtml(res, 200, 'Authorize application', consentPage(ar, findUser(options.webLogin).login, ar.scopes, CONSENT));
   }
 
@@ -523,6 +553,9 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       return access.token;
     },
     gitRequests,
+    apps: apps.apps,
+    manifestPosts: apps.manifestPosts,
+    expireManifestCodes: apps.expireManifestCodes,
     createGitRepo(owner, name, opts = {}) {
       gitRoot ??= mkdtempSync(join(tmpdir(), 'oauthcli-fake-git-'));
       const dir = createBareRepo(gitRoot, owner, name, { initialCommit: opts.initialCommit ?? true });

@@ -19,6 +19,8 @@ export interface LoginOptions {
   insecureStorage?: boolean;
   timeout: string;
   clipboard?: boolean;
+  /** --git / --no-git: configure git for the host afterwards, or not; asked on a terminal when neither. */
+  git?: boolean;
 }
 
 /** A token pasted or piped in is a few hundred bytes; stop reading long before memory matters. */
@@ -49,6 +51,10 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   const paint = await paintFor(world, world.stderr);
   world.info(`${paint.green('✓')} Signed in to ${host} as ${paint.bold(safeText(profile.login))}`);
   if (account.storage === 'insecure-file') world.info(`${paint.yellow('!')} Tokens are stored in a plain file (--insecure-storage), not in the OS keychain.`);
+  if (provider.git && (token === undefined || opts.git)) {
+    const { offerGitSetup } = await import('../git-offer.js');
+    await offerGitSetup(world, host, opts.git);
+  }
   return 0;
 }
 

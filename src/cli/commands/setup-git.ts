@@ -31,6 +31,6 @@ function hostsFor(world: World, providerName: string | undefined, hostname: stri
 }
 
 /** Gists live on their own host with github.com's account. */
-function withGists(host: string): string[] {
+export function withGists(host: string): string[] {
   return host === 'github.com' ? [host, 'gist.github.com'] : [host];
 }
