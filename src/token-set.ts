@@ -9,4 +9,6 @@ export interface TokenSet {
   expiresAt?: string;
   refreshTokenExpiresAt?: string;
   scopes: string[];
+  /** The OpenID Connect ID token of the last sign-in or refresh, when the provider gave one (keychain only). */
+  idToken?: string;
 }

@@ -100,7 +100,15 @@ export function buildProgram(hooks: ProgramHooks): Command {
   hostCommand('token', TOKEN_OPTIONS)
     .description('print a valid access token on stdout, refreshing it first if needed')
     .argument('[provider]')
-    .addHelpText('after', examples('GH_TOKEN=$(oauthcli token) gh repo list', 'curl -H "Authorization: Bearer $(oauthcli token)" https://api.github.com/user'))
+    .addHelpText(
+      'after',
+      examples(
+        'GH_TOKEN=$(oauthcli token) gh repo list',
+        'curl -H "Authorization: Bearer $(oauthcli token)" https://api.github.com/user',
+        'oauthcli token --json --min-valid 10m',
+        'oauthcli token corp --id-token --exec-credential   # what kubectl runs (see setup-kubectl)',
+      ),
+    )
     .action(execute(() => import('./commands/token.js')));
 
   hostCommand('refresh')
