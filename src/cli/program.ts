@@ -184,6 +184,18 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .addHelpText('after', examples('oauthcli setup-git', 'oauthcli setup-git -h ghe.example.com', 'oauthcli setup-git --remove'))
     .action(execute(() => import('./commands/setup-git.js')));
 
+  hostCommand('setup-kubectl')
+    .description('make kubectl get its token from oauthcli: a kubeconfig user with an exec plugin, and a context for the cluster')
+    .argument('<provider>')
+    .option('--cluster <name>', 'the cluster as the kubeconfig names it (kubectl config get-clusters)')
+    .option('--user <name>', 'the name of the kubeconfig user entry (default oauthcli-PROVIDER)')
+    .option('--context <name>', 'the name of the context joining them (default oauthcli-CLUSTER)')
+    .option('--id-token', 'hand kubectl the OpenID Connect ID token (clusters that trust the issuer) instead of the access token')
+    .option('--kubeconfig <path>', 'the kubeconfig file to change (default: KUBECONFIG, else ~/.kube/config)')
+    .option('--remove', 'undo it: remove the context and user oauthcli added')
+    .addHelpText('after', examples('oauthcli setup-kubectl corp --cluster prod --id-token', 'kubectl --context oauthcli-prod get pods', 'oauthcli setup-kubectl corp --cluster prod --remove'))
+    .action(execute(() => import('./commands/setup-kubectl.js')));
+
   program
     .command('git-credential')
     .description("git's credential-helper protocol (called by git, not by people)")
