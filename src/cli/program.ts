@@ -197,6 +197,18 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .action(execute(() => import('./commands/setup-kubectl.js')));
 
   program
+    .command('setup-docker')
+    .helpOption('--help', 'display help for command')
+    .description("make docker get registry credentials from oauthcli: credHelpers entries in docker's config.json")
+    .option('--registry <host>', 'one registry: a built-in one (ghcr.io, docker.pkg.github.com, registry.gitlab.com) or any other with --provider')
+    .option('--provider <provider>', "the provider whose account's token the registry takes")
+    .addOption(option(HOSTNAME_OPTION))
+    .option('--username <name>', 'the username docker sends with the token (default: the login; GitLab: oauth2)')
+    .option('--remove', 'undo it: remove the entries naming oauthcli (all, or the --registry one)')
+    .addHelpText('after', examples('oauthcli setup-docker', 'oauthcli setup-docker --registry registry.corp.example --provider gitlab -h gitlab.corp.example', 'oauthcli setup-docker --remove'))
+    .action(execute(() => import('./commands/setup-docker.js')));
+
+  program
     .command('git-credential')
     .description("git's credential-helper protocol (called by git, not by people)")
     .argument('<operation>', 'get, store or erase')
