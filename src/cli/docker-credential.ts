@@ -8,14 +8,15 @@ import { writeSync } from 'node:fs';
 
 const MAX_INPUT_BYTES = 64 * 1024;
 
-const { trapInterrupts } = await import('./run-command.js');
+const { debugFromEnv, trapInterrupts } = await import('./run-command.js');
 const interrupts = trapInterrupts();
 let out: string;
 let code: number;
 let redact = (text: string) => text;
 try {
   const [{ createWorld }, { handleAction }, { readStdin }] = await Promise.all([import('./world.js'), import('../docker/credential-helper.js'), import('./stdin.js')]);
-  const world = createWorld({ signal: interrupts.signal });
+  // OAUTHCLI_DEBUG=1: the HTTP trace on stderr, secrets redacted (docker does not show it; a person running the helper by hand sees it).
+  const world = createWorld({ signal: interrupts.signal, debug: debugFromEnv() });
   redact = world.redact;
   const outcome = await handleAction(world, process.argv.slice(2), () => readStdin(world, MAX_INPUT_BYTES), __OAUTHCLI_VERSION__);
   out = outcome.stdout;
