@@ -19,7 +19,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli/main.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', 'docker-credential': 'src/cli/docker-credential.ts' },
   outdir,
   write: false,
   bundle: true,
@@ -45,7 +45,7 @@ const result = await build({
   logLevel: 'warning',
 });
 
-const isEntry = (path) => relative(outdir, path).startsWith('cli.js');
+const isEntry = (path) => ['cli.js', 'docker-credential.js'].some((entry) => relative(outdir, path).startsWith(entry));
 const files = [...result.outputFiles].sort((a, b) => Number(isEntry(a.path)) - Number(isEntry(b.path)));
 for (const file of files) {
   mkdirSync(dirname(file.path), { recursive: true });

@@ -15,4 +15,6 @@ export interface TokenSet {
    * environment variable the sign-in used. Never printed, never in the config file.
    */
   clientSecret?: string;
+  /** The OpenID Connect ID token of the last sign-in or refresh, when the provider gave one (keychain only). */
+  idToken?: string;
 }

@@ -17,7 +17,13 @@ export const USER_OPTION: OptionSpec = { flags: '-u, --user <login>', descriptio
 export const JQ_OPTION: OptionSpec = { flags: '-q, --jq <expression>', description: 'filter the JSON output with a jq expression (prints as jq -r does)' };
 export const JSON_OPTION: OptionSpec = { flags: '--json', description: 'machine-readable output' };
 
-export const TOKEN_OPTIONS: readonly OptionSpec[] = [USER_OPTION];
+export const TOKEN_OPTIONS: readonly OptionSpec[] = [
+  USER_OPTION,
+  { flags: '--json', description: 'the token with its expiry, scopes and account as JSON' },
+  { flags: '--min-valid <duration>', description: 'refresh first unless the token stays valid this long, e.g. 10m or 1h' },
+  { flags: '--id-token', description: "the OpenID Connect ID token instead of the access token" },
+  { flags: '--exec-credential', description: "a client.authentication.k8s.io ExecCredential for kubectl's exec plugins" },
+];
 
 export const WHOAMI_OPTIONS: readonly OptionSpec[] = [USER_OPTION, JSON_OPTION, JQ_OPTION];
 

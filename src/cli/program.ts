@@ -106,7 +106,15 @@ export function buildProgram(hooks: ProgramHooks): Command {
   hostCommand('token', TOKEN_OPTIONS)
     .description('print a valid access token on stdout, refreshing it first if needed')
     .argument('[provider]')
-    .addHelpText('after', examples('GH_TOKEN=$(oauthcli token) gh repo list', 'curl -H "Authorization: Bearer $(oauthcli token)" https://api.github.com/user'))
+    .addHelpText(
+      'after',
+      examples(
+        'GH_TOKEN=$(oauthcli token) gh repo list',
+        'curl -H "Authorization: Bearer $(oauthcli token)" https://api.github.com/user',
+        'oauthcli token --json --min-valid 10m',
+        'oauthcli token corp --id-token --exec-credential   # what kubectl runs (see setup-kubectl)',
+      ),
+    )
     .action(execute(() => import('./commands/token.js')));
 
   hostCommand('refresh')
@@ -181,6 +189,30 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--remove', 'undo it: remove the helper oauthcli set for the host')
     .addHelpText('after', examples('oauthcli setup-git', 'oauthcli setup-git -h ghe.example.com', 'oauthcli setup-git --remove'))
     .action(execute(() => import('./commands/setup-git.js')));
+
+  hostCommand('setup-kubectl')
+    .description('make kubectl get its token from oauthcli: a kubeconfig user with an exec plugin, and a context for the cluster')
+    .argument('<provider>')
+    .option('--cluster <name>', 'the cluster as the kubeconfig names it (kubectl config get-clusters)')
+    .option('--user <name>', 'the name of the kubeconfig user entry (default oauthcli-PROVIDER)')
+    .option('--context <name>', 'the name of the context joining them (default oauthcli-CLUSTER)')
+    .option('--id-token', 'hand kubectl the OpenID Connect ID token (clusters that trust the issuer) instead of the access token')
+    .option('--kubeconfig <path>', 'the kubeconfig file to change (default: KUBECONFIG, else ~/.kube/config)')
+    .option('--remove', 'undo it: remove the context and user oauthcli added')
+    .addHelpText('after', examples('oauthcli setup-kubectl corp --cluster prod --id-token', 'kubectl --context oauthcli-prod get pods', 'oauthcli setup-kubectl corp --cluster prod --remove'))
+    .action(execute(() => import('./commands/setup-kubectl.js')));
+
+  program
+    .command('setup-docker')
+    .helpOption('--help', 'display help for command')
+    .description("make docker get registry credentials from oauthcli: credHelpers entries in docker's config.json")
+    .option('--registry <host>', 'one registry: a built-in one (ghcr.io, docker.pkg.github.com, registry.gitlab.com) or any other with --provider')
+    .option('--provider <provider>', "the provider whose account's token the registry takes")
+    .addOption(option(HOSTNAME_OPTION))
+    .option('--username <name>', 'the username docker sends with the token (default: the login; GitLab: oauth2)')
+    .option('--remove', 'undo it: remove the entries naming oauthcli (all, or the --registry one)')
+    .addHelpText('after', examples('oauthcli setup-docker', 'oauthcli setup-docker --registry registry.corp.example --provider gitlab -h gitlab.corp.example', 'oauthcli setup-docker --remove'))
+    .action(execute(() => import('./commands/setup-docker.js')));
 
   program
     .command('git-credential')

@@ -27,6 +27,8 @@ export function tokenSetFrom(res: TokenResponse, now: Date, requestedScopes: str
   if (res.refresh_token) set.refreshToken = res.refresh_token;
   if (expiresAt) set.expiresAt = expiresAt;
   if (refreshTokenExpiresAt) set.refreshTokenExpiresAt = refreshTokenExpiresAt;
+  // OpenID Connect: kept for kubectl and scripts that need it (`oauthcli token --id-token`).
+  if (res.id_token) set.idToken = res.id_token;
   return set;
 }
 

@@ -68,6 +68,15 @@ export interface AddedIssuer {
   scopes?: string[];
 }
 
+/** A container registry that `docker-credential-oauthcli` answers for with an account's token (`setup-docker --registry`). */
+export interface DockerRegistry {
+  provider: string;
+  /** The provider's host whose account answers; the provider's default host when absent. */
+  host?: string;
+  /** The username docker sends with the token; the account's login (GitLab: oauth2) when absent. */
+  username?: string;
+}
+
 export interface LocalProfile {
   id: string;
   createdAt: string;
@@ -81,6 +90,8 @@ interface ConfigData {
   current?: string;
   providers: Record<string, ProviderSettings>;
   profile?: LocalProfile;
+  /** Registry host → the account that answers docker for it. */
+  dockerRegistries?: Record<string, DockerRegistry>;
 }
 
 export function accountKey(a: Pick<AccountMeta, 'key'>): string {
@@ -209,6 +220,20 @@ export class AccountStore {
     });
   }
 
+  /** Registries added with `setup-docker --registry`, by host. */
+  dockerRegistries(): Record<string, DockerRegistry> {
+    return this.file.data.dockerRegistries ?? dict();
+  }
+
+  async setDockerRegistry(host: string, registry: DockerRegistry | undefined): Promise<void> {
+    await this.file.update((data) => {
+      data.dockerRegistries ??= dict();
+      if (registry) data.dockerRegistries[host] = registry;
+      else delete data.dockerRegistries[host];
+      if (Object.keys(data.dockerRegistries).length === 0) delete data.dockerRegistries;
+    });
+  }
+
   async setProviderSettings(name: string, settings: ProviderSettings | undefined): Promise<void> {
     await this.file.update((data) => {
       if (settings) data.providers[name] = settings;
@@ -264,6 +289,18 @@ function validateConfig(raw: unknown): ConfigData {
   const data: ConfigData = { accounts, active, providers };
   if (typeof raw.current === 'string') data.current = raw.current;
   if (isObject(raw.profile) && typeof raw.profile.id === 'string') data.profile = raw.profile as unknown as LocalProfile;
+  if (raw.dockerRegistries !== undefined) {
+    const registries: Record<string, DockerRegistry> = dict();
+    for (const [host, value] of Object.entries(section('dockerRegistries'))) {
+      if (!isObject(value) || typeof value.provider !== 'string') throw new Error(`the docker registry "${host}" is ${isObject(value) ? 'missing its provider' : describe(value)}`);
+      registries[host] = {
+        provider: value.provider,
+        ...(typeof value.host === 'string' ? { host: value.host } : {}),
+        ...(typeof value.username === 'string' ? { username: value.username } : {}),
+      };
+    }
+    data.dockerRegistries = registries;
+  }
   return data;
 }
 

@@ -18,7 +18,7 @@ let sandbox: Sandbox;
 let env: Record<string, string>;
 let cwd: string;
 const scripts: Record<string, string> = {};
-const COMMANDS = ['login', 'whoami', 'repos', 'token', 'refresh', 'revoke', 'status', 'logout', 'switch', 'api', 'setup-git', 'git-credential', 'completion', 'app', 'provider', 'help'];
+const COMMANDS = ['login', 'whoami', 'repos', 'token', 'refresh', 'revoke', 'status', 'logout', 'switch', 'api', 'setup-git', 'setup-kubectl', 'setup-docker', 'git-credential', 'completion', 'app', 'provider', 'help'];
 const PROVIDERS = ['corp', 'github', 'gitlab', 'google'];
 
 beforeAll(async () => {

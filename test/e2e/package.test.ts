@@ -41,7 +41,7 @@ function duBytes(path: string): number {
 describe('the npm package', () => {
   it('ships the bundle, LICENSE and README: no sources, no source maps, no tests', () => {
     const files = (globalThis as Record<string, unknown>).packedFiles as string[];
-    expect(files).toEqual(expect.arrayContaining(['bin/oauthcli.js', 'dist/cli.js', 'dist/help.txt', 'LICENSE', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['bin/oauthcli.js', 'bin/docker-credential-oauthcli.js', 'dist/cli.js', 'dist/docker-credential.js', 'dist/help.txt', 'LICENSE', 'README.md', 'package.json']));
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts'))).toEqual([]);
   });
 
@@ -60,5 +60,13 @@ describe('the npm package', () => {
     const who = await runCli(['whoami', '--json'], { bin, env: w.env });
     expect(who.code, who.stderr).toBe(0);
     expect(JSON.parse(who.stdout)).toMatchObject({ provider: 'github', login: 'octocat', host: w.host });
+  });
+
+  it("installs docker's credential helper beside it, on the same bin folder docker searches", async () => {
+    const helper = join(dir, 'prefix', 'bin', 'docker-credential-oauthcli');
+    const version = await runCli(['version'], { bin: helper, env: w.env });
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^docker-credential-oauthcli \(oauthcli\) \d+\.\d+\.\d+\n$/) });
+    const unknown = await runCli(['get'], { bin: helper, env: w.env, input: 'quay.io\n' });
+    expect(unknown).toMatchObject({ code: 1, stdout: 'credentials not found in native keychain\n' });
   });
 });
