@@ -9,7 +9,7 @@ import { createState } from '../oauth/pkce.js';
 import { pages } from '../oauth/pages.js';
 import { startRedirectListener } from '../oauth/redirect-listener.js';
 import type { SessionDeps } from '../session.js';
-import { saveAppSecret } from '../store/app-secrets.js';
+import { appSecretKey, saveAppSecret } from '../store/app-secrets.js';
 
 export interface CreateAppRequest {
   host: string;
@@ -71,9 +71,12 @@ export async function createGitHubApp(deps: SessionDeps, ui: CreateAppUi, req: C
     waiting.update('Fetching the new app’s credentials…');
     const app = await convertManifestCode(await deps.http(), { host: req.host, org: req.org, code, ...(deps.signal ? { signal: deps.signal } : {}) });
     deps.rememberSecret(app.clientSecret);
+    const previous = deps.accounts.providerSettings('github').apps?.[req.host];
     // The secret first: an app on record always has its secret.
     await saveAppSecret(keychain, 'github', req.host, app.clientId, app.clientSecret);
     await deps.accounts.saveRegisteredApp('github', req.host, { clientId: app.clientId, name: app.name, htmlUrl: app.htmlUrl, createdAt: new Date().toISOString() });
+    // The app this one replaces for new sign-ins: accounts it signed in keep its secret with their tokens.
+    if (previous?.clientId && previous.clientId !== app.clientId) await keychain.delete(appSecretKey('github', req.host, previous.clientId)).catch(() => false);
     return { name: app.name, clientId: app.clientId, htmlUrl: app.htmlUrl, installUrl: app.installUrl, settingsUrl: app.settingsUrl };
   } finally {
     waiting?.stop();

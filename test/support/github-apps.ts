@@ -14,8 +14,8 @@
  *    answered 201 with the app: id, slug, node_id, owner, name, description, external_url,
  *    html_url, created_at, updated_at, permissions, events, client_id, client_secret,
  *    webhook_secret, pem (https://docs.github.com/en/rest/apps/apps#create-a-github-app-from-a-manifest).
- * A GitHub App's client id starts `Iv` (https://github.blog/changelog/2023-06-15-github-apps-client-ids-…):
- * CHOICE: `Iv23li` and 14 characters, as new apps' ids look. The device flow is off until the
+ * CHOICE: a GitHub App's client id is `Iv23li` and 14 characters, as new apps' ids look (an
+ * OAuth app's is `Ov23li…`; the docs give no format). The device flow is off until the
  * owner ticks "Enable Device Flow" in the app's settings
  * (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app#using-the-device-flow-to-generate-a-user-access-token),
  * and the app's user access tokens expire after eight hours, with a refresh token (six months),

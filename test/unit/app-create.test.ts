@@ -171,6 +171,16 @@ describe('app create github', () => {
     expect(refresh.body).toMatchObject({ client_id: app.clientId, client_secret: app.clientSecret });
   });
 
+  it('a second app for the same host takes over new sign-ins; the first one\'s secret entry is removed', async () => {
+    const w = worldDrivingBrowser();
+    expect(await create(w.world, 'github', { hostname: server.host, browser: true, timeout: '1m' })).toBe(0);
+    expect(await create(w.world, 'github', { hostname: server.host, browser: true, timeout: '1m' })).toBe(0);
+    const [first, second] = server.apps;
+    expect(w.world.accounts.providerSettings('github').apps?.[server.host]?.clientId).toBe(second!.clientId);
+    expect(w.keyring.entries.has(appSecretKey('github', server.host, first!.clientId))).toBe(false);
+    expect(w.keyring.entries.has(appSecretKey('github', server.host, second!.clientId))).toBe(true);
+  });
+
   it('once "Enable Device Flow" is ticked, login --device signs in with the app (no secret needed for the device flow)', async () => {
     const w = worldDrivingBrowser();
     expect(await create(w.world, 'github', { hostname: server.host, browser: true, timeout: '1m' })).toBe(0);
