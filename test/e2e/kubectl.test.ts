@@ -21,13 +21,18 @@ afterEach(async () => {
 });
 
 let ca: TestCa;
-/** v1 ExecCredentials (and kubeconfig's interactiveMode) came with kubectl 1.22. */
+/**
+ * v1 ExecCredentials came with kubectl 1.22, and need `interactiveMode` in the kubeconfig, which
+ * setup-kubectl writes only where `kubectl config set-credentials` has --exec-interactive-mode
+ * (Debian's 1.20 has neither).
+ */
 let speaksV1 = false;
 beforeAll(async () => {
   ca = makeTestCa();
   const version = await run('kubectl', ['version', '--client', '-o', 'json'], {});
   const minor = Number((JSON.parse(version.stdout) as { clientVersion: { minor: string } }).clientVersion.minor.replace(/\D.*$/, ''));
-  speaksV1 = minor >= 22;
+  const help = await run('kubectl', ['config', 'set-credentials', '--help'], {});
+  speaksV1 = minor >= 22 && help.stdout.includes('--exec-interactive-mode');
   return () => ca.cleanup();
 });
 
@@ -133,7 +138,7 @@ describe('kubectl with oauthcli as its exec credential plugin', { timeout: 240_0
     for (const r of [pods, table, again]) expect(r.stdout + r.stderr).not.toContain(refreshed.access_token);
     expect(filesContaining(w.sandbox.root, refreshed.access_token)).toEqual([]);
 
-    // kubectl asks for v1 when the kubeconfig says so (kubectl ≥ 1.22); the same plugin answers.
+    // kubectl asks for v1 when the kubeconfig says so; the same plugin answers.
     if (speaksV1) {
       const user = view.users[0]!.name;
       ok(await kubectl(['config', 'set-credentials', user, '--exec-api-version=client.authentication.k8s.io/v1']));
