@@ -82,7 +82,7 @@ export async function setUpKubectl(kubectl: KubectlRunner, entry: KubeEntry): Pr
     `--exec-api-version=${KUBECONFIG_EXEC_API_VERSION}`,
     `--exec-command=${entry.command}`,
     ...entry.args.map((a) => `--exec-arg=${a}`),
-    // kubectl before 1.22 has neither the field nor the flag; it never prompts on a plugin's behalf anyway.
+    // An older kubectl has neither the field nor the flag, and v1beta1 does not need them.
     ...(interactiveMode ? ['--exec-interactive-mode=Never', '--exec-provide-cluster-info=false'] : []),
   ]);
   await checked(kubectl, ['config', 'set-context', entry.context, `--cluster=${entry.cluster}`, `--user=${entry.user}`]);
@@ -136,7 +136,7 @@ export function kubeconfigSnippet(entry: KubeEntry): string {
   ].join('\n');
 }
 
-/** kubectl 1.22 and later write `interactiveMode` (and need it for v1); Debian's 1.20 knows neither. */
+/** Whether this kubectl can write `interactiveMode` (a v1 entry needs it; Debian's 1.20 knows neither the field nor the flag). */
 async function knowsInteractiveMode(kubectl: KubectlRunner): Promise<boolean> {
   const res = await kubectl(['config', 'set-credentials', '--help']);
   return res.stdout.includes('--exec-interactive-mode');

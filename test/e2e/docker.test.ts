@@ -15,6 +15,8 @@ import { keychainLookup } from './provider-harness.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
 const HELPER_BIN = join(REPO_ROOT, 'bin', 'docker-credential-oauthcli.js');
+/** setup-* runs kubectl or writes files several times: on a loaded machine that takes longer than runCli's 20 s default. */
+const SLOW = { timeoutMs: 120_000 };
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -41,7 +43,7 @@ async function lab(): Promise<DockerLab> {
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(w.env as Env)) if (v !== undefined) env[k] = v;
-      const child = execFile('docker-credential-oauthcli', [action], { env, timeout: 30_000 }, (error, stdout, stderr) => {
+      const child = execFile('docker-credential-oauthcli', [action], { env, timeout: 120_000 }, (error, stdout, stderr) => {
         if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return reject(error);
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
       });
@@ -50,12 +52,13 @@ async function lab(): Promise<DockerLab> {
   return { w, configFile: join(dockerConfig, 'config.json'), helper };
 }
 
-describe('docker-credential-oauthcli, run by name as docker runs it', () => {
+// A sign-in and a dozen helper runs a test: more than the usual 60 s on a loaded machine.
+describe('docker-credential-oauthcli, run by name as docker runs it', { timeout: 180_000 }, () => {
   it('get answers a mapped registry with the live token; unknown hosts get the library\'s not-found line; store, erase and list', async () => {
     const { w, helper } = await lab();
     await w.signIn(undefined, ['-s', 'read:packages']);
     const token = w.server.grants[0]!.access_token;
-    const setup = await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host]);
+    const setup = await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host], SLOW);
     expect(setup, setup.stderr).toMatchObject({ code: 0, stdout: '' });
 
     const got = await helper('get', 'registry.test\n');
@@ -90,7 +93,7 @@ describe('docker-credential-oauthcli, run by name as docker runs it', () => {
     await w.signIn(undefined, ['-s', 'read:packages']);
     const first = w.server.grants[0]!.access_token;
     w.server.setOptions({ tokenLifetime: 3600 });
-    expect(await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host])).toMatchObject({ code: 0 });
+    expect(await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host], SLOW)).toMatchObject({ code: 0 });
     // Four pulls at once: one refresh.
     const answers = await Promise.all(Array.from({ length: 4 }, () => helper('get', 'registry.test')));
     const secrets = new Set(answers.map((a) => (JSON.parse(a.stdout) as { Secret: string }).Secret));
@@ -103,14 +106,14 @@ describe('docker-credential-oauthcli, run by name as docker runs it', () => {
     // The provider forgets the grant: the next refresh is refused and the account needs a sign-in.
     w.server.revokeToken(secret!);
     w.server.setOptions({ tokenLifetime: 2 });
-    expect(await w.cli(['refresh'])).toMatchObject({ code: 4 });
+    expect(await w.cli(['refresh'], SLOW)).toMatchObject({ code: 4 });
     const refused = await helper('get', 'registry.test');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(new RegExp(`^oauthcli: the sign-in to ${w.host.replace(/\./g, '\\.')} as octocat has expired\\. Run: oauthcli login github --hostname ${w.host.replace(/\./g, '\\.')}\\n$`));
   });
 });
 
-describe('setup-docker', () => {
+describe('setup-docker', { timeout: 180_000 }, () => {
   it('adds credHelpers entries once, keeps every other key, and --remove gives back the same file', async () => {
     const { w, configFile } = await lab();
     await w.signIn(undefined, ['-s', 'read:packages']);
@@ -128,7 +131,7 @@ describe('setup-docker', () => {
     )}\n`;
     writeFileSync(configFile, original, { mode: 0o600 });
 
-    const first = await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host]);
+    const first = await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host], SLOW);
     expect(first, first.stderr).toMatchObject({ code: 0, stdout: '' });
     const written = readFileSync(configFile, 'utf8');
     const parsed = JSON.parse(written) as Record<string, unknown>;
@@ -138,28 +141,28 @@ describe('setup-docker', () => {
     // The config file remembers which account answers.
     expect(w.config()).toMatchObject({ dockerRegistries: { 'registry.test': { provider: 'github', host: w.host } } });
 
-    const second = await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host]);
+    const second = await w.cli(['setup-docker', '--registry', 'registry.test', '--provider', 'github', '--hostname', w.host], SLOW);
     expect(second).toMatchObject({ code: 0 });
     expect(second.stderr).toMatch(/nothing changed/);
     expect(readFileSync(configFile, 'utf8')).toBe(written);
 
-    const removed = await w.cli(['setup-docker', '--remove']);
+    const removed = await w.cli(['setup-docker', '--remove'], SLOW);
     expect(removed, removed.stderr).toMatchObject({ code: 0, stdout: '' });
     expect(readFileSync(configFile, 'utf8')).toBe(original);
     expect((w.config() as { dockerRegistries?: unknown }).dockerRegistries).toBeUndefined();
-    expect((await w.cli(['setup-docker', '--remove'])).stderr).toMatch(/nothing changed/);
+    expect((await w.cli(['setup-docker', '--remove'], SLOW)).stderr).toMatch(/nothing changed/);
     expect(readFileSync(configFile, 'utf8')).toBe(original);
   });
 
   it('with no config yet: creates one (0600) with the built-in GitHub registries; --remove leaves none', async () => {
     const { w, configFile } = await lab();
-    const res = await w.cli(['setup-docker']);
+    const res = await w.cli(['setup-docker'], SLOW);
     expect(res, res.stderr).toMatchObject({ code: 0 });
     expect(JSON.parse(readFileSync(configFile, 'utf8'))).toEqual({ credHelpers: { 'ghcr.io': 'oauthcli', 'docker.pkg.github.com': 'oauthcli' } });
     expect(lstatSync(configFile).mode & 0o777).toBe(0o600);
     expect(res.stderr).toMatch(/ghcr\.io: no account here that it takes yet; sign in with the read:packages scope/);
     expect(res.stderr).not.toMatch(/not on PATH/);
-    expect(await w.cli(['setup-docker', '--remove'])).toMatchObject({ code: 0 });
+    expect(await w.cli(['setup-docker', '--remove'], SLOW)).toMatchObject({ code: 0 });
     expect(existsSync(configFile)).toBe(false);
   });
 
@@ -169,20 +172,20 @@ describe('setup-docker', () => {
     const target = join(w.sandbox.root, 'dotfiles-docker.json');
     writeFileSync(target, '{"auths":{}}\n');
     symlinkSync(target, configFile);
-    const linked = await w.cli(['setup-docker']);
+    const linked = await w.cli(['setup-docker'], SLOW);
     expect(linked).toMatchObject({ code: 1, stdout: '' });
     expect(linked.stderr).toMatch(/is a symbolic link; oauthcli does not write through links/);
     expect(readFileSync(target, 'utf8')).toBe('{"auths":{}}\n');
     expect(lstatSync(configFile).isSymbolicLink()).toBe(true);
 
-    const unknown = await w.cli(['setup-docker', '--registry', 'registry.test']);
+    const unknown = await w.cli(['setup-docker', '--registry', 'registry.test'], SLOW);
     expect(unknown).toMatchObject({ code: 2 });
     expect(unknown.stderr).toMatch(/does not know which account registry\.test takes/);
 
     const broken = join(w.sandbox.root, 'broken');
     mkdirSync(broken);
     writeFileSync(join(broken, 'config.json'), '{"auths": ');
-    const bad = await w.cli(['setup-docker'], { env: { DOCKER_CONFIG: broken } });
+    const bad = await w.cli(['setup-docker'], { ...SLOW, env: { DOCKER_CONFIG: broken } });
     expect(bad).toMatchObject({ code: 1 });
     expect(bad.stderr).toMatch(/config\.json is not valid JSON/);
     expect(readFileSync(join(broken, 'config.json'), 'utf8')).toBe('{"auths": ');

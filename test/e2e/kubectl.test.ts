@@ -13,19 +13,26 @@ import { makeTestCa, type TestCa } from '../support/tls.js';
 import { until } from '../support/until.js';
 import { setUp, type GitHubLab } from './harness.js';
 
+/** setup-* runs kubectl or writes files several times: on a loaded machine that takes longer than runCli's 20 s default. */
+const SLOW = { timeoutMs: 120_000 };
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 let ca: TestCa;
-/** v1 ExecCredentials (and kubeconfig's interactiveMode) came with kubectl 1.22. */
+/**
+ * v1 ExecCredentials came with kubectl 1.22, and need `interactiveMode` in the kubeconfig, which
+ * setup-kubectl writes only where `kubectl config set-credentials` has --exec-interactive-mode
+ * (Debian's 1.20 has neither).
+ */
 let speaksV1 = false;
 beforeAll(async () => {
   ca = makeTestCa();
   const version = await run('kubectl', ['version', '--client', '-o', 'json'], {});
   const minor = Number((JSON.parse(version.stdout) as { clientVersion: { minor: string } }).clientVersion.minor.replace(/\D.*$/, ''));
-  speaksV1 = minor >= 22;
+  const help = await run('kubectl', ['config', 'set-credentials', '--help'], {});
+  speaksV1 = minor >= 22 && help.stdout.includes('--exec-interactive-mode');
   return () => ca.cleanup();
 });
 
@@ -68,19 +75,20 @@ async function lab(): Promise<KubeLab> {
 const ok = (r: Run) => expect(r, `${r.stdout}\n${r.stderr}`).toMatchObject({ code: 0 });
 const PODS = ['get', '--raw', '/api/v1/namespaces/default/pods'];
 
-describe('kubectl with oauthcli as its exec credential plugin', () => {
+// Each test runs kubectl and oauthcli a dozen times in a row: minutes on a loaded machine, not the usual 60 s.
+describe('kubectl with oauthcli as its exec credential plugin', { timeout: 240_000 }, () => {
   it('setup-kubectl writes the user and context once; kubectl gets the token, and a refreshed one after it expired; --remove restores the kubeconfig', async () => {
     const { w, api, kubeconfig, kubectl } = await lab();
     await w.signIn();
     const first = w.server.grants[0]!.access_token;
     const before = readFileSync(kubeconfig, 'utf8');
 
-    const setup = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host]);
+    const setup = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host], SLOW);
     expect(setup, setup.stderr).toMatchObject({ code: 0, stdout: '' });
     expect(setup.stderr).toContain('context "oauthcli-test-cluster"');
     const written = readFileSync(kubeconfig, 'utf8');
     // Twice changes nothing.
-    ok(await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host]));
+    ok(await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host], SLOW));
     expect(readFileSync(kubeconfig, 'utf8')).toBe(written);
 
     // The entry as kubectl reads it.
@@ -112,7 +120,7 @@ describe('kubectl with oauthcli as its exec credential plugin', () => {
 
     // The token expires: a refresh hands out one that lasts 2 s, and the time passes.
     w.server.setOptions({ tokenLifetime: 2 });
-    ok(await w.cli(['refresh']));
+    ok(await w.cli(['refresh'], SLOW));
     const shortLived = w.server.grants.at(-1)!.access_token;
     await until(() => !w.server.isTokenValid(shortLived), 'the short-lived token to expire', 10_000, 100);
     w.server.setOptions({ tokenLifetime: 3600 });
@@ -130,7 +138,7 @@ describe('kubectl with oauthcli as its exec credential plugin', () => {
     for (const r of [pods, table, again]) expect(r.stdout + r.stderr).not.toContain(refreshed.access_token);
     expect(filesContaining(w.sandbox.root, refreshed.access_token)).toEqual([]);
 
-    // kubectl asks for v1 when the kubeconfig says so (kubectl ≥ 1.22); the same plugin answers.
+    // kubectl asks for v1 when the kubeconfig says so; the same plugin answers.
     if (speaksV1) {
       const user = view.users[0]!.name;
       ok(await kubectl(['config', 'set-credentials', user, '--exec-api-version=client.authentication.k8s.io/v1']));
@@ -140,11 +148,11 @@ describe('kubectl with oauthcli as its exec credential plugin', () => {
       expect(readFileSync(kubeconfig, 'utf8')).toBe(written);
     }
 
-    const removed = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host, '--remove']);
+    const removed = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host, '--remove'], SLOW);
     expect(removed, removed.stderr).toMatchObject({ code: 0, stdout: '' });
     expect(readFileSync(kubeconfig, 'utf8')).toBe(before);
     // Once more: nothing to remove, nothing changed.
-    const again2 = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host, '--remove']);
+    const again2 = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host, '--remove'], SLOW);
     expect(again2).toMatchObject({ code: 0 });
     expect(again2.stderr).toMatch(/nothing changed/);
     expect(readFileSync(kubeconfig, 'utf8')).toBe(before);
@@ -152,7 +160,7 @@ describe('kubectl with oauthcli as its exec credential plugin', () => {
 
   it('not signed in: kubectl fails showing the one line that says what to run, and no sign-in starts', async () => {
     const { w, api, kubectl } = await lab();
-    ok(await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host]));
+    ok(await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host], SLOW));
     const res = await kubectl(PODS);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain(`oauthcli: not signed in to GitHub ${w.host}. Run: oauthcli login github --hostname ${w.host}`);
@@ -165,11 +173,11 @@ describe('kubectl with oauthcli as its exec credential plugin', () => {
   it('refuses a cluster the kubeconfig does not have, and a user name that is taken', async () => {
     const { w, kubeconfig, kubectl } = await lab();
     const before = readFileSync(kubeconfig, 'utf8');
-    const missing = await w.cli(['setup-kubectl', 'github', '--cluster', 'nope']);
+    const missing = await w.cli(['setup-kubectl', 'github', '--cluster', 'nope'], SLOW);
     expect(missing).toMatchObject({ code: 2, stdout: '' });
     expect(missing.stderr).toMatch(/^oauthcli: the kubeconfig has no cluster named "nope"/);
     ok(await kubectl(['config', 'set-credentials', 'admin', '--token=static-admin-token']));
-    const taken = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--user', 'admin']);
+    const taken = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--user', 'admin'], SLOW);
     expect(taken).toMatchObject({ code: 2 });
     expect(taken.stderr).toMatch(/already has a user "admin" that oauthcli did not write/);
     expect(taken.stderr).not.toContain('static-admin-token');
@@ -179,7 +187,7 @@ describe('kubectl with oauthcli as its exec credential plugin', () => {
 
   it('without kubectl: prints the entry to add by hand, which kubectl then reads as setup would have written it', async () => {
     const { w, kubectl } = await lab();
-    const res = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host, '--id-token'], { env: { PATH: join(w.sandbox.root, 'empty') } });
+    const res = await w.cli(['setup-kubectl', 'github', '--cluster', 'test-cluster', '--hostname', w.host, '--id-token'], { ...SLOW, env: { PATH: join(w.sandbox.root, 'empty') } });
     expect(res, res.stderr).toMatchObject({ code: 0 });
     expect(res.stderr).toMatch(/kubectl is not on PATH: add this to your kubeconfig/);
     const file = join(w.sandbox.root, 'by-hand.yaml');

@@ -20,6 +20,10 @@ afterEach(async () => {
 });
 
 const SECRET = { OAUTHCLI_GITHUB_CLIENT_SECRET: 'test-client-secret' };
+// Generous limits for a loaded machine: they only bound a hung process, nothing waits on them.
+const SLOW = { timeoutMs: 90_000 };
+const WAIT_MS = 80_000;
+const TEST_MS = 180_000;
 const refreshGrants = () => w.server.grants.filter((g) => g.grant_type === 'refresh_token');
 
 async function stored(key = accountKeyFor(w)) {
@@ -27,17 +31,17 @@ async function stored(key = accountKeyFor(w)) {
   return entry ? (JSON.parse(entry.secret) as Record<string, unknown>) : undefined;
 }
 
-describe('logout and revoke racing a refresh', () => {
+describe('logout and revoke racing a refresh', { timeout: TEST_MS }, () => {
   for (const command of ['logout', 'revoke'] as const) {
     it(`${command} while \`token\` waits for a rotated set: ${command} waits for the refresh, then revokes what it got; nothing is left`, async () => {
       await w.signIn();
       w.server.setOptions({ tokenLifetime: 3600 });
       const held = w.server.holdNextRefresh();
-      const token = w.start(['token']);
+      const token = w.start(['token'], SLOW);
       const rotated = await held.rotated;
-      const other = w.start([command], { env: SECRET });
+      const other = w.start([command], { env: SECRET, ...SLOW });
       // Let the answer go once the other command is done (it did not wait) or says it waits.
-      await Promise.race([other.exited, other.waitForStderr(/Waiting for another oauthcli process/, 20_000).catch(() => undefined)]);
+      await Promise.race([other.exited, other.waitForStderr(/Waiting for another oauthcli process/, WAIT_MS).catch(() => undefined)]);
       held.release();
       const [t, o] = await Promise.all([token.exited, other.exited]);
       expect(o.code, o.stderr).toBe(0);
@@ -55,17 +59,17 @@ describe('logout and revoke racing a refresh', () => {
   }
 });
 
-describe('switch racing a refresh', () => {
+describe('switch racing a refresh', { timeout: TEST_MS }, () => {
   it('switch to an account whose refresh is in flight waits for it, says so, then switches', async () => {
     await w.signIn('hubot');
     await w.signIn('octocat');
     await w.cli(['switch', 'github', '--user', 'hubot']);
     w.server.setOptions({ tokenLifetime: 3600 });
     const held = w.server.holdNextRefresh();
-    const token = w.start(['token', '--user', 'octocat']);
+    const token = w.start(['token', '--user', 'octocat'], SLOW);
     await held.rotated;
-    const sw = w.start(['switch', 'github', '--user', 'octocat']);
-    await Promise.race([sw.exited, sw.waitForStderr(/Waiting for another oauthcli process/, 20_000).catch(() => undefined)]);
+    const sw = w.start(['switch', 'github', '--user', 'octocat'], SLOW);
+    await Promise.race([sw.exited, sw.waitForStderr(/Waiting for another oauthcli process/, WAIT_MS).catch(() => undefined)]);
     held.release();
     const [t, s] = await Promise.all([token.exited, sw.exited]);
     expect(t.code, t.stderr).toBe(0);
@@ -75,15 +79,15 @@ describe('switch racing a refresh', () => {
   });
 });
 
-describe('a refresh already sent is finished and saved first', () => {
+describe('a refresh already sent is finished and saved first', { timeout: TEST_MS }, () => {
   it('Ctrl-C after GitHub rotated the refresh token: saved, then exit 130; the next `token` uses the rotated set', async () => {
     await w.signIn();
     w.server.setOptions({ tokenLifetime: 3600 });
     const held = w.server.holdNextRefresh();
-    const token = w.start(['token']);
+    const token = w.start(['token'], SLOW);
     const rotated = await held.rotated;
     token.kill('SIGINT');
-    await token.waitForStderr(/finishing the token refresh already sent/);
+    await token.waitForStderr(/finishing the token refresh already sent/, WAIT_MS);
     held.release();
     const res = await token.exited;
     expect(res.code).toBe(130);
@@ -100,10 +104,10 @@ describe('a refresh already sent is finished and saved first', () => {
     await w.signIn();
     w.server.setOptions({ tokenLifetime: 3600 });
     const held = w.server.holdNextRefresh();
-    const token = w.start(['token']);
+    const token = w.start(['token'], SLOW);
     await held.rotated;
     token.kill('SIGINT');
-    await token.waitForStderr(/Ctrl-C again to quit at once/);
+    await token.waitForStderr(/Ctrl-C again to quit at once/, WAIT_MS);
     token.kill('SIGINT');
     const res = await token.exited;
     held.release();
@@ -114,7 +118,7 @@ describe('a refresh already sent is finished and saved first', () => {
     await w.signIn();
     w.server.setOptions({ tokenLifetime: 3600 });
     const held = w.server.holdNextRefresh();
-    const token = w.start(['token']);
+    const token = w.start(['token'], SLOW);
     const rotated = await held.rotated;
     token.kill('SIGTERM');
     held.release();
@@ -175,7 +179,7 @@ describe('GitHub answers 404 for a token this OAuth app did not issue', () => {
   }
 });
 
-describe('a full disk (a small tmpfs as the config folder, --insecure-storage)', () => {
+describe('a full disk (a small tmpfs as the config folder, --insecure-storage)', { timeout: TEST_MS }, () => {
   let mountPoint: string | undefined;
   afterEach(() => {
     if (mountPoint) execFileSync('umount', [mountPoint]);
@@ -244,7 +248,7 @@ describe('a full disk (a small tmpfs as the config folder, --insecure-storage)',
     await w.signIn(undefined, ['--insecure-storage']);
     w.server.setOptions({ tokenLifetime: 3600 });
     const held = w.server.holdNextRefresh();
-    const token = w.start(['token']);
+    const token = w.start(['token'], SLOW);
     const rotated = await held.rotated;
     const filler = fill();
     held.release();

@@ -39,7 +39,8 @@ async function exitCode(t: TestWorld, body: () => Promise<number>, command: stri
   }
 }
 
-describe('setup-kubectl', () => {
+// kubectl runs up to eight times a test: more than the usual 60 s on a loaded machine.
+describe('setup-kubectl', { timeout: 180_000 }, () => {
   function kube() {
     const dir = tempDir();
     const kubeconfig = join(dir, 'config');
