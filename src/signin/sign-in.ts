@@ -8,6 +8,7 @@ import { defaultHostFor } from '../providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from '../providers/types.js';
 import { clientCredentials, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
 import { newAccountKey, type AccountMeta } from '../store/accounts.js';
+import type { StorageKind } from '../store/secrets.js';
 import type { TokenSet } from '../token-set.js';
 import { chooseFlow, type Flow } from './choose-flow.js';
 import { runDeviceFlow } from './device-flow.js';
@@ -23,7 +24,7 @@ export interface SignInRequest {
   scopes: string[];
   /** False with --no-browser. */
   openBrowser: boolean;
-  storage: 'keychain' | 'insecure-file';
+  storage: Exclude<StorageKind, 'env'>;
   timeoutMs: number;
   terminal: { platform: NodeJS.Platform; stdinIsTTY: boolean; stderrIsTTY: boolean };
   /** --with-token: a token the user already has, validated by asking who it belongs to. */

@@ -203,7 +203,7 @@ function validateConfig(raw: unknown): ConfigData {
     if (!isObject(value) || typeof value.provider !== 'string' || typeof value.host !== 'string' || typeof value.login !== 'string') {
       throw new Error(`the account "${key}" is ${isObject(value) ? 'missing its provider, host or login' : describe(value)}`);
     }
-    const storage = value.storage === 'insecure-file' ? 'insecure-file' : 'keychain';
+    const storage = value.storage === 'insecure-file' || value.storage === 'pass' ? value.storage : 'keychain';
     accounts[key] = {
       ...(value as unknown as AccountMeta),
       // The map key is the account's identity (and its keychain entry's name), whatever the entry says.

@@ -9,7 +9,7 @@ import { makePrivateFolder, writePrivateFile } from './private-file.js';
 
 export const KEYCHAIN_SERVICE = 'oauthcli';
 /** `env`: a token from OAUTHCLI_<PROVIDER>_TOKEN, never stored by oauthcli. */
-export type StorageKind = 'keychain' | 'insecure-file' | 'env';
+export type StorageKind = 'keychain' | 'pass' | 'insecure-file' | 'env';
 
 export interface SecretStore {
   readonly kind: StorageKind;
@@ -314,7 +314,7 @@ export class InsecureFileStore implements SecretStore {
   }
 }
 
-function parseTokenSet(raw: string, where: string): TokenSet {
+export function parseTokenSet(raw: string, where: string): TokenSet {
   try {
     const parsed = JSON.parse(raw) as TokenSet;
     if (typeof parsed.accessToken === 'string') return { ...parsed, scopes: Array.isArray(parsed.scopes) ? parsed.scopes : [] };
