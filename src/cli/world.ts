@@ -9,7 +9,7 @@ import { ProviderRegistry } from '../providers/registry.js';
 import { loginCommandFor, selectAccount, type AccountSelector, type SessionDeps } from '../session.js';
 import { AccountStore, type AccountMeta } from '../store/accounts.js';
 import { cacheDirFor, configDirFor } from '../store/config-file.js';
-import { PassStore } from '../store/pass-store.js';
+import { lazyStore } from '../store/lazy-store.js';
 import { InsecureFileStore, KeychainStore, type SecretStore, type StorageKind } from '../store/secrets.js';
 import { safeText } from './output.js';
 import { passPrompt } from './pass-prompt.js';
@@ -67,7 +67,10 @@ export function createWorld(parts: WorldParts = {}): World {
   const stores = new Map<string, SecretStore>();
   const newStore = (kind: Exclude<StorageKind, 'env'>): SecretStore => {
     if (kind === 'keychain') return new KeychainStore();
-    if (kind === 'pass') return new PassStore({ env, home: env.HOME || homedir(), prompt: passPrompt(env, world.platform, world.stdin, world.stderr) });
+    if (kind === 'pass') {
+      const prompt = passPrompt(env, world.platform, world.stdin, world.stderr);
+      return lazyStore('pass', async () => new (await import('../store/pass-store.js')).PassStore({ env, home: env.HOME || homedir(), prompt }));
+    }
     return new InsecureFileStore(configDir);
   };
   let http: Promise<HttpClient> | undefined = parts.http ? Promise.resolve(parts.http) : undefined;

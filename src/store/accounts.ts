@@ -60,6 +60,8 @@ interface ConfigData {
   current?: string;
   providers: Record<string, ProviderSettings>;
   profile?: LocalProfile;
+  /** Where `login` stores tokens by default: keychain, pass or file (checked where it is used). */
+  storage?: string;
 }
 
 export function accountKey(a: Pick<AccountMeta, 'key'>): string {
@@ -110,6 +112,19 @@ export class AccountStore {
 
   profile(): LocalProfile | undefined {
     return this.file.data.profile;
+  }
+
+  /** The config file's default for `login --storage`, as written there. */
+  defaultStorage(): string | undefined {
+    return this.file.data.storage;
+  }
+
+  /** Records where an account's tokens now live (`storage migrate`). */
+  async setStorage(key: string, storage: StorageKind): Promise<void> {
+    await this.file.update((data) => {
+      const meta = own(data.accounts, key);
+      if (meta) meta.storage = storage;
+    });
   }
 
   providerSettings(provider: string): ProviderSettings {
@@ -226,6 +241,7 @@ function validateConfig(raw: unknown): ConfigData {
   }
   const data: ConfigData = { accounts, active, providers };
   if (typeof raw.current === 'string') data.current = raw.current;
+  if (typeof raw.storage === 'string') data.storage = raw.storage;
   if (isObject(raw.profile) && typeof raw.profile.id === 'string') data.profile = raw.profile as unknown as LocalProfile;
   return data;
 }

@@ -23,11 +23,12 @@ export interface SecretStore {
 
 const KEYCHAIN_FIX =
   'Start and unlock a keyring (GNOME Keyring, KWallet or another Secret Service on Linux), ' +
-  'or run login with --insecure-storage to keep tokens in a file only you can read.';
+  'or run login with --storage pass (a gpg-encrypted pass store) or --insecure-storage (a file only you can read).';
 
-export function keychainUnavailable(cause: unknown): AppError {
+/** `fix`: what to do instead, when the caller knows better (login names what this machine has). */
+export function keychainUnavailable(cause: unknown, fix = KEYCHAIN_FIX, hints: readonly string[] = []): AppError {
   const reason = firstLine(cause instanceof Error ? cause.message : String(cause));
-  return failure(`the OS keychain is not available (${reason}). ${KEYCHAIN_FIX}`, { code: 'keychain_unavailable', cause });
+  return failure(`the OS keychain is not available (${reason}). ${fix}`, { code: 'keychain_unavailable', cause, hints });
 }
 
 const SERVICE_RESTART_WAIT_MS = 500;
