@@ -74,7 +74,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--no-browser', 'print the URL instead of opening a browser')
     .option('-c, --clipboard', 'copy the one-time code to the clipboard')
     .option('--with-token', 'read a token from stdin, validate it and store it')
-    .option('--storage <store>', 'where the tokens go: keychain (default), pass (gpg-encrypted, for machines without a keychain) or file')
+    .addOption(new Option('--storage <store>', 'where the tokens go: keychain (default), pass (gpg-encrypted, for machines without a keychain) or file').choices(['keychain', 'pass', 'file']))
     .option('--insecure-storage', 'same as --storage file: a file readable only by you')
     .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s (at most 24h)', '5m')
     .addHelpText(
@@ -205,7 +205,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .command('migrate')
     .description('move stored accounts to another secret store, without signing in again')
     .argument('[provider]', 'only this provider\'s accounts')
-    .requiredOption('--to <store>', 'keychain, pass or file')
+    .addOption(new Option('--to <store>', 'the store to move to').choices(['keychain', 'pass', 'file']).makeOptionMandatory())
     .addHelpText('after', examples('oauthcli storage migrate --to pass', 'oauthcli storage migrate --to keychain github'))
     .action(execute(() => import('./commands/storage.js').then((m) => ({ run: m.migrate }))));
 

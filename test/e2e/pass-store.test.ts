@@ -222,6 +222,6 @@ describe('storage migrate', () => {
     expect(w.config().accounts[accountKeyFor(w)]).toMatchObject({ storage: 'insecure-file' });
     const usage = await w.cli(['storage', 'migrate', '--to', 'vault'], { env: headless });
     expect(usage.code).toBe(2);
-    expect(usage.stderr.trim()).toBe("oauthcli: invalid --to 'vault' (keychain, pass or file)");
+    expect(usage.stderr.trim()).toMatch(/^oauthcli: option '--to <store>' argument 'vault' is invalid\. Allowed choices are keychain, pass, file\./);
   });
 });
