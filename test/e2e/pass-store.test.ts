@@ -3,10 +3,11 @@
 // (~/.gnupg, ~/.password-store, pass's defaults). The pass-only tests run with no D-Bus session
 // bus at all, as on an SSH server or in a container. After every scenario no token appears in
 // plaintext in any file under the sandbox (HOME, config, the store, the GnuPG folder).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { filesContaining, keychainEntries, type Env } from '../support/cli.js';
+import { CLI_BIN, filesContaining, keychainEntries, type Env } from '../support/cli.js';
+import { startTerminal } from '../support/terminal.js';
 import { setUpGpg, type GpgLab } from '../support/gpg.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
@@ -122,6 +123,25 @@ describe('pass store, no Secret Service on the bus', () => {
     const token = await w.cli(['token'], { env: headless });
     expect(token.code).toBe(0);
     expect(token.stdout).toBe(`${w.server.grants.at(-1)!.access_token}\n`);
+    expectNoPlaintextTokens();
+  });
+
+  it('a locked key in a terminal: gpg-agent asks for the passphrase on that terminal (pinentry-curses), then the token is printed', async () => {
+    // The terminal's name reaches pinentry from oauthcli itself: GPG_TTY is not set.
+    appendFileSync(join(gpg.gnupgHome, 'gpg-agent.conf'), 'pinentry-program /usr/bin/pinentry-curses\n');
+    expect((await gpg.pass(['init', '--path', 'oauthcli', gpg.lockedKey])).code).toBe(0);
+    expect((await w.signIn(undefined, ['--storage', 'pass'])).code).toBe(0);
+    await gpg.lock();
+    const terminal = await startTerminal([process.execPath, CLI_BIN, 'token'], { env: { ...w.env, ...headless }, cols: 100, rows: 30 });
+    try {
+      await terminal.waitForScreen(/Passphrase:/, 30_000);
+      await terminal.type(gpg.passphrase);
+      await terminal.sendKeys('Enter');
+      expect(await terminal.waitForExit(30_000)).toBe(0);
+      expect(await terminal.screen()).toContain(w.server.grants.at(-1)!.access_token);
+    } finally {
+      await terminal.close();
+    }
     expectNoPlaintextTokens();
   });
 
