@@ -2,7 +2,6 @@
 // streams, env, platform, the HTTP client, the stores, the browser, Ctrl-C. `createWorld` builds
 // the real one from the process; tests build one from parts (test/support/test-world.ts) and run
 // commands in process. Heavy modules load only when first asked for.
-import { homedir } from 'node:os';
 import type { HttpClient } from '../http/client.js';
 import { redactText } from '../http/redact.js';
 import { ProviderRegistry } from '../providers/registry.js';
@@ -69,7 +68,10 @@ export function createWorld(parts: WorldParts = {}): World {
     if (kind === 'keychain') return new KeychainStore();
     if (kind === 'pass') {
       const prompt = passPrompt(env, world.platform, world.stdin, world.stderr);
-      return lazyStore('pass', async () => new (await import('../store/pass-store.js')).PassStore({ env, home: env.HOME || homedir(), prompt }));
+      return lazyStore('pass', async () => {
+        const [{ PassStore }, { homedir }] = await Promise.all([import('../store/pass-store.js'), import('node:os')]);
+        return new PassStore({ env, home: env.HOME || homedir(), prompt });
+      });
     }
     return new InsecureFileStore(configDir);
   };

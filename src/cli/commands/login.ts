@@ -1,14 +1,11 @@
 // `oauthcli login <provider>`: parse, sign in (src/signin), say who signed in.
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { parseDuration } from '../../duration.js';
 import { AppError, failure, usageError } from '../../errors.js';
 import { keychainUnavailable } from '../../store/secrets.js';
 import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
 import { loginCommandFor } from '../../session.js';
 import { signIn } from '../../signin/sign-in.js';
-import { chooseStorage, keychainAdvice } from '../../store/choose-storage.js';
-import { entryFileName, PASS_FOLDER } from '../../store/pass-store.js';
+import { chooseStorage } from '../../store/choose-storage.js';
 import { paintFor, safeText } from '../output.js';
 import { terminalOf, terminalSignInUi } from '../signin-ui.js';
 import { readStdin } from '../stdin.js';
@@ -57,7 +54,10 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   });
   const paint = await paintFor(world, world.stderr);
   world.info(`${paint.green('✓')} Signed in to ${host} as ${paint.bold(safeText(profile.login))}`);
-  if (account.storage === 'pass') world.info(`${paint.green('✓')} Tokens are stored encrypted in the pass store: pass show ${`${PASS_FOLDER}/${entryFileName(account.key)}`}`);
+  if (account.storage === 'pass') {
+    const { entryFileName, PASS_FOLDER } = await import('../../store/pass-store.js');
+    world.info(`${paint.green('✓')} Tokens are stored encrypted in the pass store: pass show ${PASS_FOLDER}/${entryFileName(account.key)}`);
+  }
   if (account.storage === 'insecure-file') world.info(`${paint.yellow('!')} Tokens are stored in a plain file (--insecure-storage), not in the OS keychain.`);
   return 0;
 }
@@ -80,7 +80,9 @@ async function readToken(world: World): Promise<string> {
 
 /** The keychain cannot be used: the same error, saying what this machine can use instead. */
 async function withAlternatives(world: World, error: AppError): Promise<AppError> {
+  const [{ readFile }, { homedir }] = await Promise.all([import('node:fs/promises'), import('node:os')]);
   const procVersion = world.platform === 'linux' ? await readFile('/proc/version', 'utf8').catch(() => undefined) : undefined;
+  const { keychainAdvice } = await import('../../store/storage-advice.js');
   const { advice, hints } = await keychainAdvice({ env: world.env, home: world.env.HOME || homedir(), procVersion });
   return keychainUnavailable(error.cause, advice, hints);
 }
