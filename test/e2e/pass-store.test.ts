@@ -5,11 +5,14 @@
 // plaintext in any file under the sandbox (HOME, config, the store, the GnuPG folder).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLI_BIN, filesContaining, keychainEntries, type Env } from '../support/cli.js';
 import { startTerminal } from '../support/terminal.js';
 import { setUpGpg, type GpgLab } from '../support/gpg.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
+
+// Each scenario runs the CLI and gpg many times: room for a small, busy machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 90_000 });
 
 let w: GitHubLab;
 let gpg: GpgLab;
@@ -21,12 +24,13 @@ beforeEach(async () => {
   gpg = await setUpGpg(w.sandbox.root, { gnupgHome: join(w.sandbox.home, '.gnupg'), storeDir: join(w.sandbox.home, '.password-store') });
   // PASSWORD_STORE_DIR left out: oauthcli finds ~/.password-store by itself, as pass does.
   headless = { GNUPGHOME: gpg.gnupgHome, DBUS_SESSION_BUS_ADDRESS: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined, GPG_TTY: undefined };
-}, 60_000);
+});
 afterEach(async () => {
   await gpg.close();
   await w.close();
 });
 
+const cli: GitHubLab['cli'] = (args, opts = {}) => w.cli(args, { timeoutMs: 60_000, ...opts });
 const entry = (login = 'octocat') => `oauthcli/${accountKeyFor(w, login)}`;
 
 /** Every token the fake GitHub ever issued: none may be in any file in plaintext. */
@@ -44,7 +48,7 @@ async function passShow(name = entry()): Promise<{ accessToken: string; refreshT
 
 describe('pass store, no Secret Service on the bus', () => {
   it('login --storage pass, token, refresh with rotation, git credential, status, logout', async () => {
-    const login = await w.cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'pass'], { env: headless });
+    const login = await cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'pass'], { env: headless });
     expect(login.code).toBe(0);
     expect(login.stderr).toContain(`pass show ${entry()}`);
     const first = w.server.grants[0]!;
@@ -54,7 +58,7 @@ describe('pass store, no Secret Service on the bus', () => {
     expectNoPlaintextTokens();
 
     // The token lives 60 s, inside the refresh margin: `token` refreshes, and the rotated pair is saved.
-    const token = await w.cli(['token'], { env: headless });
+    const token = await cli(['token'], { env: headless });
     expect(token.code).toBe(0);
     const second = w.server.grants.at(-1)!;
     expect(second.access_token).not.toBe(first.access_token);
@@ -62,23 +66,23 @@ describe('pass store, no Secret Service on the bus', () => {
     expect(await passShow()).toMatchObject({ accessToken: second.access_token, refreshToken: second.refresh_token });
     expect(second.refresh_token).not.toBe(first.refresh_token);
 
-    const refresh = await w.cli(['refresh'], { env: headless });
+    const refresh = await cli(['refresh'], { env: headless });
     expect(refresh.code).toBe(0);
     const third = w.server.grants.at(-1)!;
     expect(await passShow()).toMatchObject({ accessToken: third.access_token, refreshToken: third.refresh_token });
     // No refresh token was ever spent twice (GitHub would revoke the whole family).
     expect(w.server.revocations.filter((r) => r.via === 'family')).toEqual([]);
 
-    const helper = await w.cli(['git-credential', 'get'], { env: headless, input: `protocol=http\nhost=${w.host}\n\n` });
+    const helper = await cli(['git-credential', 'get'], { env: headless, input: `protocol=http\nhost=${w.host}\n\n` });
     expect(helper.code).toBe(0);
     expect(helper.stdout).toContain(`password=${w.server.grants.at(-1)!.access_token}`);
 
-    const status = await w.cli(['status', '--json', '--offline'], { env: headless });
+    const status = await cli(['status', '--json', '--offline'], { env: headless });
     expect(JSON.parse(status.stdout)[0]).toMatchObject({ login: 'octocat', storage: 'pass' });
-    expect((await w.cli(['status', '--offline'], { env: headless })).stdout).toMatch(/Storage: pass/);
+    expect((await cli(['status', '--offline'], { env: headless })).stdout).toMatch(/Storage: pass/);
     expectNoPlaintextTokens();
 
-    const logout = await w.cli(['logout', 'github', '--hostname', w.host], { env: headless });
+    const logout = await cli(['logout', 'github', '--hostname', w.host], { env: headless });
     expect(logout.code).toBe(0);
     expect((await gpg.pass(['show', entry()])).code).not.toBe(0);
     expect(existsSync(join(w.sandbox.home, '.password-store', 'oauthcli'))).toBe(false);
@@ -88,24 +92,24 @@ describe('pass store, no Secret Service on the bus', () => {
 
   it('OAUTHCLI_STORAGE=pass with --with-token; the config file\'s "storage" likewise', async () => {
     const issued = w.server.issueToken('octocat');
-    const res = await w.cli(['login', 'github', '--with-token', '--hostname', w.host], { env: { ...headless, OAUTHCLI_STORAGE: 'pass' }, input: `${issued.access_token}\n` });
+    const res = await cli(['login', 'github', '--with-token', '--hostname', w.host], { env: { ...headless, OAUTHCLI_STORAGE: 'pass' }, input: `${issued.access_token}\n` });
     expect(res.code).toBe(0);
     expect((await passShow()).accessToken).toBe(issued.access_token);
-    expect((await w.cli(['token'], { env: headless })).stdout).toBe(`${issued.access_token}\n`);
-    expect((await w.cli(['logout', 'github', '--keep-remote', '--hostname', w.host], { env: headless })).code).toBe(0);
+    expect((await cli(['token'], { env: headless })).stdout).toBe(`${issued.access_token}\n`);
+    expect((await cli(['logout', 'github', '--keep-remote', '--hostname', w.host], { env: headless })).code).toBe(0);
 
     mkdirSync(w.sandbox.configDir, { recursive: true });
     writeFileSync(join(w.sandbox.configDir, 'config.json'), JSON.stringify({ storage: 'pass' }));
     const again = w.server.issueToken('octocat');
-    expect((await w.cli(['login', 'github', '--with-token', '--hostname', w.host], { env: headless, input: `${again.access_token}\n` })).code).toBe(0);
+    expect((await cli(['login', 'github', '--with-token', '--hostname', w.host], { env: headless, input: `${again.access_token}\n` })).code).toBe(0);
     expect((await passShow()).accessToken).toBe(again.access_token);
     expect(JSON.parse(readFileSync(join(w.sandbox.configDir, 'config.json'), 'utf8')).storage).toBe('pass');
     expectNoPlaintextTokens([issued.access_token, again.access_token]);
 
-    const bad = await w.cli(['login', 'github', '--with-token', '--hostname', w.host], { env: { ...headless, OAUTHCLI_STORAGE: 'vault' }, input: 'x' });
+    const bad = await cli(['login', 'github', '--with-token', '--hostname', w.host], { env: { ...headless, OAUTHCLI_STORAGE: 'vault' }, input: 'x' });
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe("oauthcli: invalid OAUTHCLI_STORAGE 'vault' (keychain, pass or file)");
-    const clash = await w.cli(['login', 'github', '--storage', 'pass', '--insecure-storage'], { env: headless });
+    const clash = await cli(['login', 'github', '--storage', 'pass', '--insecure-storage'], { env: headless });
     expect(clash.code).toBe(2);
   });
 
@@ -114,13 +118,13 @@ describe('pass store, no Secret Service on the bus', () => {
     expect((await gpg.pass(['init', '--path', 'oauthcli', gpg.lockedKey])).code).toBe(0);
     expect((await w.signIn(undefined, ['--storage', 'pass'])).code).toBe(0);
     await gpg.lock();
-    const locked = await w.cli(['token'], { env: headless });
+    const locked = await cli(['token'], { env: headless });
     expect(locked.code).toBe(1);
     expect(locked.stdout).toBe('');
     expect(locked.stderr.trim().split('\n')).toHaveLength(1);
     expect(locked.stderr).toContain(`oauthcli: the GPG key of ${entry()} is locked and no passphrase prompt can be shown here; unlock it first, e.g. run: pass show ${entry()}`);
     await gpg.unlock();
-    const token = await w.cli(['token'], { env: headless });
+    const token = await cli(['token'], { env: headless });
     expect(token.code).toBe(0);
     expect(token.stdout).toBe(`${w.server.grants.at(-1)!.access_token}\n`);
     expectNoPlaintextTokens();
@@ -146,7 +150,7 @@ describe('pass store, no Secret Service on the bus', () => {
   });
 
   it('a store that is not set up: login fails before the sign-in starts, saying how to set it up', async () => {
-    const res = await w.cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'pass'], { env: { ...headless, PASSWORD_STORE_DIR: join(w.sandbox.root, 'no-store') } });
+    const res = await cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'pass'], { env: { ...headless, PASSWORD_STORE_DIR: join(w.sandbox.root, 'no-store') } });
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toMatch(/^oauthcli: the password store at .*no-store is not set up \(it has no \.gpg-id\): run pass init <gpg-key-id>/);
     expect(w.server.requests).toEqual([]);
@@ -154,7 +158,7 @@ describe('pass store, no Secret Service on the bus', () => {
 });
 
 describe('the keychain unavailable: login names what this machine can use instead', () => {
-  const login = (env: Env) => w.cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host], { env: { ...headless, ...env } });
+  const login = (env: Env) => cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host], { env: { ...headless, ...env } });
 
   it('a password store is set up → --storage pass', async () => {
     const res = await login({});
@@ -185,22 +189,22 @@ describe('storage migrate', () => {
     await w.signIn();
     const key = accountKeyFor(w);
     const grants = w.server.grants.length;
-    const toPass = await w.cli(['storage', 'migrate', '--to', 'pass'], { env: { GNUPGHOME: gpg.gnupgHome } });
+    const toPass = await cli(['storage', 'migrate', '--to', 'pass'], { env: { GNUPGHOME: gpg.gnupgHome } });
     expect(toPass.code).toBe(0);
     expect(toPass.stderr).toBe(`✓ github octocat (${w.host}): keychain → pass\n`);
     expect((await keychainEntries()).filter((e) => e.account.startsWith(key))).toEqual([]);
     expect((await passShow()).accessToken).toBe(w.server.grants.at(-1)!.access_token);
     expect(w.config().accounts[key]).toMatchObject({ storage: 'pass' });
     // Usable with no Secret Service at all now; a `token` refreshes (60 s tokens) into pass.
-    expect((await w.cli(['token'], { env: headless })).code).toBe(0);
+    expect((await cli(['token'], { env: headless })).code).toBe(0);
     expect(w.server.grants.length).toBe(grants + 1);
     expectNoPlaintextTokens();
 
-    const again = await w.cli(['storage', 'migrate', '--to', 'pass', 'github'], { env: { GNUPGHOME: gpg.gnupgHome } });
+    const again = await cli(['storage', 'migrate', '--to', 'pass', 'github'], { env: { GNUPGHOME: gpg.gnupgHome } });
     expect(again.code).toBe(0);
     expect(again.stderr).toBe(`- github octocat (${w.host}): already in pass\n`);
 
-    const back = await w.cli(['storage', 'migrate', '--to', 'keychain'], { env: { GNUPGHOME: gpg.gnupgHome } });
+    const back = await cli(['storage', 'migrate', '--to', 'keychain'], { env: { GNUPGHOME: gpg.gnupgHome } });
     expect(back.code).toBe(0);
     expect(back.stderr).toBe(`✓ github octocat (${w.host}): pass → keychain\n`);
     expect((await gpg.pass(['show', entry()])).code).not.toBe(0);
@@ -212,20 +216,20 @@ describe('storage migrate', () => {
   });
 
   it('file → pass → file with no Secret Service; the file no longer holds the token', async () => {
-    const login = await w.cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'file'], { env: headless });
+    const login = await cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'file'], { env: headless });
     expect(login.code).toBe(0);
     const file = join(w.sandbox.configDir, 'insecure-tokens.json');
     const token = w.server.grants.at(-1)!.access_token;
     expect(readFileSync(file, 'utf8')).toContain(token);
 
-    const toPass = await w.cli(['storage', 'migrate', '--to', 'pass'], { env: headless });
+    const toPass = await cli(['storage', 'migrate', '--to', 'pass'], { env: headless });
     expect(toPass.code).toBe(0);
     expect(toPass.stderr).toBe(`✓ github octocat (${w.host}): file → pass\n`);
     expect(readFileSync(file, 'utf8')).not.toContain(token);
     expect((await passShow()).accessToken).toBe(token);
     expectNoPlaintextTokens();
 
-    const toFile = await w.cli(['storage', 'migrate', '--to', 'file'], { env: headless });
+    const toFile = await cli(['storage', 'migrate', '--to', 'file'], { env: headless });
     expect(toFile.code).toBe(0);
     expect(toFile.stderr).toBe(`✓ github octocat (${w.host}): pass → file\n`);
     expect(readFileSync(file, 'utf8')).toContain(token);
@@ -234,13 +238,13 @@ describe('storage migrate', () => {
   });
 
   it('to a store that cannot be used: one line, nothing moved', async () => {
-    const login = await w.cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'file'], { env: headless });
+    const login = await cli(['login', 'github', '--device', '--no-browser', '--hostname', w.host, '--storage', 'file'], { env: headless });
     expect(login.code).toBe(0);
-    const res = await w.cli(['storage', 'migrate', '--to', 'keychain'], { env: headless });
+    const res = await cli(['storage', 'migrate', '--to', 'keychain'], { env: headless });
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toMatch(/^oauthcli: the OS keychain is not available/);
     expect(w.config().accounts[accountKeyFor(w)]).toMatchObject({ storage: 'insecure-file' });
-    const usage = await w.cli(['storage', 'migrate', '--to', 'vault'], { env: headless });
+    const usage = await cli(['storage', 'migrate', '--to', 'vault'], { env: headless });
     expect(usage.code).toBe(2);
     expect(usage.stderr.trim()).toMatch(/^oauthcli: option '--to <store>' argument 'vault' is invalid\. Allowed choices are keychain, pass, file\./);
   });
