@@ -137,6 +137,20 @@ describe('PassStore with real gpg and pass', () => {
     await expect(store({ env: { ...env(), PATH: '/nonexistent' } }).check()).rejects.toMatchObject({ code: 'gpg_missing', message: expect.stringMatching(/install GnuPG/) });
   });
 
+  it('with PASSWORD_STORE_SIGNING_KEY, a .gpg-id must carry a good signature by that key, as pass requires', async () => {
+    const signed = mkdtempSync(join(root, 'signed-store-'));
+    writeFileSync(join(signed, '.gpg-id'), `${lab.plainKey}\n`);
+    expect((await lab.gpg(['--batch', '--yes', '--default-key', lab.plainKey, '--detach-sign', join(signed, '.gpg-id')])).code).toBe(0);
+    const s = store({ env: { ...env(), PASSWORD_STORE_DIR: signed, PASSWORD_STORE_SIGNING_KEY: lab.plainKey } });
+    await s.set('a:b:signed', tokens(6));
+    expect(await s.get('a:b:signed')).toEqual(tokens(6));
+    // Someone adds their key to .gpg-id: oauthcli encrypts nothing to it.
+    writeFileSync(join(signed, '.gpg-id'), `${lab.plainKey}\n${lab.lockedKey}\n`);
+    await expect(s.set('a:b:signed', tokens(7))).rejects.toMatchObject({ code: 'pass_signature' });
+    await expect(s.check()).rejects.toMatchObject({ code: 'pass_signature' });
+    expect(await s.get('a:b:signed')).toEqual(tokens(6));
+  });
+
   it('never writes through a symlinked folder, never reads a symlinked or oversized entry', async () => {
     const target = mkdtempSync(join(root, 'elsewhere-'));
     symlinkSync(target, join(lab.storeDir, 'oauthcli'));
