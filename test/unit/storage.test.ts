@@ -10,6 +10,7 @@ import { run as status } from '../../src/cli/commands/status.js';
 import { migrate } from '../../src/cli/commands/storage.js';
 import { run as token } from '../../src/cli/commands/token.js';
 import { reportError } from '../../src/cli/errors.js';
+import { AppError } from '../../src/errors.js';
 import type { HttpRequest } from '../../src/http/client.js';
 import { chooseStorage } from '../../src/store/choose-storage.js';
 import { keychainAdvice } from '../../src/store/storage-advice.js';
@@ -66,6 +67,15 @@ describe('keychainAdvice: what this machine can use instead', () => {
     expect([lab.plainKey, lab.lockedKey]).toContain(key);
     expect((await keychainAdvice({ env: { ...noStore, GNUPGHOME: mkdtempSync(join(root, 'empty-gnupg-')) }, home: root })).advice).toMatch(/--insecure-storage \(--storage file\)/);
     expect((await keychainAdvice({ env: { ...noStore, PATH: '/nonexistent' }, home: root })).advice).toMatch(/--insecure-storage \(--storage file\)/);
+  });
+});
+
+describe('the error line with its hints', () => {
+  it('prints the message, then at most two indented hint lines, each sanitised', () => {
+    const out: string[] = [];
+    const error = new AppError('failure', 'the OS keychain is not available (no bus). Use --storage pass.', { hints: ['On WSL \u001b[31mthe\u001b[0m Windows Credential Manager …', 'two', 'three'] });
+    expect(reportError(error, { stderr: { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream, debug: false, redact: (t) => t })).toBe(1);
+    expect(out.join('').split('\n')).toEqual(['oauthcli: the OS keychain is not available (no bus). Use --storage pass.', '  On WSL [31mthe [0m Windows Credential Manager …', '  two', '']);
   });
 });
 

@@ -1,11 +1,11 @@
 // `oauthcli login <provider>`: parse, sign in (src/signin), say who signed in.
 import { parseDuration } from '../../duration.js';
 import { AppError, failure, usageError } from '../../errors.js';
-import { keychainUnavailable } from '../../store/secrets.js';
 import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
 import { loginCommandFor } from '../../session.js';
 import { signIn } from '../../signin/sign-in.js';
 import { chooseStorage } from '../../store/choose-storage.js';
+import { keychainUnavailable } from '../../store/secrets.js';
 import { paintFor, safeText } from '../output.js';
 import { terminalOf, terminalSignInUi } from '../signin-ui.js';
 import { readStdin } from '../stdin.js';
