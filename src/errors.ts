@@ -11,17 +11,20 @@ export class AppError extends Error {
   readonly kind: ErrorKind;
   /** A short machine-readable code, e.g. an OAuth error code such as `access_denied`. */
   readonly code: string | undefined;
+  /** At most two more lines, printed under the message: what else the user can do. */
+  readonly hints: readonly string[];
 
-  constructor(kind: ErrorKind, message: string, options: { code?: string; cause?: unknown } = {}) {
+  constructor(kind: ErrorKind, message: string, options: { code?: string; cause?: unknown; hints?: readonly string[] } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.kind = kind;
     this.code = options.code;
+    this.hints = options.hints ?? [];
   }
 }
 
 export const usageError = (message: string, code?: string) => new AppError('usage', message, { code });
-export const failure = (message: string, options?: { code?: string; cause?: unknown }) =>
+export const failure = (message: string, options?: { code?: string; cause?: unknown; hints?: readonly string[] }) =>
   new AppError('failure', message, options);
 export const notSignedIn = (message: string, code?: string) => new AppError('not-signed-in', message, { code });
 export const interrupted = () => new AppError('interrupted', 'Interrupted.', { code: 'interrupted' });

@@ -300,7 +300,7 @@ export function expiredSignIn(deps: Pick<SessionDeps, 'env'>, account: AccountMe
 }
 
 function missingToken(deps: Pick<SessionDeps, 'env'>, account: AccountMeta, provider: Provider) {
-  const where = account.storage === 'keychain' ? 'the OS keychain' : 'the insecure token file';
+  const where = account.storage === 'keychain' ? 'the OS keychain' : account.storage === 'pass' ? 'the pass store' : 'the insecure token file';
   return notSignedIn(
     `${where} has no token for ${account.login} on ${account.host} (it was removed outside oauthcli). Run: ${loginCommandFor(provider, account.host, deps.env)}`,
     'no_token',

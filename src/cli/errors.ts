@@ -29,6 +29,7 @@ export function reportError(error: unknown, out: ErrorOutput): number {
     if (error.kind === 'not-signed-in' && !message.includes('oauthcli login')) message += `. Run: ${out.loginHint ?? 'oauthcli login <provider>'}`;
     if (error.kind === 'usage' && error.code === undefined) message += `. Run 'oauthcli ${out.command ? `${out.command} ` : ''}--help' for usage.`;
     line(message);
+    for (const hint of error.hints.slice(0, 2)) out.stderr.write(`  ${safeText(out.redact(hint))}\n`);
     if (out.debug && error.cause instanceof Error) out.stderr.write(`${out.redact(error.cause.stack ?? String(error.cause))}\n`);
     return EXIT_CODES[error.kind];
   }

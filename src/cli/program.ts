@@ -17,11 +17,13 @@ Environment:
   OAUTHCLI_CONFIG_DIR      folder of the (non-secret) config file
   OAUTHCLI_BROWSER, BROWSER  command that opens a URL
   OAUTHCLI_DEBUG=1         same as --debug
+  OAUTHCLI_STORAGE         keychain, pass or file: where login stores tokens by default
+  PASSWORD_STORE_DIR, GNUPGHOME  the pass store and gpg's folder, as for pass
   NO_COLOR, FORCE_COLOR    colours; HTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxies
   NODE_EXTRA_CA_CERTS, NODE_USE_SYSTEM_CA=1  trust a private certificate authority
 
 Exit codes: 0 ok, 1 failure, 2 usage, 4 not signed in, 130 interrupted.
-Tokens live in the OS keychain under the service "oauthcli".`;
+Tokens live in the OS keychain under the service "oauthcli", or where login --storage put them.`;
 
 /** Examples shown at the end of a command's --help, as gh's are. */
 function examples(...lines: string[]): string {
@@ -75,7 +77,8 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--no-browser', 'print the URL instead of opening a browser')
     .option('-c, --clipboard', 'copy the one-time code to the clipboard')
     .option('--with-token', 'read a token from stdin, validate it and store it')
-    .option('--insecure-storage', 'store tokens in a file readable only by you when no keychain is usable')
+    .addOption(new Option('--storage <store>', 'where the tokens go: keychain (default), pass (gpg-encrypted, for machines without a keychain) or file').choices(['keychain', 'pass', 'file']))
+    .option('--insecure-storage', 'same as --storage file: a file readable only by you')
     .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s (at most 24h)', '5m')
     .option('--git', 'configure git to use oauthcli for the host afterwards (asked on a terminal otherwise)')
     .option('--no-git', 'do not configure git, and do not ask')
@@ -87,6 +90,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
         'oauthcli login github -h ghe.example.com -s read:org,repo',
         'oauthcli login github --web --no-browser     # browser on another machine',
         'oauthcli login github --with-token < token.txt',
+        'oauthcli login github --storage pass            # SSH server, container, WSL',
       ),
     )
     .action(execute(() => import('./commands/login.js')));
@@ -260,6 +264,17 @@ export function buildProgram(hooks: ProgramHooks): Command {
       examples('oauthcli app create github', 'oauthcli app create github --org my-org', 'oauthcli app create github -h ghe.example.com', 'oauthcli login github     # afterwards: no client id to set'),
     )
     .action(execute(() => import('./commands/app.js').then((m) => ({ run: m.create }))));
+
+  const storage = program.command('storage').description('where tokens are stored: migrate')
+    .addHelpText('after', examples('oauthcli storage migrate --to pass', 'oauthcli storage migrate --to keychain github'));
+  storage
+    .command('migrate')
+    .description('move stored accounts to another secret store, without signing in again')
+    .argument('[provider]', 'only this provider\'s accounts')
+    .addOption(new Option('--to <store>', 'the store to move to').choices(['keychain', 'pass', 'file']).makeOptionMandatory())
+    .addHelpText('after', examples('oauthcli storage migrate --to pass', 'oauthcli storage migrate --to keychain github'))
+    .action(execute(() => import('./commands/storage.js').then((m) => ({ run: m.migrate }))));
+
 
   const provider = program
     .command('provider')

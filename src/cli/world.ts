@@ -8,8 +8,10 @@ import { ProviderRegistry } from '../providers/registry.js';
 import { loginCommandFor, selectAccount, type AccountSelector, type SessionDeps } from '../session.js';
 import { AccountStore, type AccountMeta } from '../store/accounts.js';
 import { cacheDirFor, configDirFor } from '../store/config-file.js';
-import { InsecureFileStore, KeychainStore, type SecretStore } from '../store/secrets.js';
+import { lazyStore } from '../store/lazy-store.js';
+import { InsecureFileStore, KeychainStore, type SecretStore, type StorageKind } from '../store/secrets.js';
 import { safeText } from './output.js';
+import { passPrompt } from './pass-prompt.js';
 import type { InStream, OutStream } from './streams.js';
 
 export type { InStream, OutStream } from './streams.js';
@@ -49,7 +51,7 @@ export interface WorldParts {
   configDir?: string;
   cacheDir?: string;
   http?: HttpClient;
-  secrets?: (kind: 'keychain' | 'insecure-file') => SecretStore;
+  secrets?: (kind: Exclude<StorageKind, 'env'>) => SecretStore;
   openBrowser?: (url: string) => Promise<boolean>;
 }
 
@@ -63,6 +65,17 @@ export function createWorld(parts: WorldParts = {}): World {
   const accounts = AccountStore.open(configDir);
   const providers = new ProviderRegistry(accounts.customProviders());
   const stores = new Map<string, SecretStore>();
+  const newStore = (kind: Exclude<StorageKind, 'env'>): SecretStore => {
+    if (kind === 'keychain') return new KeychainStore();
+    if (kind === 'pass') {
+      const prompt = passPrompt(env, world.platform, world.stdin, world.stderr);
+      return lazyStore('pass', async () => {
+        const [{ PassStore }, { homedir }] = await Promise.all([import('../store/pass-store.js'), import('node:os')]);
+        return new PassStore({ env, home: env.HOME || homedir(), prompt });
+      });
+    }
+    return new InsecureFileStore(configDir);
+  };
   let http: Promise<HttpClient> | undefined = parts.http ? Promise.resolve(parts.http) : undefined;
 
   const world: World = {
@@ -95,7 +108,7 @@ export function createWorld(parts: WorldParts = {}): World {
     secrets(kind) {
       let store = stores.get(kind);
       if (!store) {
-        store = parts.secrets?.(kind) ?? (kind === 'keychain' ? new KeychainStore() : new InsecureFileStore(configDir));
+        store = parts.secrets?.(kind) ?? newStore(kind);
         stores.set(kind, store);
       }
       return store;

@@ -10,6 +10,7 @@ import { configuredClient, deviceClientCredentials, rememberTokens, type Session
 import { loadAppSecret } from '../store/app-secrets.js';
 import { newAccountKey, type AccountMeta } from '../store/accounts.js';
 import { withAccountLock } from '../store/lock.js';
+import type { StorageKind } from '../store/secrets.js';
 import type { TokenSet } from '../token-set.js';
 import { chooseFlow, type Flow } from './choose-flow.js';
 import { runDeviceFlow } from './device-flow.js';
@@ -25,7 +26,7 @@ export interface SignInRequest {
   scopes: string[];
   /** False with --no-browser. */
   openBrowser: boolean;
-  storage: 'keychain' | 'insecure-file';
+  storage: Exclude<StorageKind, 'env'>;
   timeoutMs: number;
   terminal: { platform: NodeJS.Platform; stdinIsTTY: boolean; stderrIsTTY: boolean };
   /** --with-token: a token the user already has, validated by asking who it belongs to. */

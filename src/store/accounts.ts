@@ -92,6 +92,8 @@ interface ConfigData {
   profile?: LocalProfile;
   /** Registry host → the account that answers docker for it. */
   dockerRegistries?: Record<string, DockerRegistry>;
+  /** Where `login` stores tokens by default: keychain, pass or file (checked where it is used). */
+  storage?: string;
 }
 
 export function accountKey(a: Pick<AccountMeta, 'key'>): string {
@@ -147,6 +149,19 @@ export class AccountStore {
 
   profile(): LocalProfile | undefined {
     return this.file.data.profile;
+  }
+
+  /** The config file's default for `login --storage`, as written there. */
+  defaultStorage(): string | undefined {
+    return this.file.data.storage;
+  }
+
+  /** Records where an account's tokens now live (`storage migrate`). */
+  async setStorage(key: string, storage: StorageKind): Promise<void> {
+    await this.file.update((data) => {
+      const meta = own(data.accounts, key);
+      if (meta) meta.storage = storage;
+    });
   }
 
   providerSettings(provider: string): ProviderSettings {
@@ -265,7 +280,7 @@ function validateConfig(raw: unknown): ConfigData {
     if (!isObject(value) || typeof value.provider !== 'string' || typeof value.host !== 'string' || typeof value.login !== 'string') {
       throw new Error(`the account "${key}" is ${isObject(value) ? 'missing its provider, host or login' : describe(value)}`);
     }
-    const storage = value.storage === 'insecure-file' ? 'insecure-file' : 'keychain';
+    const storage = value.storage === 'insecure-file' || value.storage === 'pass' ? value.storage : 'keychain';
     accounts[key] = {
       ...(value as unknown as AccountMeta),
       // The map key is the account's identity (and its keychain entry's name), whatever the entry says.
@@ -288,6 +303,7 @@ function validateConfig(raw: unknown): ConfigData {
   }
   const data: ConfigData = { accounts, active, providers };
   if (typeof raw.current === 'string') data.current = raw.current;
+  if (typeof raw.storage === 'string') data.storage = raw.storage;
   if (isObject(raw.profile) && typeof raw.profile.id === 'string') data.profile = raw.profile as unknown as LocalProfile;
   if (raw.dockerRegistries !== undefined) {
     const registries: Record<string, DockerRegistry> = dict();

@@ -9,7 +9,7 @@ import { makePrivateFolder, removeAllTempFiles, writePrivateFile } from './priva
 
 export const KEYCHAIN_SERVICE = 'oauthcli';
 /** `env`: a token from OAUTHCLI_<PROVIDER>_TOKEN, never stored by oauthcli. */
-export type StorageKind = 'keychain' | 'insecure-file' | 'env';
+export type StorageKind = 'keychain' | 'pass' | 'insecure-file' | 'env';
 
 export interface SecretStore {
   readonly kind: StorageKind;
@@ -28,11 +28,12 @@ export interface SecretStore {
 
 const KEYCHAIN_FIX =
   'Start and unlock a keyring (GNOME Keyring, KWallet or another Secret Service on Linux), ' +
-  'or run login with --insecure-storage to keep tokens in a file only you can read.';
+  'or run login with --storage pass (a gpg-encrypted pass store) or --insecure-storage (a file only you can read).';
 
-export function keychainUnavailable(cause: unknown): AppError {
+/** `fix`: what to do instead, when the caller knows better (login names what this machine has). */
+export function keychainUnavailable(cause: unknown, fix = KEYCHAIN_FIX, hints: readonly string[] = []): AppError {
   const reason = firstLine(cause instanceof Error ? cause.message : String(cause));
-  return failure(`the OS keychain is not available (${reason}). ${KEYCHAIN_FIX}`, { code: 'keychain_unavailable', cause });
+  return failure(`the OS keychain is not available (${reason}). ${fix}`, { code: 'keychain_unavailable', cause, hints });
 }
 
 const SERVICE_RESTART_WAIT_MS = 500;
@@ -340,7 +341,7 @@ export class InsecureFileStore implements SecretStore {
   }
 }
 
-function parseTokenSet(raw: string, where: string): TokenSet {
+export function parseTokenSet(raw: string, where: string): TokenSet {
   try {
     const parsed = JSON.parse(raw) as TokenSet;
     if (typeof parsed.accessToken === 'string') return { ...parsed, scopes: Array.isArray(parsed.scopes) ? parsed.scopes : [] };

@@ -18,7 +18,7 @@ let sandbox: Sandbox;
 let env: Record<string, string>;
 let cwd: string;
 const scripts: Record<string, string> = {};
-const COMMANDS = ['login', 'whoami', 'repos', 'token', 'refresh', 'revoke', 'status', 'logout', 'switch', 'api', 'setup-git', 'setup-kubectl', 'setup-docker', 'git-credential', 'completion', 'app', 'provider', 'help'];
+const COMMANDS = ['login', 'whoami', 'repos', 'token', 'refresh', 'revoke', 'status', 'logout', 'switch', 'api', 'setup-git', 'setup-kubectl', 'setup-docker', 'git-credential', 'completion', 'app', 'storage', 'provider', 'help'];
 const PROVIDERS = ['corp', 'github', 'gitlab', 'google'];
 
 beforeAll(async () => {
@@ -65,7 +65,9 @@ const CASES: Array<[string, string[], string[]]> = [
   ['a command by prefix', ['oauthcli', 'lo'], ['login', 'logout']],
   ['never a hidden command', ['oauthcli', '__'], []],
   ['subcommands', ['oauthcli', 'provider', ''], ['add', 'help', 'list', 'remove']],
-  ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--git', '--help', '--hostname', '--insecure-storage', '--no-browser', '--no-git', '--scopes', '--timeout', '--web', '--with-token']],
+  ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--git', '--help', '--hostname', '--insecure-storage', '--no-browser', '--no-git', '--scopes', '--storage', '--timeout', '--web', '--with-token']],
+  ['--storage values', ['oauthcli', 'login', '--storage', ''], ['file', 'keychain', 'pass']],
+  ['storage migrate --to values', ['oauthcli', 'storage', 'migrate', '--to', 'p'], ['pass']],
   ['provider names, an added one included', ['oauthcli', 'login', ''], PROVIDERS],
   ['a flag value is skipped when finding the argument', ['oauthcli', 'whoami', '--hostname', 'ghe.example.com', ''], PROVIDERS],
   ['--visibility values', ['oauthcli', 'repos', '--visibility', ''], ['all', 'private', 'public']],

@@ -1,9 +1,11 @@
 // `oauthcli login <provider>`: parse, sign in (src/signin), say who signed in.
 import { parseDuration } from '../../duration.js';
-import { failure, usageError } from '../../errors.js';
+import { AppError, failure, usageError } from '../../errors.js';
 import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
 import { loginCommandFor } from '../../session.js';
 import { signIn } from '../../signin/sign-in.js';
+import { chooseStorage } from '../../store/choose-storage.js';
+import { keychainUnavailable } from '../../store/secrets.js';
 import { paintFor, safeText } from '../output.js';
 import { terminalOf, terminalSignInUi } from '../signin-ui.js';
 import { readStdin } from '../stdin.js';
@@ -17,6 +19,7 @@ export interface LoginOptions {
   browser: boolean;
   withToken?: boolean;
   insecureStorage?: boolean;
+  storage?: string;
   timeout: string;
   clipboard?: boolean;
   /** --git / --no-git: configure git for the host afterwards, or not; asked on a terminal when neither. */
@@ -35,6 +38,7 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (a duration up to 24h, e.g. 90s or 5m)`);
   const scopes = opts.scopes ? splitList(opts.scopes) : provider.defaultScopes;
+  const storage = chooseStorage({ flag: opts.storage, insecure: opts.insecureStorage, env: world.env, configured: world.accounts.defaultStorage() });
   const token = opts.withToken ? await readToken(world) : undefined;
 
   const { account, profile } = await signIn(world, await terminalSignInUi(world, { clipboard: Boolean(opts.clipboard) }), {
@@ -43,13 +47,19 @@ export async function run(world: World, providerName: string, opts: LoginOptions
     flow: opts.web ? 'web' : opts.device ? 'device' : undefined,
     scopes,
     openBrowser: opts.browser,
-    storage: opts.insecureStorage ? 'insecure-file' : 'keychain',
+    storage,
     timeoutMs,
     terminal: terminalOf(world),
     token,
+  }).catch(async (error: unknown) => {
+    throw storage === 'keychain' && error instanceof AppError && error.code === 'keychain_unavailable' ? await withAlternatives(world, error) : error;
   });
   const paint = await paintFor(world, world.stderr);
   world.info(`${paint.green('✓')} Signed in to ${host} as ${paint.bold(safeText(profile.login))}`);
+  if (account.storage === 'pass') {
+    const { entryFileName, PASS_FOLDER } = await import('../../store/pass-store.js');
+    world.info(`${paint.green('✓')} Tokens are stored encrypted in the pass store: pass show ${PASS_FOLDER}/${entryFileName(account.key)}`);
+  }
   if (account.storage === 'insecure-file') world.info(`${paint.yellow('!')} Tokens are stored in a plain file (--insecure-storage), not in the OS keychain.`);
   if (provider.git && (token === undefined || opts.git)) {
     const { offerGitSetup } = await import('../git-offer.js');
@@ -72,4 +82,13 @@ async function readToken(world: World): Promise<string> {
   if (!token) throw usageError('--with-token reads a token from stdin, and stdin was empty');
   if (/\s/.test(token)) throw usageError('--with-token reads one token from stdin; what was read has spaces or several lines');
   return token;
+}
+
+/** The keychain cannot be used: the same error, saying what this machine can use instead. */
+async function withAlternatives(world: World, error: AppError): Promise<AppError> {
+  const [{ readFile }, { homedir }] = await Promise.all([import('node:fs/promises'), import('node:os')]);
+  const procVersion = world.platform === 'linux' ? await readFile('/proc/version', 'utf8').catch(() => undefined) : undefined;
+  const { keychainAdvice } = await import('../../store/storage-advice.js');
+  const { advice, hints } = await keychainAdvice({ env: world.env, home: world.env.HOME || homedir(), procVersion });
+  return keychainUnavailable(error.cause, advice, hints);
 }

@@ -18,7 +18,7 @@ export interface StatusOptions {
 /** How long one provider may take to say whether a token works. */
 const CHECK_TIMEOUT_MS = 10_000;
 
-const STORAGE_LABEL = { keychain: 'keychain', 'insecure-file': 'insecure file', env: 'env' } as const;
+const STORAGE_LABEL = { keychain: 'keychain', pass: 'pass', 'insecure-file': 'insecure file', env: 'env' } as const;
 
 interface Row {
   provider: string;
