@@ -26,6 +26,11 @@ export async function revokeToken(http: HttpClient, r: RevocationRequest): Promi
   // invalid_token for a token that is already gone: for us that is revoked too.
   if (res.status === 200) return;
   if (res.status === 400 && /invalid_token/.test(text)) return;
+  // §2.1 lets a server require client authentication here, and a public client has none to give
+  // (glewlwyd answers 401): retrying cannot help, so it gets a code of its own.
+  if (!r.client.clientSecret && (res.status === 401 || (res.status === 400 && /invalid_client/.test(text)))) {
+    throw failure(`${res.url.host} revokes tokens only for clients that authenticate, and this client has no secret (HTTP ${res.status})`, { code: 'revocation_needs_client_auth' });
+  }
   throw failure(`${res.url.host} answered HTTP ${res.status} to the revocation request`, { code: 'revoke_failed' });
 }
 

@@ -4,6 +4,7 @@
 import { AppError, usageError } from '../../errors.js';
 import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
+import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
@@ -34,6 +35,7 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
   });
 
   let remote: string;
+  let refused: string | undefined;
   if (keepRemote) remote = 'kept at the provider (--keep-remote)';
   else if (!session) remote = 'not revoked: no token was found in storage';
   else {
@@ -42,6 +44,7 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
       remote = `revoked at ${provider.displayName}`;
     } catch (error) {
       if (error instanceof AppError && error.kind === 'interrupted') throw error;
+      if (isRevocationRefused(error)) refused = `${error.message}. The tokens are forgotten here; ${await whatStaysValid(session, clientCredentials(world, provider, account).clientId)}`;
       remote = `not revoked: ${error instanceof AppError ? error.message : String(error)}`;
     }
   }
@@ -49,6 +52,10 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
   world.info(`✓ Signed out of ${account.host} as ${safeText(describeAccount(account))}`);
   if (remote.startsWith('revoked')) {
     world.info(`✓ The token was ${remote}.`);
+    return;
+  }
+  if (refused) {
+    world.info(`! The token was not revoked: ${safeText(refused)}.`);
     return;
   }
   const { clientId } = clientCredentials(world, provider, account);

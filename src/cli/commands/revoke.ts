@@ -1,7 +1,8 @@
 // `oauthcli revoke [provider]`: strict. Revoke at the provider first; only then forget locally.
 // If revocation fails, the local copy stays, so the user can try again.
 import { AppError, failure } from '../../errors.js';
-import { describeAccount, forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
@@ -13,6 +14,13 @@ export async function run(world: World, provider: string | undefined, opts: { ho
   try {
     await revokeAtProvider(world, session);
   } catch (error) {
+    if (isRevocationRefused(error)) {
+      const { clientId } = clientCredentials(world, session.provider, account);
+      throw failure(
+        `nothing was revoked: ${error.message}. The account is still stored here; oauthcli logout ${account.provider} forgets its tokens, and then ${await whatStaysValid(session, clientId)}`,
+        { code: error.code, cause: error },
+      );
+    }
     const reason = error instanceof AppError ? error.message : String(error);
     throw failure(`could not revoke the token at ${account.host}: ${reason}. The account is still stored here; use oauthcli logout to forget it anyway.`, {
       code: 'revoke_failed',
