@@ -6,7 +6,7 @@ import { add, set } from '../../src/cli/commands/provider.js';
 import { AppError } from '../../src/errors.js';
 import { clientAuth } from '../../src/oauth/client-auth.js';
 import { startRedirectListener, type RedirectListener } from '../../src/oauth/redirect-listener.js';
-import { revokeToken } from '../../src/oauth/revoke.js';
+import { revokeToken, revokeTokenSet } from '../../src/oauth/revoke.js';
 import { customProvider } from '../../src/providers/oidc.js';
 import { checkApiBase, checkPrompt, checkRedirectUri, parseParams, redirectUriForPort } from '../../src/providers/oidc-settings.js';
 import { fakeHttpClient } from '../support/fake-http-client.js';
@@ -222,5 +222,23 @@ describe('a revocation the server refuses to a public client', () => {
 
   it('the same answer to a client that sent its secret is a plain failure', async () => {
     await expect(revokeToken(refuse(401, ''), { endpoint: `${ISSUER}/revoke`, token: 't', tokenTypeHint: 'access_token', client: clientAuth('conf', 'secret') })).rejects.toMatchObject({ code: 'revoke_failed' });
+  });
+});
+
+describe('a server that revokes only refresh tokens (RFC 7009 §2.2.1 unsupported_token_type)', () => {
+  const server = () =>
+    fakeHttpClient((req) => {
+      const hint = (req.form as Record<string, string> | undefined)?.token_type_hint;
+      return hint === 'access_token' ? { status: 400, body: { error: 'unsupported_token_type' } } : { status: 200, body: '' };
+    });
+
+  it('after the refresh token is revoked, the access token\'s unsupported_token_type is no failure', async () => {
+    const http = server();
+    await expect(revokeTokenSet(http, { endpoint: `${ISSUER}/revoke`, client: clientAuth('cli', undefined), tokens: { accessToken: 'at', refreshToken: 'rt' } })).resolves.toBeUndefined();
+    expect(http.requests.map((r) => r.form?.token_type_hint)).toEqual(['refresh_token', 'access_token']);
+  });
+
+  it('an access token alone that it will not revoke is a failure: nothing was revoked', async () => {
+    await expect(revokeTokenSet(server(), { endpoint: `${ISSUER}/revoke`, client: clientAuth('cli', undefined), tokens: { accessToken: 'at' } })).rejects.toMatchObject({ code: 'unsupported_token_type' });
   });
 });
