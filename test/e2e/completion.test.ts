@@ -64,7 +64,7 @@ const CASES: Array<[string, string[], string[]]> = [
   ['commands', ['oauthcli', ''], [...COMMANDS].sort()],
   ['a command by prefix', ['oauthcli', 'lo'], ['login', 'logout']],
   ['never a hidden command', ['oauthcli', '__'], []],
-  ['subcommands', ['oauthcli', 'provider', ''], ['add', 'help', 'list', 'remove']],
+  ['subcommands', ['oauthcli', 'provider', ''], ['add', 'help', 'list', 'remove', 'set']],
   ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--help', '--hostname', '--insecure-storage', '--no-browser', '--scopes', '--timeout', '--web', '--with-token']],
   ['provider names, an added one included', ['oauthcli', 'login', ''], PROVIDERS],
   ['a flag value is skipped when finding the argument', ['oauthcli', 'whoami', '--hostname', 'ghe.example.com', ''], PROVIDERS],
