@@ -242,3 +242,49 @@ describe('a server that revokes only refresh tokens (RFC 7009 §2.2.1 unsupporte
     await expect(revokeTokenSet(server(), { endpoint: `${ISSUER}/revoke`, client: clientAuth('cli', undefined), tokens: { accessToken: 'at' } })).rejects.toMatchObject({ code: 'unsupported_token_type' });
   });
 });
+
+describe('revoke and logout when the server refuses a public client, in process', () => {
+  let t: TestWorld | undefined;
+  afterEach(() => t?.cleanup());
+
+  async function signedInWorld(): Promise<{ w: TestWorld; http: ReturnType<typeof fakeHttpClient>; key: string }> {
+    const http = fakeHttpClient((req) => {
+      if (req.url.pathname.endsWith('/openid-configuration')) return { body: discovery({ revocation_endpoint: `${ISSUER}/revoke` }) };
+      // glewlwyd's answer to a revocation without client authentication.
+      if (req.url.pathname === '/revoke') return { status: 401, body: '' };
+      return { status: 404, body: '' };
+    });
+    const setup = testWorld({ http });
+    await setup.world.accounts.setProviderSettings('glew', { issuer: ISSUER, clientId: 'public-cli', offlineAccess: false });
+    // A second "process" of the same user: its registry reads the provider just added.
+    t = testWorld({ http, configDir: setup.configDir });
+    const key = `glew:idp.example:sub-1`;
+    await t.world.secrets('keychain').set(key, { accessToken: 'at-1', refreshToken: 'rt-1', tokenType: 'bearer', scopes: ['openid'], expiresAt: '2099-01-01T00:00:00.000Z' });
+    await t.world.accounts.saveActive({ key, provider: 'glew', host: 'idp.example', login: 'alice', id: 'sub-1', scopes: ['openid'], storage: 'keychain', signedInAt: '2026-12-01T00:00:00Z' });
+    setup.cleanup();
+    return { w: t, http, key };
+  }
+
+  it('revoke: exit 1, "nothing was revoked", when the access token expires, the account kept', async () => {
+    const { w, key } = await signedInWorld();
+    const { run } = await import('../../src/cli/commands/revoke.js');
+    await expect(run(w.world, 'glew', {})).rejects.toMatchObject({
+      kind: 'failure',
+      code: 'revocation_needs_client_auth',
+      message:
+        'nothing was revoked: idp.example revokes tokens only for clients that authenticate, and this client has no secret (HTTP 401). The account is still stored here; oauthcli logout glew forgets its tokens, and then the access token stays valid until 2099-01-01T00:00:00.000Z, the refresh token until the server ends the session; end the sessions at https://idp.example',
+    });
+    expect(w.world.accounts.get(key)).toBeDefined();
+    expect(w.stderr()).not.toMatch(/Revoked/);
+  });
+
+  it('logout: forgets the tokens, exit 0, and says what was not revoked and until when the token works', async () => {
+    const { w, key } = await signedInWorld();
+    const { run } = await import('../../src/cli/commands/logout.js');
+    expect(await run(w.world, 'glew', {})).toBe(0);
+    expect(w.world.accounts.get(key)).toBeUndefined();
+    expect(await w.world.secrets('keychain').get(key)).toBeUndefined();
+    expect(w.stderr()).toContain('! The token was not revoked: idp.example revokes tokens only for clients that authenticate, and this client has no secret (HTTP 401). The tokens are forgotten here; the access token stays valid until 2099-01-01T00:00:00.000Z');
+    expect(w.stderr()).not.toMatch(/The token was revoked/);
+  });
+});
