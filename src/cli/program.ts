@@ -275,11 +275,10 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .addHelpText('after', examples('oauthcli storage migrate --to pass', 'oauthcli storage migrate --to keychain github'))
     .action(execute(() => import('./commands/storage.js').then((m) => ({ run: m.migrate }))));
 
-
   const provider = program
     .command('provider')
-    .description('OpenID Connect providers added by name: add, list, remove')
-    .addHelpText('after', examples('oauthcli provider add corp --issuer https://login.corp.example --client-id oauthcli', 'oauthcli provider list', 'oauthcli provider remove corp'));
+    .description('OpenID Connect providers added by name: add, set, list, remove')
+    .addHelpText('after', examples('oauthcli provider add corp --issuer https://login.corp.example --client-id oauthcli', 'oauthcli provider set corp --redirect-port 8765', 'oauthcli provider list', 'oauthcli provider remove corp'));
   provider
     .command('add')
     .description('add an OpenID Connect issuer, found by discovery')
@@ -288,9 +287,37 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .requiredOption('--client-id <id>', "the client's id")
     .option('--client-secret <secret>', "the client's secret, for a confidential client (visible in `ps`: prefer --client-secret-stdin)")
     .option('--client-secret-stdin', "read the client's secret from stdin")
-    .option('--scopes <scopes>', 'scopes to ask for (default: openid,profile,email,offline_access)')
-    .addHelpText('after', examples('oauthcli provider add corp --issuer https://login.corp.example --client-id oauthcli', 'oauthcli provider add corp --issuer https://tenant.auth0.com/ --client-id ID --client-secret-stdin < secret.txt'))
+    .option('--scopes <scopes>', 'scopes to ask for (default: openid,profile,email, and offline_access when the issuer lists it)')
+    .option('--redirect-port <port>', 'a fixed loopback port: the redirect URI is http://127.0.0.1:PORT/callback (for servers that match redirect URIs exactly)')
+    .option('--redirect-uri <uri>', 'a fixed loopback redirect URI, sent exactly as given (http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH)')
+    .option('--param <key=value>', 'an extra authorization and device-authorization parameter, e.g. audience=https://api.example (repeatable)', collect, [])
+    .option('--prompt <value>', 'the prompt to send (login, consent, select_account); none by default')
+    .option('--api-base <url>', 'the base URL for oauthcli api with this provider (default: the issuer\'s origin)')
+    .addHelpText(
+      'after',
+      examples(
+        'oauthcli provider add corp --issuer https://login.corp.example --client-id oauthcli',
+        'oauthcli provider add corp --issuer https://tenant.auth0.com/ --client-id ID --param audience=https://api.corp.example',
+        'oauthcli provider add glew --issuer https://sso.example/api/oidc --client-id oauthcli --redirect-port 8400',
+      ),
+    )
     .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.add }))));
+  provider
+    .command('set')
+    .description('change settings of an added provider, keeping the others (an empty value removes a setting)')
+    .argument('<name>')
+    .option('--issuer <url>', 'the issuer URL')
+    .option('--client-id <id>', "the client's id")
+    .option('--client-secret <secret>', "the client's secret (empty: none; visible in `ps`: prefer --client-secret-stdin)")
+    .option('--client-secret-stdin', "read the client's secret from stdin")
+    .option('--scopes <scopes>', 'scopes to ask for (empty: the default)')
+    .option('--redirect-port <port>', 'a fixed loopback port: the redirect URI is http://127.0.0.1:PORT/callback (empty: a port the system picks)')
+    .option('--redirect-uri <uri>', 'a fixed loopback redirect URI, sent exactly as given (empty: a port the system picks)')
+    .option('--param <key=value>', 'an extra authorization and device-authorization parameter; KEY= removes one (repeatable)', collect, [])
+    .option('--prompt <value>', 'the prompt to send (empty: none)')
+    .option('--api-base <url>', 'the base URL for oauthcli api with this provider (empty: the issuer\'s origin)')
+    .addHelpText('after', examples('oauthcli provider set glew --redirect-port 8400', 'oauthcli provider set auth0 --param audience=https://api.example --prompt login', "oauthcli provider set corp --prompt ''"))
+    .action(execute(() => import('./commands/provider.js').then((m) => ({ run: m.set }))));
   provider
     .command('list')
     .description('built-in providers and the ones added')

@@ -30,6 +30,8 @@ export interface DeviceAuthorizationRequest {
   /** Confidential clients authenticate here too (RFC 8628 §3.1). */
   sendSecret: boolean;
   scopes: string[];
+  /** Extra parameters the provider wants (Auth0's audience); never the ones set here. */
+  extraParams?: Record<string, string>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -44,7 +46,7 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
     method: 'POST',
     url: req.endpoint,
     headers: { accept: 'application/json', ...req.headers, ...identity.headers },
-    form: { ...identity.params, scope: req.scopes.join(' ') },
+    form: { ...req.extraParams, ...identity.params, scope: req.scopes.join(' ') },
     signal: req.signal,
     ...(req.client.clientSecret ? { secrets: [req.client.clientSecret] } : {}),
   });

@@ -15,6 +15,7 @@ export interface IssuerMetadata {
   revocation_endpoint?: string;
   code_challenge_methods_supported?: string[];
   token_endpoint_auth_methods_supported?: string[];
+  scopes_supported?: string[];
   /** RFC 9207 §3: every authorization response from this issuer carries `iss`. */
   authorization_response_iss_parameter_supported?: boolean;
 }

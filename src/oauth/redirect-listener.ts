@@ -1,5 +1,6 @@
 // RFC 8252 loopback redirect: a one-shot listener on 127.0.0.1 (never 0.0.0.0, never
-// "localhost", which may resolve elsewhere), on a port the OS picks. It accepts exactly one
+// "localhost", which may resolve elsewhere), on a port the OS picks, or on the port of a fixed
+// redirect URI for servers that compare redirect URIs as exact strings. It accepts exactly one
 // authorization response carrying the expected `state` (and the expected `iss`: RFC 9207),
 // refuses everything else without ending the flow (any local process can send it requests,
 // malformed ones included), and closes as soon as the flow ends, on abort, or on timeout.
@@ -22,6 +23,12 @@ export interface RedirectListenerOptions {
    */
   requireIssuer?: boolean;
   timeoutMs: number;
+  /**
+   * A fixed loopback redirect URI (`http://127.0.0.1:PORT/PATH` or `http://localhost:PORT/PATH`,
+   * checked by the caller): the listener binds 127.0.0.1 on its port, answers on its path, and
+   * `redirectUri` is this text exactly.
+   */
+  fixedRedirectUri?: string;
   signal?: AbortSignal;
   /**
    * A page served at START_PATH that starts the flow from this listener (a form post the
@@ -96,6 +103,8 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
   };
 
   let startPage: { body: string; headers: Record<string, string> } | undefined;
+  const fixed = opts.fixedRedirectUri === undefined ? undefined : new URL(opts.fixedRedirectUri);
+  const callbackPath = fixed?.pathname ?? CALLBACK_PATH;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
     try {
@@ -110,7 +119,7 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
       res.end(startPage.body);
       return;
     }
-    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
+    if (req.method !== 'GET' || url.pathname !== callbackPath) {
       respond(res, 404, pages.notFound());
       return;
     }
@@ -127,11 +136,16 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(failure(`cannot listen on 127.0.0.1: ${error.message}`, { cause: error })));
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (fixed && error.code === 'EADDRINUSE') {
+        reject(failure(`port ${fixed.port} on 127.0.0.1, which the redirect URI ${opts.fixedRedirectUri} needs, is in use by another program`, { code: 'redirect_port_busy', cause: error }));
+      } else reject(failure(`cannot listen on 127.0.0.1${fixed ? `:${fixed.port}` : ''}: ${error.message}`, { cause: error }));
+    });
+    server.listen(fixed ? Number(fixed.port) : 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+  const redirectUri = opts.fixedRedirectUri ?? `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+  const redirectOrigin = fixed?.origin ?? `http://127.0.0.1:${port}`;
   startPage = opts.startPage?.(redirectUri);
 
   const timer = setTimeout(() => {
@@ -174,7 +188,7 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
       } catch {
         return { accepted: false, reason: 'that is not a URL' };
       }
-      if (url.origin !== `http://127.0.0.1:${port}` || url.pathname !== CALLBACK_PATH) {
+      if (url.origin !== redirectOrigin || url.pathname !== callbackPath) {
         return { accepted: false, reason: `that URL does not start with ${redirectUri}` };
       }
       const verdict = judge(url.searchParams);

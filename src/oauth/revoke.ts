@@ -1,5 +1,5 @@
 // RFC 7009 token revocation.
-import { failure } from '../errors.js';
+import { AppError, failure } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import { clientAuthFields, type ClientAuth } from './client-auth.js';
 
@@ -26,6 +26,14 @@ export async function revokeToken(http: HttpClient, r: RevocationRequest): Promi
   // invalid_token for a token that is already gone: for us that is revoked too.
   if (res.status === 200) return;
   if (res.status === 400 && /invalid_token/.test(text)) return;
+  if (res.status === 400 && /unsupported_token_type/.test(text)) {
+    throw failure(`${res.url.host} does not revoke ${r.tokenTypeHint === 'access_token' ? 'access' : 'refresh'} tokens (unsupported_token_type)`, { code: 'unsupported_token_type' });
+  }
+  // §2.1 lets a server require client authentication here, and a public client has none to give
+  // (glewlwyd answers 401): retrying cannot help, so it gets a code of its own.
+  if (!r.client.clientSecret && (res.status === 401 || (res.status === 400 && /invalid_client/.test(text)))) {
+    throw failure(`${res.url.host} revokes tokens only for clients that authenticate, and this client has no secret (HTTP ${res.status})`, { code: 'revocation_needs_client_auth' });
+  }
   throw failure(`${res.url.host} answered HTTP ${res.status} to the revocation request`, { code: 'revoke_failed' });
 }
 
@@ -35,6 +43,11 @@ export async function revokeTokenSet(
   r: { endpoint: string; client: ClientAuth; tokens: { accessToken: string; refreshToken?: string }; signal?: AbortSignal },
 ): Promise<void> {
   const common = { endpoint: r.endpoint, client: r.client, ...(r.signal ? { signal: r.signal } : {}) };
-  if (r.tokens.refreshToken) await revokeToken(http, { ...common, token: r.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
-  await revokeToken(http, { ...common, token: r.tokens.accessToken, tokenTypeHint: 'access_token' });
+  if (!r.tokens.refreshToken) return revokeToken(http, { ...common, token: r.tokens.accessToken, tokenTypeHint: 'access_token' });
+  await revokeToken(http, { ...common, token: r.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
+  // §2.2.1 unsupported_token_type: a server that revokes only refresh tokens (Cognito) ends the
+  // access tokens with the refresh token that made them; that revocation has just succeeded.
+  await revokeToken(http, { ...common, token: r.tokens.accessToken, tokenTypeHint: 'access_token' }).catch((error: unknown) => {
+    if (!(error instanceof AppError && error.code === 'unsupported_token_type')) throw error;
+  });
 }

@@ -7,6 +7,7 @@ import { discoverIssuer } from '../oauth/discovery.js';
 import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
 import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
+import { checkApiBase, checkParams, checkPrompt, checkRedirectUri } from './oidc-settings.js';
 import type { Credentials, Endpoints, Profile, Provider } from './types.js';
 
 export interface OidcSpec {
@@ -22,6 +23,9 @@ export interface OidcSpec {
   envName: string;
   webFlowNeedsSecret: boolean;
   authorizationParams?: Provider['authorizationParams'];
+  deviceAuthorizationParams?: Record<string, string>;
+  redirectUri?: string;
+  fixedRedirectHelp?: Provider['fixedRedirectHelp'];
   refreshTokenNeedsConsent?: boolean;
   deviceClient?: Provider['deviceClient'];
   /** The REST API base and the origins a token may be sent to by `oauthcli api` (default: the issuer's origin). */
@@ -47,6 +51,9 @@ export function openIdProvider(spec: OidcSpec): Provider {
     deviceClient: spec.deviceClient ?? 'same',
     ...(spec.refreshTokenNeedsConsent ? { refreshTokenNeedsConsent: true } : {}),
     ...(spec.authorizationParams ? { authorizationParams: spec.authorizationParams } : {}),
+    ...(spec.deviceAuthorizationParams ? { deviceAuthorizationParams: spec.deviceAuthorizationParams } : {}),
+    ...(spec.redirectUri ? { redirectUri: spec.redirectUri } : {}),
+    ...(spec.fixedRedirectHelp ? { fixedRedirectHelp: spec.fixedRedirectHelp } : {}),
     ...(spec.credentials ? { credentials: spec.credentials } : {}),
     registerAppHelp: spec.registerAppHelp,
 
@@ -117,18 +124,34 @@ export function openIdProvider(spec: OidcSpec): Provider {
   };
 }
 
+/** An added issuer as the config holds it (the store's AddedIssuer); checked again here, since a person may edit the file. */
 export interface CustomProviderConfig {
   issuer: string;
   clientId: string;
   clientSecret?: string;
   scopes?: string[];
+  redirectUri?: string;
+  params?: Record<string, string>;
+  prompt?: string;
+  offlineAccess?: boolean;
+  apiBase?: string;
 }
 
-/** An issuer added with `oauthcli provider add`. */
+/** An issuer added with `oauthcli provider add`: every difference from plain OpenID Connect is a setting here. */
 export function customProvider(name: string, config: CustomProviderConfig): Provider {
   const issuer = checkIssuerUrl(config.issuer);
   const host = new URL(issuer).host;
-  const defaultScopes = config.scopes?.length ? config.scopes : ['openid', 'profile', 'email', 'offline_access'];
+  // offline_access only where the issuer says it knows it (scopes_supported): Cognito refuses
+  // the request with invalid_scope and issues refresh tokens without it. A config written before
+  // this setting existed keeps asking for it.
+  const defaultScopes = config.scopes?.length ? config.scopes : ['openid', 'profile', 'email', ...(config.offlineAccess === false ? [] : ['offline_access'])];
+  const params = config.params ? checkParams(config.params) : {};
+  const prompt = config.prompt ? checkPrompt(config.prompt) : undefined;
+  // No prompt=consent unless asked: OpenID Connect Core §11 lets an issuer drop offline_access
+  // without it, yet forcing it shows every user a consent screen (Entra: "Need admin approval").
+  const authorization = { ...params, ...(prompt ? { prompt } : {}) };
+  const apiBase = config.apiBase ? checkApiBase(config.apiBase) : undefined;
+  const settingsHint = `oauthcli provider set ${name}`;
   return openIdProvider({
     name,
     displayName: name,
@@ -136,13 +159,17 @@ export function customProvider(name: string, config: CustomProviderConfig): Prov
     multiHost: false,
     issuerFor: () => issuer,
     defaultScopes,
-    // OpenID Connect Core §11: offline_access is honoured only with prompt=consent; without it,
-    // conforming issuers drop the scope and the browser flow gets no refresh token.
-    ...(defaultScopes.includes('offline_access') ? { authorizationParams: () => ({ prompt: 'consent' }) } : {}),
+    ...(Object.keys(authorization).length ? { authorizationParams: () => authorization } : {}),
+    ...(Object.keys(params).length ? { deviceAuthorizationParams: params } : {}),
+    ...(config.redirectUri ? { redirectUri: checkRedirectUri(config.redirectUri) } : {}),
+    fixedRedirectHelp: (port) => `${settingsHint} --redirect-port ${port}`,
+    ...(apiBase
+      ? { api: (_host: string, issuerId: string) => ({ base: apiBase, origins: [...new Set([new URL(issuerId).origin, new URL(apiBase).origin])] }) }
+      : {}),
     envName: name.toUpperCase().replace(/[^A-Z0-9]/g, '_'),
     webFlowNeedsSecret: false,
     credentials: { clientId: config.clientId, ...(config.clientSecret ? { clientSecret: config.clientSecret } : {}) },
-    registerAppHelp: () => `Update it with: oauthcli provider add ${name} --issuer ${issuer} --client-id <id>`,
+    registerAppHelp: () => `Update it with: ${settingsHint} --client-id <id>`,
   });
 }
 

@@ -89,6 +89,16 @@ export interface Provider {
    */
   authorizationParams?(context: { addingAccount: boolean; consent: boolean }): Record<string, string>;
   /**
+   * A fixed loopback redirect URI, for servers that compare redirect URIs as exact strings
+   * (glewlwyd, dex, kanidm): the listener takes its port and path, and the authorization request
+   * sends exactly this. Absent: a port the OS picks (RFC 8252 §7.3).
+   */
+  redirectUri?: string;
+  /** Extra device-authorization parameters (Auth0's audience, RFC 8707's resource). */
+  deviceAuthorizationParams?: Record<string, string>;
+  /** How to make the redirect URI fixed, for the user told that the server refused it. */
+  fixedRedirectHelp?(port: number): string;
+  /**
    * When a browser sign-in brings no refresh token, sign in once more with consent asked
    * (Google gives one again only then; asking every time mints a new one per sign-in).
    */

@@ -19,6 +19,7 @@ export async function runDeviceFlow(deps: SessionDeps, ui: SignInUi, p: DeviceFl
     client,
     sendSecret: p.provider.secretOnEveryTokenRequest,
     scopes: p.scopes,
+    ...(p.provider.deviceAuthorizationParams ? { extraParams: p.provider.deviceAuthorizationParams } : {}),
     headers: p.provider.oauthHeaders,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });

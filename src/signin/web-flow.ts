@@ -1,6 +1,6 @@
 // The browser flow as a sign-in (RFC 8252 + PKCE): a loopback listener, the authorization URL
 // opened in a browser (or pasted back from one elsewhere), and the code exchanged for tokens.
-import { failure } from '../errors.js';
+import { AppError, failure } from '../errors.js';
 import { buildAuthorizationUrl, exchangeAuthorizationCode } from '../oauth/authorization-code.js';
 import { clientAuth } from '../oauth/client-auth.js';
 import { codeChallengeS256, createCodeVerifier, createState } from '../oauth/pkce.js';
@@ -34,7 +34,14 @@ export async function runWebFlow(deps: SessionDeps, ui: SignInUi, p: WebFlowPara
     expectedIssuer: p.endpoints.issuer,
     ...(p.endpoints.issuerParamRequired ? { requireIssuer: true } : {}),
     timeoutMs: p.timeoutMs,
+    ...(p.provider.redirectUri ? { fixedRedirectUri: p.provider.redirectUri } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
+  }).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'redirect_port_busy') {
+      const help = p.provider.fixedRedirectHelp?.(PORT_EXAMPLE);
+      throw failure(`${error.message}: close that program${help ? `, or choose another port (${help}) and register the new redirect URI at ${p.endpoints.host}` : ''}`, { code: error.code, cause: error });
+    }
+    throw error;
   });
   let stopPasting: (() => void) | undefined;
   let waiting: { stop(): void; update(text: string): void } | undefined;
@@ -53,7 +60,10 @@ export async function runWebFlow(deps: SessionDeps, ui: SignInUi, p: WebFlowPara
     // to a page it cannot load, whose address the user pastes back. No spinner over their typing.
     if (opened) waiting = ui.waiting('Waiting for the browser…');
     else stopPasting = ui.acceptPastedRedirect({ redirectUri: listener.redirectUri, submit: (text) => listener.submitRedirectUrl(text) });
-    const { code } = await listener.result;
+    const { code } = await listener.result.catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'timeout') explainTimeout(ui, p, listener.redirectUri, listener.port);
+      throw error;
+    });
     deps.rememberSecret(code);
     stopPasting?.();
     stopPasting = undefined;
@@ -78,4 +88,25 @@ export async function runWebFlow(deps: SessionDeps, ui: SignInUi, p: WebFlowPara
     stopPasting?.();
     await listener.close();
   }
+}
+
+/** A port to suggest for a fixed redirect URI: IANA's dynamic range, where servers rarely listen. */
+const PORT_EXAMPLE = 53682;
+
+/**
+ * No callback before the timeout: nothing reached the listener, so either the server never sent
+ * the browser back (it refused the redirect URI: exact-match servers show an error page) or the
+ * page was left. One line each, before the error line itself.
+ */
+function explainTimeout(ui: SignInUi, p: WebFlowParams, redirectUri: string, port: number): void {
+  ui.note(`The browser never came back to ${redirectUri}. Likely causes:`);
+  if (p.provider.redirectUri) {
+    ui.note(`- ${p.endpoints.host} refused the redirect URI (an error page in the browser): register exactly ${redirectUri} for the client ${p.clientId}`);
+  } else {
+    const fix = p.provider.fixedRedirectHelp?.(port);
+    ui.note(
+      `- ${p.endpoints.host} refused the redirect URI (an error page in the browser): servers that compare it exactly need a fixed port${fix ? ` (${fix})` : ''}, then register exactly ${fix ? redirectUri : 'that URI'} for the client ${p.clientId}`,
+    );
+  }
+  ui.note('- the browser page was closed, or the sign-in there was not finished');
 }

@@ -47,8 +47,28 @@ export interface RegisteredApp {
   createdAt?: string;
 }
 
+/**
+ * How an added OpenID Connect issuer wants its sign-ins, set with `provider add` / `provider set`.
+ * Each is data the provider reads (src/providers/oidc.ts); nothing else branches on a provider.
+ */
+export interface SignInSettings {
+  /**
+   * A fixed loopback redirect URI (`http://127.0.0.1:PORT/PATH` or `http://localhost:PORT/PATH`),
+   * for servers that compare redirect URIs as exact strings (glewlwyd, dex, kanidm).
+   */
+  redirectUri?: string;
+  /** Extra authorization and device-authorization parameters (Auth0's `audience`, RFC 8707's `resource`). */
+  params?: Record<string, string>;
+  /** The `prompt` to send (`login`, `select_account`, `consent`…); none when absent. */
+  prompt?: string;
+  /** Whether the issuer lists `offline_access` in `scopes_supported` (read from discovery by `provider add`/`set`). */
+  offlineAccess?: boolean;
+  /** The base URL `oauthcli api` calls with this provider's tokens (default: the issuer's origin). */
+  apiBase?: string;
+}
+
 /** Client credentials for a built-in provider, or a whole OpenID Connect issuer added by the user. */
-export interface ProviderSettings {
+export interface ProviderSettings extends SignInSettings {
   clientId?: string;
   clientSecret?: string;
   /** A second client for the device flow, where the provider needs another kind of client (Google). */
@@ -61,7 +81,7 @@ export interface ProviderSettings {
 }
 
 /** An OpenID Connect issuer added with `provider add`, as the config holds it. */
-export interface AddedIssuer {
+export interface AddedIssuer extends SignInSettings {
   issuer: string;
   clientId: string;
   clientSecret?: string;
@@ -172,7 +192,19 @@ export class AccountStore {
   customProviders(): Record<string, AddedIssuer> {
     const out = dict<AddedIssuer>();
     for (const [name, s] of Object.entries(this.file.data.providers)) {
-      if (s.issuer && s.clientId) out[name] = { issuer: s.issuer, clientId: s.clientId, ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}), ...(s.scopes ? { scopes: s.scopes } : {}) };
+      if (!s.issuer || !s.clientId) continue;
+      const { issuer, clientId, clientSecret, scopes, redirectUri, params, prompt, offlineAccess, apiBase } = s;
+      out[name] = {
+        issuer,
+        clientId,
+        ...(clientSecret ? { clientSecret } : {}),
+        ...(scopes ? { scopes } : {}),
+        ...(redirectUri ? { redirectUri } : {}),
+        ...(params ? { params } : {}),
+        ...(prompt ? { prompt } : {}),
+        ...(offlineAccess !== undefined ? { offlineAccess } : {}),
+        ...(apiBase ? { apiBase } : {}),
+      };
     }
     return out;
   }

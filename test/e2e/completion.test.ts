@@ -64,7 +64,7 @@ const CASES: Array<[string, string[], string[]]> = [
   ['commands', ['oauthcli', ''], [...COMMANDS].sort()],
   ['a command by prefix', ['oauthcli', 'lo'], ['login', 'logout']],
   ['never a hidden command', ['oauthcli', '__'], []],
-  ['subcommands', ['oauthcli', 'provider', ''], ['add', 'help', 'list', 'remove']],
+  ['subcommands', ['oauthcli', 'provider', ''], ['add', 'help', 'list', 'remove', 'set']],
   ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--git', '--help', '--hostname', '--insecure-storage', '--no-browser', '--no-git', '--scopes', '--storage', '--timeout', '--web', '--with-token']],
   ['--storage values', ['oauthcli', 'login', '--storage', ''], ['file', 'keychain', 'pass']],
   ['storage migrate --to values', ['oauthcli', 'storage', 'migrate', '--to', 'p'], ['pass']],

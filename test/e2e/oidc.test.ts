@@ -219,13 +219,23 @@ describe('tokens of an OpenID Connect provider', () => {
     expect(replay.body.error).toBe('invalid_grant');
   });
 
-  it("with oidc-provider's own refresh-token policy (offline_access needs prompt=consent), the browser login still gets a refresh token", async () => {
-    // OpenID Connect Core §11: without prompt=consent the issuer drops offline_access and issues
-    // no refresh token, and the sign-in would die with its first access token.
+  it("with oidc-provider's own refresh-token policy (offline_access needs prompt=consent), --prompt consent gets the browser login a refresh token; no prompt is sent unless asked", async () => {
+    // OpenID Connect Core §11: without prompt=consent such an issuer drops offline_access and
+    // issues no refresh token. Forcing consent for every issuer is wrong too (Entra's non-admins
+    // get "Need admin approval"), so the prompt is a setting: provider add/set --prompt.
     const strict = await startOidcProvider({ alwaysIssueRefreshToken: false });
     try {
       const res0 = await w.cli(['provider', 'add', 'strict', '--issuer', strict.issuer, '--client-id', strict.clientId]);
       expect(res0.code, res0.stderr).toBe(0);
+      const plain = w.start(['login', 'strict', '--web'], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
+      const plainUrl = new URL(await w.openedUrl(plain));
+      expect(plainUrl.searchParams.get('scope')!.split(' ')).toContain('offline_access'); // oidc-provider lists it in scopes_supported
+      expect(plainUrl.searchParams.has('prompt')).toBe(false);
+      plain.kill('SIGINT');
+      await plain.exited;
+
+      const set0 = await w.cli(['provider', 'set', 'strict', '--prompt', 'consent']);
+      expect(set0.code, set0.stderr).toBe(0);
       const cli = w.start(['login', 'strict', '--web'], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
       const url = await w.openedUrl(cli);
       const q = new URL(url).searchParams;

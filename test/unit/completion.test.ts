@@ -34,7 +34,7 @@ describe('the spec, from the command definitions', () => {
   });
 
   it('subcommands of provider', () => {
-    expect(find('provider')!.subcommands.map((c) => c.name)).toEqual(['add', 'list', 'remove', 'help']);
+    expect(find('provider')!.subcommands.map((c) => c.name)).toEqual(['add', 'set', 'list', 'remove', 'help']);
     expect(flag(find('provider add'), '--issuer')).toMatchObject({ takesValue: true });
   });
 

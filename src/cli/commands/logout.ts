@@ -4,6 +4,7 @@
 import { AppError, usageError } from '../../errors.js';
 import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider, withAccount } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
+import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
@@ -43,6 +44,7 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
       });
       let remote: string;
       let stillValid = false;
+      let refused: string | undefined;
       if (keepRemote) remote = 'kept at the provider (--keep-remote)';
       else if (!session) remote = 'not revoked: no token was found in storage';
       else {
@@ -52,19 +54,24 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
         } catch (error) {
           if (error instanceof AppError && error.kind === 'interrupted') throw error;
           stillValid = error instanceof AppError && error.code === 'token_still_valid';
+          if (isRevocationRefused(error)) refused = `${error.message}. The tokens are forgotten here; ${await whatStaysValid(session, clientCredentials(world, provider, now).clientId)}`;
           remote = `not revoked: ${error instanceof AppError ? error.message : String(error)}`;
         }
       }
       await forgetAccount(world, now);
-      return { remote, stillValid };
+      return { remote, stillValid, refused };
     },
     { onWait },
   );
   world.info(`✓ Signed out of ${account.host} as ${safeText(describeAccount(account))}`);
   if (!outcome) return 0; // another process signed it out meanwhile
-  const { remote, stillValid } = outcome;
+  const { remote, stillValid, refused } = outcome;
   if (remote.startsWith('revoked')) {
     world.info(`✓ The token was ${remote}.`);
+    return 0;
+  }
+  if (refused) {
+    world.info(`! The token was not revoked: ${safeText(refused)}.`);
     return 0;
   }
   const { clientId } = clientCredentials(world, provider, account);

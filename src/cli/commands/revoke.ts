@@ -3,6 +3,7 @@
 // account's lock, so a refresh in flight finishes first and its new tokens are the ones revoked.
 import { AppError, failure, notSignedIn } from '../../errors.js';
 import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider, withAccount } from '../../session.js';
+import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
@@ -20,6 +21,13 @@ export async function run(world: World, provider: string | undefined, opts: { ho
       try {
         await revokeAtProvider(world, session);
       } catch (error) {
+        if (isRevocationRefused(error)) {
+          const { clientId } = clientCredentials(world, session.provider, now);
+          throw failure(
+            `nothing was revoked: ${error.message}. The account is still stored here; oauthcli logout ${account.provider} forgets its tokens, and then ${await whatStaysValid(session, clientId)}`,
+            { code: error.code, cause: error },
+          );
+        }
         const reason = error instanceof AppError ? error.message : String(error);
         const byHand = error instanceof AppError && (error.code === 'token_still_valid' || error.code === 'revoke_unconfirmed') ? await revokeByHand(world, session) : '';
         throw failure(`could not revoke the token at ${account.host}: ${reason}.${byHand} The account is still stored here; use oauthcli logout to forget it anyway.`, {
