@@ -2,7 +2,7 @@
 // under a cross-process lock when close to expiry), revocation, and forgetting an account.
 // Every token this module reads or receives is handed to `rememberSecret` first, so nothing
 // the process prints afterwards (an error echoing a refresh token, say) can show it.
-import { failure, notSignedIn, usageError } from './errors.js';
+import { AppError, failure, notSignedIn, usageError } from './errors.js';
 import type { HttpClient } from './http/client.js';
 import { clientAuth } from './oauth/client-auth.js';
 import { OAuthError } from './oauth/errors.js';
@@ -28,10 +28,11 @@ export interface SessionDeps {
   rememberSecret(value: string | undefined): void;
 }
 
-/** Remembers both tokens of a set, so that nothing the process prints can show them. */
-export function rememberTokens(deps: Pick<SessionDeps, 'rememberSecret'>, tokens: Pick<TokenSet, 'accessToken' | 'refreshToken'>): void {
+/** Remembers every token of a set (ID token included), so that nothing the process prints can show them. */
+export function rememberTokens(deps: Pick<SessionDeps, 'rememberSecret'>, tokens: Pick<TokenSet, 'accessToken' | 'refreshToken' | 'idToken'>): void {
   deps.rememberSecret(tokens.accessToken);
   deps.rememberSecret(tokens.refreshToken);
+  deps.rememberSecret(tokens.idToken);
 }
 
 export interface AccountSelector {
@@ -132,7 +133,7 @@ export async function openSession(
   const provider = deps.providers.get(account.provider);
   let endpoints: Promise<Endpoints> | undefined;
   const lazyEndpoints = () => {
-    endpoints ??= deps.http().then((http) => provider.endpoints(account.host, http, deps.signal));
+    endpoints ??= deps.http().then((http) => provider.endpoints(account.host, http, deps.signal, account.tenant));
     return endpoints;
   };
   const session = (tokens: TokenSet): Session => ({ account, provider, tokens, endpoints: lazyEndpoints });
@@ -206,8 +207,51 @@ async function refreshLocked(
     next.refreshToken = current.refreshToken;
     if (current.refreshTokenExpiresAt) next.refreshTokenExpiresAt = current.refreshTokenExpiresAt;
   }
+  if (current.idToken) next.idToken = current.idToken;
+  // Saved before anything else can fail: the rotated refresh token is spent already.
   await store.set(account.key, next);
+  if (response.id_token) await keepIdToken(deps, store, provider, account, endpoints, clientId, next, response.id_token);
   return next;
+}
+
+/**
+ * Keeps the ID token a refresh brought, once validated (OIDC Core §12.2: the same iss, sub and
+ * aud as the one it replaces; no nonce needed). One about someone else drops the kept ID token
+ * and stops the account until the user signs in again; when the issuer's keys cannot be read
+ * now, the earlier ID token stays and a later refresh brings another to check.
+ */
+async function keepIdToken(
+  deps: SessionDeps,
+  store: SecretStore,
+  provider: Provider,
+  account: AccountMeta,
+  endpoints: () => Promise<Endpoints>,
+  clientId: string,
+  next: TokenSet,
+  idToken: string,
+): Promise<void> {
+  deps.rememberSecret(idToken);
+  if (!provider.checkRefreshedIdToken) return;
+  try {
+    await provider.checkRefreshedIdToken(await deps.http(), {
+      endpoints: await endpoints(),
+      clientId,
+      idToken,
+      ...(next.idToken ? { previous: next.idToken } : {}),
+      subject: account.id,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof AppError && (error.code === 'invalid_id_token' || error.kind === 'interrupted'))) return;
+    if (error.code === 'invalid_id_token') {
+      delete next.idToken;
+      await store.set(account.key, next);
+      await deps.accounts.markNeedsLogin(account.key);
+    }
+    throw error;
+  }
+  next.idToken = idToken;
+  await store.set(account.key, next);
 }
 
 /** "The sign-in … has expired. Run: oauthcli login …": the provider refused the account's tokens. */
@@ -256,7 +300,7 @@ export async function fetchSessionProfile(deps: SessionDeps, session: Session, s
 /** Revokes the session's token at the provider. Throws with the reason when it cannot. */
 export async function revokeAtProvider(deps: SessionDeps, session: Pick<Session, 'account' | 'provider' | 'tokens' | 'endpoints'>): Promise<void> {
   const { provider, account, tokens } = session;
-  if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here`, { code: 'no_revocation' });
+  if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here${provider.signOutElsewhere ? `; ${provider.signOutElsewhere}` : ''}`, { code: 'no_revocation' });
   const { clientId, clientSecret } = clientCredentials(deps, provider, account);
   if (!clientId) throw failure(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, { code: 'no_client_id' });
   const http = await deps.http();

@@ -9,4 +9,11 @@ export interface TokenSet {
   expiresAt?: string;
   refreshTokenExpiresAt?: string;
   scopes: string[];
+  /**
+   * The OpenID Connect ID token of the sign-in (or of the latest refresh that brought one),
+   * validated when it arrived: who signed in when the API's userinfo cannot say (a token for
+   * another resource), and what `oauthcli token --id-token` hands to Kubernetes. Kept with the
+   * other tokens (keychain), never in the config file.
+   */
+  idToken?: string;
 }

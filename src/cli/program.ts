@@ -65,7 +65,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
 
   hostCommand('login')
     .description('sign in and store the tokens in the OS keychain')
-    .argument('<provider>', 'github, google, gitlab, or a provider added with `provider add`')
+    .argument('<provider>', 'github, google, gitlab, entra, or a provider added with `provider add`')
     .option('--device', 'use the device flow (a one-time code entered in a browser anywhere)')
     .option('-w, --web', 'use the browser flow (loopback redirect with PKCE)')
     .option('-s, --scopes <scopes>', 'comma-separated scopes to ask for')
@@ -74,6 +74,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--with-token', 'read a token from stdin, validate it and store it')
     .option('--insecure-storage', 'store tokens in a file readable only by you when no keychain is usable')
     .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s (at most 24h)', '5m')
+    .option('--tenant <tenant>', 'entra: the directory to sign in to, a tenant id or domain, or organizations (default), common, consumers')
     .addHelpText(
       'after',
       examples(
@@ -81,6 +82,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
         'oauthcli login github -h ghe.example.com -s read:org,repo',
         'oauthcli login github --web --no-browser     # browser on another machine',
         'oauthcli login github --with-token < token.txt',
+        'oauthcli login entra --tenant contoso.onmicrosoft.com -s https://management.azure.com/user_impersonation',
       ),
     )
     .action(execute(() => import('./commands/login.js')));

@@ -30,6 +30,8 @@ export interface SignInRequest {
   token?: string | undefined;
   /** `refresh --scopes`: the account that signs in again; it must be the one that comes back. */
   renew?: AccountMeta | undefined;
+  /** --tenant, for a provider with tenants (checked by it); undefined: the renewed account's, else the configured default. */
+  tenant?: string | undefined;
 }
 
 export interface SignInResult {
@@ -45,7 +47,8 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
   const store = deps.secrets(req.storage);
   await store.check();
   const http = await deps.http();
-  const endpoints = await provider.endpoints(host, http, deps.signal);
+  const tenant = provider.tenancy ? (req.tenant ?? req.renew?.tenant ?? configuredTenant(deps, provider)) : undefined;
+  const endpoints = await provider.endpoints(host, http, deps.signal, tenant);
 
   const result = plan ? await runFlows(deps, ui, req, endpoints, plan) : { tokens: { accessToken: req.token!, tokenType: 'bearer', scopes: [] } satisfies TokenSet, client: undefined };
   const { tokens } = result;
@@ -62,11 +65,15 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   if (profile.scopes) tokens.scopes = profile.scopes;
+  // Validated above: kept with the tokens for later `whoami` and `token --id-token`.
+  if (result.idToken) tokens.idToken = result.idToken;
   if (deps.signal?.aborted) throw interrupted();
 
-  const identity = provider.identity === 'subject' ? profile.id : profile.login;
+  // A subject means a user only within its tenant (learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-issuer).
+  const subject = profile.tenant ? `${profile.tenant}/${profile.id}` : profile.id;
+  const identity = provider.identity === 'subject' ? subject : profile.login;
   const key = req.renew?.key ?? newAccountKey(provider.name, host, identity);
-  if (req.renew && req.renew.id !== profile.id) {
+  if (req.renew && (req.renew.id !== profile.id || (req.renew.tenant !== undefined && profile.tenant !== undefined && req.renew.tenant !== profile.tenant))) {
     throw failure(`you signed in as ${profile.login}, but this is ${req.renew.login}'s account; nothing was changed. Sign in as ${req.renew.login}, or use oauthcli login to add the other account`, {
       code: 'wrong_account',
     });
@@ -82,18 +89,25 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
     storage: store.kind as AccountMeta['storage'],
     signedInAt: new Date().toISOString(),
     ...(result.client ? { client: result.client } : {}),
+    ...(provider.tenancy && (profile.tenant ?? tenant) ? { tenant: (profile.tenant ?? tenant)! } : {}),
   };
   await store.set(key, tokens);
   if (previous && previous.storage !== store.kind && previous.storage !== 'env') await deps.secrets(previous.storage).delete(key).catch(() => false);
   await deps.accounts.saveActive(account);
   // An account an earlier version keyed by another name (an OpenID Connect login, now its subject).
   for (const older of deps.accounts.list()) {
-    if (older.key !== key && older.provider === provider.name && older.host === host && older.id === profile.id && older.storage !== 'env') {
+    if (older.key !== key && older.provider === provider.name && older.host === host && older.id === profile.id && older.tenant === account.tenant && older.storage !== 'env') {
       await deps.secrets(older.storage).delete(older.key).catch(() => false);
       await deps.accounts.remove(older.key);
     }
   }
   return { account, profile };
+}
+
+/** The tenant a sign-in uses when --tenant is not given: OAUTHCLI_<P>_TENANT, the config's, else the provider's default. */
+export function configuredTenant(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): string | undefined {
+  if (!provider.tenancy) return undefined;
+  return deps.env[`OAUTHCLI_${provider.envName}_TENANT`] || deps.accounts.providerSettings(provider.name).tenant || provider.tenancy.default;
 }
 
 interface FlowPlan {

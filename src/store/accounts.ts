@@ -26,6 +26,12 @@ export interface AccountMeta {
   needsLogin?: boolean;
   /** Which of the provider's OAuth clients issued the tokens, when it has several (Google's device client). */
   client?: 'device';
+  /**
+   * The directory (tenant) the account belongs to, for providers with tenants (Entra's `tid`, a
+   * GUID): where its later requests go, and part of its key, since a `sub` means a user only
+   * within its tenant.
+   */
+  tenant?: string;
 }
 
 /** Client credentials for a built-in provider, or a whole OpenID Connect issuer added by the user. */
@@ -37,6 +43,8 @@ export interface ProviderSettings {
   deviceClientSecret?: string;
   issuer?: string;
   scopes?: string[];
+  /** The tenant `login` uses when --tenant is not given (Entra: a tenant id or domain, common, organizations, consumers). */
+  tenant?: string;
 }
 
 /** An OpenID Connect issuer added with `provider add`, as the config holds it. */

@@ -46,7 +46,7 @@ export async function run(world: World, first: string, second: string | undefine
   const provider = world.providers.get(account.provider);
   const http = await world.http();
   // Where first, so a URL on a foreign host fails before the keychain is even read.
-  const endpoints = await provider.endpoints(account.host, http, world.signal);
+  const endpoints = await provider.endpoints(account.host, http, world.signal, account.tenant);
   const target = resolveEndpoint(endpoints, endpoint);
   if (flags.paginate && !target.graphql && flags.method !== 'GET') {
     throw usageError(`--paginate follows pages of a GET request, not ${flags.method}${flags.methodGiven ? '' : ' (fields make it a POST: add -X GET to send them as query parameters)'}`, 'bad_flags');

@@ -19,6 +19,7 @@ export interface LoginOptions {
   insecureStorage?: boolean;
   timeout: string;
   clipboard?: boolean;
+  tenant?: string;
 }
 
 /** A token pasted or piped in is a few hundred bytes; stop reading long before memory matters. */
@@ -32,7 +33,10 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (a duration up to 24h, e.g. 90s or 5m)`);
-  const scopes = opts.scopes ? splitList(opts.scopes) : provider.defaultScopes;
+  const asked = opts.scopes ? splitList(opts.scopes) : undefined;
+  const scopes = provider.scopesFor ? provider.scopesFor(asked) : (asked ?? provider.defaultScopes);
+  if (opts.tenant !== undefined && !provider.tenancy) throw usageError(`--tenant applies to Microsoft Entra ID only, not to ${provider.displayName}`, 'bad_tenant');
+  const tenant = opts.tenant === undefined ? undefined : provider.tenancy!.check(opts.tenant);
   const token = opts.withToken ? await readToken(world) : undefined;
 
   const { account, profile } = await signIn(world, await terminalSignInUi(world, { clipboard: Boolean(opts.clipboard) }), {
@@ -45,6 +49,7 @@ export async function run(world: World, providerName: string, opts: LoginOptions
     timeoutMs,
     terminal: terminalOf(world),
     token,
+    tenant,
   });
   const paint = await paintFor(world, world.stderr);
   world.info(`${paint.green('✓')} Signed in to ${host} as ${paint.bold(safeText(profile.login))}`);

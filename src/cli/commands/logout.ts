@@ -54,7 +54,7 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
   const { clientId } = clientCredentials(world, provider, account);
   const url = await world
     .http()
-    .then((http) => provider.endpoints(account.host, http, world.signal))
+    .then((http) => provider.endpoints(account.host, http, world.signal, account.tenant))
     .then((endpoints) => provider.revokeByHandUrl(endpoints, clientId ?? ''))
     .catch(() => undefined);
   world.info(`! The token was ${safeText(remote)}. It may still be valid at ${provider.displayName}${url ? `: revoke it at ${safeText(url)}` : '.'}`);
