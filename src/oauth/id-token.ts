@@ -16,6 +16,11 @@ export interface IdTokenCheck {
    * must carry, worked out from its other claims; undefined refuses the token. Replaces `issuer`.
    */
   issuerFromClaims?(claims: JWTPayload): string | undefined;
+  /**
+   * Whether the key that signed the token may sign for its issuer, where the key set says whom
+   * each key signs for (Microsoft's keys carry an `issuer`); absent: any published key.
+   */
+  keyAccepts?(key: Record<string, unknown>, claims: JWTPayload): boolean;
   /** The nonce sent in the authorization request; none for the device flow or a refresh. */
   nonce?: string;
   /**
@@ -35,16 +40,23 @@ export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Pr
   // The issuer as the user knows it; the other accepted spellings (Google's) are not names to show.
   const from = Array.isArray(check.issuer) ? (check.issuer[0] ?? '') : check.issuer;
   let payload: JWTPayload;
+  let kid: string | undefined;
   try {
     const issuer = check.issuerFromClaims ? (check.issuerFromClaims(decodeJwt(check.idToken)) ?? []) : check.issuer;
-    ({ payload } = await jwtVerify(check.idToken, createLocalJWKSet(jwks), {
+    let protectedHeader;
+    ({ payload, protectedHeader } = await jwtVerify(check.idToken, createLocalJWKSet(jwks), {
       issuer,
       audience: check.clientId,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
     }));
+    kid = protectedHeader.kid;
   } catch (error) {
     throw failure(`the ID token from ${from} is not valid: ${describe(error)}`, { code: 'invalid_id_token', cause: error });
+  }
+  if (check.keyAccepts) {
+    const key = jwks.keys.find((k) => k.kid === kid) as Record<string, unknown> | undefined;
+    if (!key || !check.keyAccepts(key, payload)) throw failure(`the ID token from ${from} is not valid: it is signed with a key that does not sign for its issuer`, { code: 'invalid_id_token' });
   }
   // §3.1.3.7 (3): rejected if it "contains additional audiences not trusted by the Client" — we
   // trust no other audience, whatever azp says; (5): an azp present must be us.

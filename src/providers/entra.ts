@@ -132,8 +132,18 @@ export const entra = openIdProvider({
       const issuer = discovered.replace(TEMPLATE, tid);
       return issuer.endsWith(`/${tid}/v2.0`) ? issuer : undefined;
     },
+    // "Keys that have a templated issuer value … should only be used when the iss claim in the
+    // token matches this value after substituting the tid claim"; others only on an exact match
+    // (access-tokens#validation-of-the-signing-key-issuer). A key without one signs for anyone.
+    keyAccepts: (key, claims) => {
+      if (typeof key.issuer !== 'string') return true;
+      const tid = typeof claims.tid === 'string' ? claims.tid : '';
+      return (key.issuer.includes(TEMPLATE) ? key.issuer.replace(TEMPLATE, tid) : key.issuer) === claims.iss;
+    },
   },
   defaultScopes: entraScopes(undefined),
+  // Userinfo lives at Microsoft Graph and answers Graph tokens only (learn.microsoft.com/entra/identity-platform/userinfo).
+  userinfoAccepts: (tokens) => tokens.scopes.every((scope) => [undefined, 'https://graph.microsoft.com'].includes(resourceOf(scope))),
   scopesFor: entraScopes,
   envName: 'ENTRA',
   webFlowNeedsSecret: false,

@@ -9,6 +9,7 @@ import { discoverIssuer } from '../oauth/discovery.js';
 import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
 import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
+import type { TokenSet } from '../token-set.js';
 import type { Credentials, Endpoints, Profile, Provider, Tenancy } from './types.js';
 
 export interface OidcSpec {
@@ -28,8 +29,15 @@ export interface OidcSpec {
   templatedIssuer?: {
     accept(named: string, host: string): boolean;
     idTokenIssuer(discovered: string, claims: Record<string, unknown>): string | undefined;
+    /** Whether a key of the key set may sign for the token's issuer (its `issuer` member, where it has one). */
+    keyAccepts?(key: Record<string, unknown>, claims: Record<string, unknown>): boolean;
   };
   scopesFor?: Provider['scopesFor'];
+  /**
+   * Whether the userinfo endpoint serves this token (Entra's, at Microsoft Graph, serves Graph
+   * tokens only); false: who signed in comes from the ID token kept with it. Default: it does.
+   */
+  userinfoAccepts?(tokens: TokenSet): boolean;
   explainOAuthError?: Provider['explainOAuthError'];
   signOutElsewhere?: string;
   /** The issuer advertises a revocation endpoint that this client cannot use, or none: no `revoke`. */
@@ -59,6 +67,7 @@ export function openIdProvider(spec: OidcSpec): Provider {
       idToken,
       issuer: [endpoints.issuer, ...(spec.extraIssuers ?? [])],
       ...(templated ? { issuerFromClaims: (claims) => templated.idTokenIssuer(endpoints.issuer, claims) } : {}),
+      ...(templated?.keyAccepts ? { keyAccepts: templated.keyAccepts } : {}),
       clientId,
       jwksUri: endpoints.jwksUri,
       ...(extra.nonce !== undefined ? { nonce: extra.nonce } : {}),
@@ -123,8 +132,10 @@ export function openIdProvider(spec: OidcSpec): Provider {
         claims = { ...claimsOf(tokens.idToken) };
         fromIdToken = typeof claims.sub === 'string';
       }
+      // A token the provider knows is for another API than userinfo's is not shown to userinfo.
+      const forUserinfo = spec.userinfoAccepts?.(tokens) !== false;
       let answered = false;
-      if (endpoints.userinfo) {
+      if (endpoints.userinfo && (forUserinfo || !fromIdToken)) {
         try {
           const { body } = await getWithToken<Record<string, unknown>>(http, endpoints.userinfo, tokens.accessToken, { signal });
           // OIDC Core §5.3.2: userinfo's sub must be the ID token's.
@@ -132,9 +143,10 @@ export function openIdProvider(spec: OidcSpec): Provider {
           claims = { ...claims, ...body };
           answered = true;
         } catch (error) {
-          // Userinfo serves tokens for its own API only (Entra's is Microsoft Graph's): a token
-          // asked for another API is refused there, which says nothing about who signed in.
-          if (!(fromIdToken && error instanceof AppError && (error.code === 'bad_credentials' || error.code === 'http_403'))) throw error;
+          // At sign-in, a token issued this moment that userinfo refuses is one for another API
+          // (an audience or resource asked for): who signed in is the ID token's to say. Later, a
+          // refusal means the token is dead, unless it is for another API (above).
+          if (!(idToken && error instanceof AppError && (error.code === 'bad_credentials' || error.code === 'http_403'))) throw error;
         }
       }
       if (typeof claims.sub !== 'string') throw failure(`${endpoints.host} told us nothing about who signed in (no ID token, no userinfo)`, { code: 'malformed_response' });

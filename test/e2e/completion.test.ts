@@ -19,7 +19,7 @@ let env: Record<string, string>;
 let cwd: string;
 const scripts: Record<string, string> = {};
 const COMMANDS = ['login', 'whoami', 'repos', 'token', 'refresh', 'revoke', 'status', 'logout', 'switch', 'api', 'setup-git', 'git-credential', 'completion', 'provider', 'help'];
-const PROVIDERS = ['corp', 'github', 'gitlab', 'google'];
+const PROVIDERS = ['corp', 'entra', 'github', 'gitlab', 'google'];
 
 beforeAll(async () => {
   sandbox = makeSandbox();
@@ -65,7 +65,7 @@ const CASES: Array<[string, string[], string[]]> = [
   ['a command by prefix', ['oauthcli', 'lo'], ['login', 'logout']],
   ['never a hidden command', ['oauthcli', '__'], []],
   ['subcommands', ['oauthcli', 'provider', ''], ['add', 'help', 'list', 'remove']],
-  ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--help', '--hostname', '--insecure-storage', '--no-browser', '--scopes', '--timeout', '--web', '--with-token']],
+  ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--help', '--hostname', '--insecure-storage', '--no-browser', '--scopes', '--tenant', '--timeout', '--web', '--with-token']],
   ['provider names, an added one included', ['oauthcli', 'login', ''], PROVIDERS],
   ['a flag value is skipped when finding the argument', ['oauthcli', 'whoami', '--hostname', 'ghe.example.com', ''], PROVIDERS],
   ['--visibility values', ['oauthcli', 'repos', '--visibility', ''], ['all', 'private', 'public']],

@@ -44,8 +44,12 @@ export interface FakeEntraUser {
   family_name?: string | undefined;
 }
 
-/** `iss-other-tenant`: an `iss` naming another tenant than the token's `tid`; `other-sub`: another user's `sub` on the next refresh. */
-export type ForgeEntraIdToken = 'iss-other-tenant' | 'non-guid-tid' | 'other-sub' | undefined;
+/**
+ * `iss-other-tenant`: an `iss` naming another tenant than the token's `tid`; `other-sub`: another
+ * user's `sub` on the next refresh; `key-of-other-tenant`: the keys document says the signing key
+ * signs for another tenant only.
+ */
+export type ForgeEntraIdToken = 'iss-other-tenant' | 'non-guid-tid' | 'other-sub' | 'key-of-other-tenant' | undefined;
 
 export interface FakeEntraOptions extends FakeOAuthOptions<FakeEntraUser, DeviceFlowUserOptions> {
   /** Tenants by domain, besides the users' tenant ids ("contoso.onmicrosoft.com" → tid). */
@@ -276,7 +280,10 @@ export async function startFakeEntra(initial: FakeEntraOptions = {}): Promise<Fa
       // An unknown tenant: AADSTS90002 "Tenant … not found" (CHOICE: 400 with the error body everywhere).
       if (!tenantKind(tenant)) return aadError(res, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`);
       if (method === 'GET' && what === 'v2.0/.well-known/openid-configuration') return discovery(res, tenant);
-      if (method === 'GET' && what === 'discovery/v2.0/keys') return sendJson(res, 200, { keys: [{ ...publicJwk, issuer: issuerFor(tenant) }] });
+      if (method === 'GET' && what === 'discovery/v2.0/keys') {
+        const issuer = options.forgeIdToken === 'key-of-other-tenant' ? `${http.url}/${OTHER_TENANT}/v2.0` : issuerFor(tenant);
+        return sendJson(res, 200, { keys: [{ ...publicJwk, issuer }] });
+      }
       if (method === 'GET' && what === 'oauth2/v2.0/authorize') return authorize(res, tenant, query);
       if (method === 'POST' && what === 'oauth2/v2.0/token') return token(res, tenant, body, mono);
       if (method === 'POST' && what === 'oauth2/v2.0/devicecode') return deviceCode(res, tenant, body);

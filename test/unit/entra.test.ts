@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run as runLogout } from '../../src/cli/commands/logout.js';
 import { run as runRevoke } from '../../src/cli/commands/revoke.js';
+import { run as runStatus } from '../../src/cli/commands/status.js';
 import { run as runWhoami } from '../../src/cli/commands/whoami.js';
 import { createHttpClient } from '../../src/http/client.js';
 import { checkTenant, entra, entraScopes, resourceOf } from '../../src/providers/entra.js';
@@ -109,6 +110,12 @@ describe('sign-in through organizations (the templated issuer)', () => {
     expect(w.world.accounts.list()).toEqual([]);
   });
 
+  it('refuses an ID token signed with a key the keys document gives to another tenant', async () => {
+    server.setOptions({ forgeIdToken: 'key-of-other-tenant' });
+    const w = world();
+    await expect(signIn(w.world, playingUi(), request())).rejects.toMatchObject({ code: 'invalid_id_token', message: expect.stringMatching(/key that does not sign for its issuer/) });
+  });
+
   it('refuses an ID token whose tid is not a GUID', async () => {
     server.setOptions({ forgeIdToken: 'non-guid-tid' });
     const w = world();
@@ -130,16 +137,29 @@ describe('sign-in through organizations (the templated issuer)', () => {
 });
 
 describe('a token for another API (Azure Resource Manager)', () => {
-  it('device flow: userinfo refuses the token (401), so who signed in comes from the validated ID token; whoami says so without failing', async () => {
+  it('device flow: Graph\'s userinfo does not serve an ARM token, so who signed in comes from the validated ID token; whoami and status say so without failing', async () => {
     const w = world();
     const { profile } = await signIn(w.world, playingUi(), request({ flow: 'device', scopes: entraScopes([ARM_SCOPE]) }));
     expect(server.grants[0]).toMatchObject({ grant_type: 'device_code', resource: 'https://management.azure.com' });
-    expect(server.requestCount('/oidc/userinfo')).toBe(1);
-    expect(profile).toMatchObject({ login: USER.login, id: USER.sub, tenant: USER.tid });
+    expect(profile).toMatchObject({ login: USER.login, id: USER.sub, tenant: USER.tid, name: 'Megan Bowen' });
 
     expect(await runWhoami(w.world, 'entra', { json: true })).toBe(0);
-    expect(JSON.parse(w.stdout())).toMatchObject({ provider: 'entra', login: USER.login, id: USER.sub, name: 'Megan Bowen', scopes: ['openid', 'profile', 'email', ARM_SCOPE] });
-    expect(server.requestCount('/oidc/userinfo')).toBe(2);
+    expect(JSON.parse(w.stdout())).toMatchObject({ provider: 'entra', login: USER.login, id: USER.sub, name: 'Megan Bowen', tenant: USER.tid, scopes: ['openid', 'profile', 'email', ARM_SCOPE] });
+    // The fake's userinfo would answer 401 (Graph tokens only): it is not asked with this token.
+    expect(server.requestCount('/oidc/userinfo')).toBe(0);
+
+    // status cannot tell whether such a token still works: "?" (valid null), not a failure.
+    const s = testWorld({ http: createHttpClient({ maxTries: 1 }), configDir: w.configDir, keyring: w.keyring, env: { OAUTHCLI_ENTRA_CLIENT_ID: server.options.clientId } });
+    worlds.push(s);
+    expect(await runStatus(s.world, { json: true })).toBe(0);
+    expect(JSON.parse(s.stdout())).toMatchObject([{ provider: 'entra', login: USER.login, valid: null }]);
+  });
+
+  it('a Graph token that userinfo refuses is dead: whoami exits 4 (not-signed-in), the ID token does not stand in', async () => {
+    const w = world();
+    await signIn(w.world, playingUi(), request());
+    server.revokeToken(server.grants[0]!.access_token);
+    await expect(runWhoami(w.world, 'entra', { json: true })).rejects.toMatchObject({ kind: 'not-signed-in' });
   });
 
   it('two resources in one request: Entra refuses (AADSTS28000) and the error says why and what to do', async () => {
