@@ -133,7 +133,7 @@ export async function openSession(
   const provider = deps.providers.get(account.provider);
   let endpoints: Promise<Endpoints> | undefined;
   const lazyEndpoints = () => {
-    endpoints ??= deps.http().then((http) => provider.endpoints(account.host, http, deps.signal, account.tenant));
+    endpoints ??= deps.http().then((http) => provider.endpoints(account.host, http, deps.signal, account.tenant ?? configuredTenant(deps, provider)));
     return endpoints;
   };
   const session = (tokens: TokenSet): Session => ({ account, provider, tokens, endpoints: lazyEndpoints });
@@ -276,6 +276,12 @@ export function clientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, p
   if (account?.client === 'device') return deviceClientCredentials(deps, provider);
   const settings = { ...deps.accounts.providerSettings(provider.name), ...provider.credentials };
   return credentialsFrom(deps.env, `OAUTHCLI_${provider.envName}_CLIENT`, settings.clientId, settings.clientSecret);
+}
+
+/** The tenant used where none is remembered or given: OAUTHCLI_<P>_TENANT, the config's, else the provider's default. */
+export function configuredTenant(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): string | undefined {
+  if (!provider.tenancy) return undefined;
+  return deps.env[`OAUTHCLI_${provider.envName}_TENANT`] || deps.accounts.providerSettings(provider.name).tenant || provider.tenancy.default;
 }
 
 /** A provider's separate device-flow client (OAUTHCLI_<P>_DEVICE_CLIENT_ID/_SECRET, or deviceClientId in the config). */

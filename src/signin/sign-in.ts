@@ -6,7 +6,7 @@ import { failure, interrupted, usageError } from '../errors.js';
 import { OAuthError } from '../oauth/errors.js';
 import { defaultHostFor } from '../providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from '../providers/types.js';
-import { clientCredentials, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
+import { clientCredentials, configuredTenant, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
 import { newAccountKey, type AccountMeta } from '../store/accounts.js';
 import type { TokenSet } from '../token-set.js';
 import { chooseFlow, type Flow } from './choose-flow.js';
@@ -102,12 +102,6 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
     }
   }
   return { account, profile };
-}
-
-/** The tenant a sign-in uses when --tenant is not given: OAUTHCLI_<P>_TENANT, the config's, else the provider's default. */
-export function configuredTenant(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): string | undefined {
-  if (!provider.tenancy) return undefined;
-  return deps.env[`OAUTHCLI_${provider.envName}_TENANT`] || deps.accounts.providerSettings(provider.name).tenant || provider.tenancy.default;
 }
 
 interface FlowPlan {

@@ -129,6 +129,15 @@ describe('sign-in through organizations (the templated issuer)', () => {
     expect(account.tenant).toBe(USER.tid);
   });
 
+  it('OAUTHCLI_ENTRA_TENANT names the tenant when --tenant is not given; --tenant wins', async () => {
+    const w = world({ OAUTHCLI_ENTRA_TENANT: 'contoso.onmicrosoft.com' });
+    await signIn(w.world, playingUi(), request());
+    await signIn(w.world, playingUi(), request({ tenant: 'organizations' }));
+    expect(server.authorizeRequests.map((r) => r.tenant)).toEqual(['contoso.onmicrosoft.com', 'organizations']);
+    // The same user in the same tenant either way: one account.
+    expect(w.world.accounts.list()).toHaveLength(1);
+  });
+
   it('a discovery document that names an issuer of another origin is refused', async () => {
     server.fail('/organizations/v2.0/.well-known', { status: 200, body: { issuer: 'https://login.evil.example/{tenantid}/v2.0', authorization_endpoint: 'https://x/a', token_endpoint: 'https://x/t' }, times: 1 });
     const w = world();
@@ -200,6 +209,24 @@ describe('refresh', () => {
     expect(stored.refreshToken).toBe(server.grants.at(-1)!.refresh_token);
     expect(stored.idToken).toBeUndefined();
     expect(w.world.accounts.get(KEY())!.needsLogin).toBe(true);
+  });
+
+  it('an account stored without an ID token (signed in before they were kept): the refreshed one must be about the account\'s subject', async () => {
+    const w = world();
+    const { account } = await signIn(w.world, playingUi(), request());
+    const { idToken: _dropped, ...withoutIdToken } = (await w.world.secrets('keychain').get(KEY()))!;
+    await w.world.secrets('keychain').set(KEY(), withoutIdToken);
+    const session = await openSession(w.world, account, { forceRefresh: true });
+    expect(session.tokens.idToken).toBe(server.grants.at(-1)!.id_token);
+
+    await w.world.secrets('keychain').set(KEY(), withoutIdToken);
+    server.setOptions({ forgeIdToken: 'other-sub' });
+    await expect(openSession(w.world, account, { forceRefresh: true })).rejects.toMatchObject({ code: 'invalid_id_token' });
+  });
+
+  it('refresh --scopes keeps offline_access and the OpenID Connect scopes, which Entra leaves out of the granted list', () => {
+    const granted = ['openid', 'profile', 'email', 'https://graph.microsoft.com/User.Read'];
+    expect(entraScopes([...granted, 'Mail.Read'])).toEqual(['openid', 'profile', 'email', 'offline_access', 'User.Read', 'https://graph.microsoft.com/User.Read', 'Mail.Read']);
   });
 
   it('rememberTokens remembers the ID token too', () => {
