@@ -74,7 +74,10 @@ export async function validateIdToken(http: HttpClient, check: IdTokenCheck): Pr
     // §12.2: "its iss Claim Value MUST be the same as in the ID Token issued when the original
     // authentication occurred, its sub Claim Value MUST be the same, … its aud Claim Value MUST be the same".
     const same = (a: unknown, b: unknown) => JSON.stringify(Array.isArray(a) ? [...a].sort() : [a]) === JSON.stringify(Array.isArray(b) ? [...b].sort() : [b]);
-    if (payload.iss !== check.previous.iss) throw failure(`the refreshed ID token from ${from} is not valid: it names another issuer than the sign-in's`, { code: 'invalid_id_token' });
+    // Google signs with two spellings of one issuer: either counts as the same.
+    const spellings = Array.isArray(check.issuer) && !check.issuerFromClaims ? check.issuer : [];
+    const sameIssuer = payload.iss === check.previous.iss || (spellings.includes(payload.iss ?? '') && spellings.includes(check.previous.iss ?? ''));
+    if (!sameIssuer) throw failure(`the refreshed ID token from ${from} is not valid: it names another issuer than the sign-in's`, { code: 'invalid_id_token' });
     if (payload.sub !== check.previous.sub) throw failure(`the refreshed ID token from ${from} is not valid: it is about another user than the sign-in's`, { code: 'invalid_id_token' });
     if (!same(payload.aud, check.previous.aud)) throw failure(`the refreshed ID token from ${from} is not valid: its audience differs from the sign-in's`, { code: 'invalid_id_token' });
   }
