@@ -27,9 +27,9 @@ export interface AccountMeta {
   /** Which of the provider's OAuth clients issued the tokens, when it has several (Google's device client). */
   client?: 'device';
   /**
-   * The directory (tenant) the account belongs to, for providers with tenants (Entra's `tid`, a
-   * GUID): where its later requests go, and part of its key, since a `sub` means a user only
-   * within its tenant.
+   * The directory (tenant) the account belongs to, for providers with tenants: the ID token's
+   * `tid` (a GUID), else the tenant it signed in through (`--with-token`). Its later requests go
+   * there, and a `tid` is part of the account's key, since a `sub` means a user only within its tenant.
    */
   tenant?: string;
 }
