@@ -35,10 +35,11 @@ export interface SessionDeps {
   rememberSecret(value: string | undefined): void;
 }
 
-/** Remembers both tokens of a set, so that nothing the process prints can show them. */
-export function rememberTokens(deps: Pick<SessionDeps, 'rememberSecret'>, tokens: Pick<TokenSet, 'accessToken' | 'refreshToken'>): void {
+/** Remembers every token of a set (ID token included), so that nothing the process prints can show them. */
+export function rememberTokens(deps: Pick<SessionDeps, 'rememberSecret'>, tokens: Pick<TokenSet, 'accessToken' | 'refreshToken' | 'idToken'>): void {
   deps.rememberSecret(tokens.accessToken);
   deps.rememberSecret(tokens.refreshToken);
+  deps.rememberSecret(tokens.idToken);
 }
 
 export interface AccountSelector {
@@ -139,7 +140,7 @@ export async function openSession(
   const provider = deps.providers.get(account.provider);
   let endpoints: Promise<Endpoints> | undefined;
   const lazyEndpoints = () => {
-    endpoints ??= deps.http().then((http) => provider.endpoints(account.host, http, deps.signal));
+    endpoints ??= deps.http().then((http) => provider.endpoints(account.host, http, deps.signal, account.tenant ?? configuredTenant(deps, provider)));
     return endpoints;
   };
   const session = (tokens: TokenSet): Session => ({ account, provider, tokens, endpoints: lazyEndpoints });
@@ -227,7 +228,11 @@ async function refreshLocked(
       fresh.refreshToken = current.refreshToken;
       if (current.refreshTokenExpiresAt) fresh.refreshTokenExpiresAt = current.refreshTokenExpiresAt;
     }
-    return saveRefreshed(deps, { account, provider, endpoints }, store, current, fresh);
+    if (current.idToken) fresh.idToken = current.idToken;
+    // Saved before anything else can fail: the rotated refresh token is spent already.
+    const saved = await saveRefreshed(deps, { account, provider, endpoints }, store, current, fresh);
+    if (saved === fresh && response.id_token) await keepIdToken(deps, store, provider, account, endpoints, clientId, fresh, response.id_token);
+    return saved;
   });
   // A Ctrl-C held back while the refresh finished: the tokens are saved, now stop.
   if (deps.signal?.aborted) throw interrupted();
@@ -292,6 +297,46 @@ async function saveRefreshed(
     }
   }
   return next;
+}
+
+/**
+ * Keeps the ID token a refresh brought, once validated (OIDC Core §12.2: the same iss, sub and
+ * aud as the one it replaces; no nonce needed). One about someone else drops the kept ID token
+ * and stops the account until the user signs in again; when the issuer's keys cannot be read
+ * now, the earlier ID token stays and a later refresh brings another to check.
+ */
+async function keepIdToken(
+  deps: SessionDeps,
+  store: SecretStore,
+  provider: Provider,
+  account: AccountMeta,
+  endpoints: () => Promise<Endpoints>,
+  clientId: string,
+  next: TokenSet,
+  idToken: string,
+): Promise<void> {
+  deps.rememberSecret(idToken);
+  if (!provider.checkRefreshedIdToken) return;
+  try {
+    await provider.checkRefreshedIdToken(await deps.http(), {
+      endpoints: await endpoints(),
+      clientId,
+      idToken,
+      ...(next.idToken ? { previous: next.idToken } : {}),
+      subject: account.id,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof AppError && (error.code === 'invalid_id_token' || error.kind === 'interrupted'))) return;
+    if (error.code === 'invalid_id_token') {
+      delete next.idToken;
+      await store.set(account.key, next);
+      await deps.accounts.markNeedsLogin(account.key);
+    }
+    throw error;
+  }
+  next.idToken = idToken;
+  await store.set(account.key, next);
 }
 
 /** "The sign-in … has expired. Run: oauthcli login …": the provider refused the account's tokens. */
@@ -359,6 +404,12 @@ export async function accountClient(deps: SessionDeps, provider: Provider, accou
   return { clientId, ...(clientSecret ? { clientSecret } : {}) };
 }
 
+/** The tenant used where none is remembered or given: OAUTHCLI_<P>_TENANT, the config's, else the provider's default. */
+export function configuredTenant(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): string | undefined {
+  if (!provider.tenancy) return undefined;
+  return deps.env[`OAUTHCLI_${provider.envName}_TENANT`] || deps.accounts.providerSettings(provider.name).tenant || provider.tenancy.default;
+}
+
 /** A provider's separate device-flow client (OAUTHCLI_<P>_DEVICE_CLIENT_ID/_SECRET, or deviceClientId in the config). */
 export function deviceClientCredentials(deps: Pick<SessionDeps, 'accounts' | 'env'>, provider: Provider): Credentials {
   const settings = deps.accounts.providerSettings(provider.name);
@@ -390,7 +441,7 @@ export async function revokeAtProvider(
   options: { verify?: boolean } = {},
 ): Promise<void> {
   const { provider, account, tokens } = session;
-  if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here`, { code: 'no_revocation' });
+  if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here${provider.signOutElsewhere ? `; ${provider.signOutElsewhere}` : ''}`, { code: 'no_revocation' });
   const { clientId, clientSecret } = await accountClient(deps, provider, account, tokens);
   if (!clientId) throw failure(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, { code: 'no_client_id' });
   const http = await deps.http();

@@ -15,6 +15,11 @@ export interface TokenSet {
    * environment variable the sign-in used. Never printed, never in the config file.
    */
   clientSecret?: string;
-  /** The OpenID Connect ID token of the last sign-in or refresh, when the provider gave one (keychain only). */
+  /**
+   * The OpenID Connect ID token of the sign-in (or of the latest refresh that brought one),
+   * validated when it arrived: who signed in when the API's userinfo cannot say (a token for
+   * another resource), and what `oauthcli token --id-token` hands to Kubernetes. Kept with the
+   * other tokens (keychain), never in the config file.
+   */
   idToken?: string;
 }

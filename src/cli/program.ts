@@ -70,7 +70,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
 
   hostCommand('login')
     .description('sign in and store the tokens in the OS keychain')
-    .argument('<provider>', 'github, google, gitlab, or a provider added with `provider add`')
+    .argument('<provider>', 'github, google, gitlab, entra, or a provider added with `provider add`')
     .option('--device', 'use the device flow (a one-time code entered in a browser anywhere)')
     .option('-w, --web', 'use the browser flow (loopback redirect with PKCE)')
     .option('-s, --scopes <scopes>', 'comma-separated scopes to ask for')
@@ -82,6 +82,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--timeout <duration>', 'how long the browser flow waits, e.g. 5m or 90s (at most 24h)', '5m')
     .option('--git', 'configure git to use oauthcli for the host afterwards (asked on a terminal otherwise)')
     .option('--no-git', 'do not configure git, and do not ask')
+    .option('--tenant <tenant>', 'entra: the directory to sign in to, a tenant id or domain, or organizations (default), common, consumers')
     .addHelpText(
       'after',
       examples(
@@ -91,6 +92,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
         'oauthcli login github --web --no-browser     # browser on another machine',
         'oauthcli login github --with-token < token.txt',
         'oauthcli login github --storage pass            # SSH server, container, WSL',
+        'oauthcli login entra --tenant contoso.onmicrosoft.com -s https://management.azure.com/user_impersonation',
       ),
     )
     .action(execute(() => import('./commands/login.js')));

@@ -30,7 +30,16 @@ export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
-export async function discoverIssuer(http: HttpClient, issuer: string, signal?: AbortSignal): Promise<IssuerMetadata> {
+export interface DiscoveryOptions {
+  /**
+   * Whether a document that names another issuer than the URL it was read from is still this
+   * issuer's: a multi-tenant authority's placeholder issuer (the provider decides, and then
+   * validates each ID token's `iss` itself). Absent: the names must be identical.
+   */
+  acceptIssuer?(named: string): boolean;
+}
+
+export async function discoverIssuer(http: HttpClient, issuer: string, signal?: AbortSignal, options: DiscoveryOptions = {}): Promise<IssuerMetadata> {
   const url = discoveryUrl(issuer);
   const res = await http.request({ url, headers: { accept: 'application/json' }, retry: true, signal, maxBodyBytes: MAX_METADATA_BYTES });
   if (res.status !== 200) {
@@ -41,7 +50,7 @@ export async function discoverIssuer(http: HttpClient, issuer: string, signal?: 
   if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw failure(`the discovery document of ${issuer} is not a JSON object`, { code: 'discovery_failed' });
   // §4.3: "MUST be identical to the Issuer URL that was directly used to retrieve the
   // configuration information" — character for character (the mix-up defence).
-  if (meta.issuer !== issuer) {
+  if (meta.issuer !== issuer && !(typeof meta.issuer === 'string' && options.acceptIssuer?.(meta.issuer))) {
     const named = typeof meta.issuer === 'string' ? meta.issuer : String(meta.issuer);
     throw failure(`the discovery document of ${issuer} names another issuer (${named})${typeof meta.issuer === 'string' ? `; if that is the issuer you mean, use --issuer ${named}` : ''}`, {
       code: 'discovery_failed',

@@ -1,24 +1,48 @@
 // Any OpenID Connect issuer: endpoints from discovery, the profile from the validated ID token
-// and the userinfo endpoint, RFC 7009 revocation where the issuer advertises it. Google is one of
+// (the one of this sign-in, or the one kept from the last) and, where it answers, the userinfo
+// endpoint; RFC 7009 revocation where the issuer advertises it. Google is one of
 // these with a few settings; issuers added with `oauthcli provider add` are others.
-import { failure, usageError } from '../errors.js';
+import { AppError, failure, usageError } from '../errors.js';
+import type { HttpClient } from '../http/client.js';
 import { isLoopbackHostname } from '../http/insecure-hosts.js';
 import { discoverIssuer } from '../oauth/discovery.js';
 import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
 import { revokeTokenSet } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
+import type { TokenSet } from '../token-set.js';
 import { checkApiBase, checkParams, checkPrompt, checkRedirectUri } from './oidc-settings.js';
-import type { Credentials, Endpoints, Profile, Provider } from './types.js';
+import type { Credentials, Endpoints, Profile, Provider, Tenancy } from './types.js';
 
 export interface OidcSpec {
   name: string;
   displayName: string;
   defaultHost: string;
   multiHost: boolean;
-  /** The issuer identifier for a host. */
-  issuerFor(host: string): string;
+  /** The issuer identifier for a host (and tenant, with `tenancy`): where discovery is read. */
+  issuerFor(host: string, tenant?: string): string;
   /** Extra `iss` spellings an ID token may carry. */
   extraIssuers?: string[];
+  tenancy?: Tenancy;
+  /**
+   * A multi-tenant authority: whether a discovery document naming `named` (not the URL it was
+   * read from) describes it, and the `iss` an ID token must then carry, from its claims.
+   */
+  templatedIssuer?: {
+    accept(named: string, host: string): boolean;
+    idTokenIssuer(discovered: string, claims: Record<string, unknown>): string | undefined;
+    /** Whether a key of the key set may sign for the token's issuer (its `issuer` member, where it has one). */
+    keyAccepts?(key: Record<string, unknown>, claims: Record<string, unknown>): boolean;
+  };
+  scopesFor?: Provider['scopesFor'];
+  /**
+   * Whether the userinfo endpoint serves this token (Entra's, at Microsoft Graph, serves Graph
+   * tokens only); false: who signed in comes from the ID token kept with it. Default: it does.
+   */
+  userinfoAccepts?(tokens: TokenSet): boolean;
+  explainOAuthError?: Provider['explainOAuthError'];
+  signOutElsewhere?: string;
+  /** The issuer advertises a revocation endpoint that this client cannot use, or none: no `revoke`. */
+  noRevocation?: boolean;
   defaultScopes: string[];
   envName: string;
   webFlowNeedsSecret: boolean;
@@ -36,6 +60,26 @@ export interface OidcSpec {
 }
 
 export function openIdProvider(spec: OidcSpec): Provider {
+  /** The ID token's claims, validated (OIDC Core §3.1.3.7, and §12.2 for a refreshed one). */
+  async function validated(http: HttpClient, endpoints: Endpoints, clientId: string | undefined, idToken: string, extra: { nonce?: string; previous?: string; signal?: AbortSignal }): Promise<Record<string, unknown>> {
+    if (!endpoints.jwksUri || !clientId) throw failure(`cannot validate the ID token from ${endpoints.issuer}: no jwks_uri or client id`, { code: 'invalid_id_token' });
+    // jose loads only for a sign-in or refresh that brings an ID token, never at a command's start.
+    const { claimsOf, validateIdToken } = await import('../oauth/id-token.js');
+    const previous = extra.previous === undefined ? undefined : claimsOf(extra.previous);
+    const templated = spec.templatedIssuer;
+    return validateIdToken(http, {
+      idToken,
+      issuer: [endpoints.issuer, ...(spec.extraIssuers ?? [])],
+      ...(templated ? { issuerFromClaims: (claims) => templated.idTokenIssuer(endpoints.issuer, claims) } : {}),
+      ...(templated?.keyAccepts ? { keyAccepts: templated.keyAccepts } : {}),
+      clientId,
+      jwksUri: endpoints.jwksUri,
+      ...(extra.nonce !== undefined ? { nonce: extra.nonce } : {}),
+      ...(previous ? { previous } : {}),
+      ...(extra.signal ? { signal: extra.signal } : {}),
+    });
+  }
+
   return {
     name: spec.name,
     displayName: spec.displayName,
@@ -55,10 +99,15 @@ export function openIdProvider(spec: OidcSpec): Provider {
     ...(spec.redirectUri ? { redirectUri: spec.redirectUri } : {}),
     ...(spec.fixedRedirectHelp ? { fixedRedirectHelp: spec.fixedRedirectHelp } : {}),
     ...(spec.credentials ? { credentials: spec.credentials } : {}),
+    ...(spec.tenancy ? { tenancy: spec.tenancy } : {}),
+    ...(spec.scopesFor ? { scopesFor: spec.scopesFor } : {}),
+    ...(spec.explainOAuthError ? { explainOAuthError: spec.explainOAuthError } : {}),
+    ...(spec.signOutElsewhere ? { signOutElsewhere: spec.signOutElsewhere } : {}),
     registerAppHelp: spec.registerAppHelp,
 
-    async endpoints(host, http, signal) {
-      const meta = await discoverIssuer(http, spec.issuerFor(host), signal);
+    async endpoints(host, http, signal, tenant) {
+      const templated = spec.templatedIssuer;
+      const meta = await discoverIssuer(http, spec.issuerFor(host, tenant ?? spec.tenancy?.default), signal, templated ? { acceptIssuer: (named) => templated.accept(named, host) } : {});
       const api = spec.api?.(host, meta.issuer) ?? { base: new URL(meta.issuer).origin, origins: [new URL(meta.issuer).origin] };
       const endpoints: Endpoints = {
         host,
@@ -80,24 +129,32 @@ export function openIdProvider(spec: OidcSpec): Provider {
 
     async fetchProfile(http, { endpoints, tokens, clientId, idToken, nonce, signal }) {
       let claims: Record<string, unknown> = {};
+      let fromIdToken = false;
       if (idToken) {
-        if (!endpoints.jwksUri || !clientId) throw failure(`cannot validate the ID token from ${endpoints.issuer}: no jwks_uri or client id`, { code: 'invalid_id_token' });
-        // jose loads only for a sign-in that brings an ID token, never at a command's start.
-        const { validateIdToken } = await import('../oauth/id-token.js');
-        claims = await validateIdToken(http, {
-          idToken,
-          issuer: [endpoints.issuer, ...(spec.extraIssuers ?? [])],
-          clientId,
-          jwksUri: endpoints.jwksUri,
-          ...(nonce !== undefined ? { nonce } : {}),
-          ...(signal ? { signal } : {}),
-        });
+        claims = await validated(http, endpoints, clientId, idToken, { ...(nonce !== undefined ? { nonce } : {}), ...(signal ? { signal } : {}) });
+        fromIdToken = true;
+      } else if (tokens.idToken) {
+        // Validated when it arrived (sign-in or refresh) and kept in the keychain since.
+        const { claimsOf } = await import('../oauth/id-token.js');
+        claims = { ...claimsOf(tokens.idToken) };
+        fromIdToken = typeof claims.sub === 'string';
       }
-      if (endpoints.userinfo) {
-        const { body } = await getWithToken<Record<string, unknown>>(http, endpoints.userinfo, tokens.accessToken, { signal });
-        // OIDC Core §5.3.2: userinfo's sub must be the ID token's.
-        if (claims.sub !== undefined && body.sub !== claims.sub) throw failure(`${endpoints.host}'s userinfo describes another user than the ID token`, { code: 'invalid_id_token' });
-        claims = { ...claims, ...body };
+      // A token the provider knows is for another API than userinfo's is not shown to userinfo.
+      const forUserinfo = spec.userinfoAccepts?.(tokens) !== false;
+      let answered = false;
+      if (endpoints.userinfo && (forUserinfo || !fromIdToken)) {
+        try {
+          const { body } = await getWithToken<Record<string, unknown>>(http, endpoints.userinfo, tokens.accessToken, { signal });
+          // OIDC Core §5.3.2: userinfo's sub must be the ID token's.
+          if (claims.sub !== undefined && body.sub !== claims.sub) throw failure(`${endpoints.host}'s userinfo describes another user than the ID token`, { code: 'invalid_id_token' });
+          claims = { ...claims, ...body };
+          answered = true;
+        } catch (error) {
+          // At sign-in, a token issued this moment that userinfo refuses is one for another API
+          // (an audience or resource asked for): who signed in is the ID token's to say. Later, a
+          // refusal means the token is dead, unless it is for another API (above).
+          if (!(idToken && error instanceof AppError && (error.code === 'bad_credentials' || error.code === 'http_403'))) throw error;
+        }
       }
       if (typeof claims.sub !== 'string') throw failure(`${endpoints.host} told us nothing about who signed in (no ID token, no userinfo)`, { code: 'malformed_response' });
       const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
@@ -108,19 +165,32 @@ export function openIdProvider(spec: OidcSpec): Provider {
         email: str(claims.email),
         url: str(claims.profile),
       };
+      const tenant = str(claims.tid);
+      if (tenant) profile.tenant = tenant;
+      if (!idToken && !answered) profile.from = 'id-token';
       return profile;
+    },
+
+    async checkRefreshedIdToken(http, { endpoints, clientId, idToken, previous, subject, signal }) {
+      const claims = await validated(http, endpoints, clientId, idToken, { ...(previous ? { previous } : {}), ...(signal ? { signal } : {}) });
+      // No earlier ID token kept (an account signed in before they were): the account's subject.
+      if (!previous && claims.sub !== subject) throw failure(`the refreshed ID token from ${endpoints.issuer} is not valid: it is about another user than the sign-in's`, { code: 'invalid_id_token' });
     },
 
     revokeByHandUrl(endpoints) {
       return spec.revokeByHandUrl?.(endpoints) ?? endpoints.issuer;
     },
 
-    async revoke(http, req) {
-      const endpoint = req.endpoints.revocation;
-      if (!endpoint) throw failure(`${req.endpoints.issuer} does not advertise a revocation endpoint`, { code: 'no_revocation' });
-      const client = clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod);
-      await revokeTokenSet(http, { endpoint, client, tokens: req.tokens, ...(req.signal ? { signal: req.signal } : {}) });
-    },
+    ...(spec.noRevocation
+      ? {}
+      : {
+          async revoke(http, req) {
+            const endpoint = req.endpoints.revocation;
+            if (!endpoint) throw failure(`${req.endpoints.issuer} does not advertise a revocation endpoint`, { code: 'no_revocation' });
+            const client = clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod);
+            await revokeTokenSet(http, { endpoint, client, tokens: req.tokens, ...(req.signal ? { signal: req.signal } : {}) });
+          },
+        }),
   };
 }
 

@@ -1,13 +1,14 @@
 // Provider name → provider: the built-in ones, and OpenID Connect issuers added to the config.
 // Adding a provider means adding a file here, not touching oauth or cli.
 import { usageError } from '../errors.js';
+import { entra } from './entra.js';
 import { github } from './github.js';
 import { gitlab } from './gitlab.js';
 import { google } from './google.js';
 import { customProvider, type CustomProviderConfig } from './oidc.js';
 import type { Provider } from './types.js';
 
-export const BUILT_IN: ReadonlyMap<string, Provider> = new Map([github, google, gitlab].map((p) => [p.name, p]));
+export const BUILT_IN: ReadonlyMap<string, Provider> = new Map([github, google, gitlab, entra].map((p) => [p.name, p]));
 
 export class ProviderRegistry {
   private readonly custom: ReadonlyMap<string, CustomProviderConfig>;

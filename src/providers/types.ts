@@ -42,13 +42,20 @@ export interface Profile {
   url: string | null;
   /** Scopes the provider reports for this token, when it says (GitHub's X-OAuth-Scopes). */
   scopes?: string[];
+  /** The directory the user signed in through, where the provider has several (Entra's `tid`). */
+  tenant?: string;
+  /**
+   * Where the identity came from when the provider could not be asked about this token: the ID
+   * token kept from the sign-in or the latest refresh (a token for another API than userinfo's).
+   */
+  from?: 'id-token';
 }
 
 export interface ProfileRequest {
   endpoints: Endpoints;
   tokens: TokenSet;
   clientId: string | undefined;
-  /** From the token response at sign-in; validated, never stored. */
+  /** From the token response at sign-in: validated here (`tokens.idToken` is one validated before). */
   idToken?: string;
   /** The nonce sent in the authorization request. */
   nonce?: string;
@@ -61,6 +68,26 @@ export interface RevokeRequest {
   clientSecret: string | undefined;
   tokens: TokenSet;
   signal?: AbortSignal;
+}
+
+export interface RefreshedIdTokenCheck {
+  endpoints: Endpoints;
+  clientId: string;
+  /** The ID token in the refresh answer. */
+  idToken: string;
+  /** The ID token it replaces, when one is kept. */
+  previous?: string;
+  /** The account's subject (`sub`), when no earlier ID token is kept. */
+  subject: string;
+  signal?: AbortSignal;
+}
+
+/** Providers whose users sign in through one of several directories (Entra's tenants). */
+export interface Tenancy {
+  /** What `--tenant` means when not given (and no OAUTHCLI_<ENV>_TENANT or config setting names one). */
+  default: string;
+  /** The tenant as given, checked (it goes into URLs); a usage error otherwise. */
+  check(tenant: string): string;
 }
 
 export interface Credentials {
@@ -115,7 +142,22 @@ export interface Provider {
   credentials?: Credentials;
   /** How to register an OAuth app for this provider; shown when no client id is configured. */
   registerAppHelp(host: string): string;
-  endpoints(host: string, http: HttpClient, signal?: AbortSignal): Promise<Endpoints>;
+  /** Present when the provider has tenants: `login --tenant`, remembered with the account (`AccountMeta.tenant`). */
+  tenancy?: Tenancy;
+  /** The endpoints for a host (and tenant, for a provider with `tenancy`). */
+  endpoints(host: string, http: HttpClient, signal?: AbortSignal, tenant?: string): Promise<Endpoints>;
+  /**
+   * The scopes a sign-in asks for, given those the user named (undefined: none), where the
+   * provider combines them with its defaults in its own way (Entra: one resource per request).
+   */
+  scopesFor?(asked: string[] | undefined): string[];
+  /** Validates an ID token a refresh brought (OIDC Core §12.2); throws `invalid_id_token` when it is not. */
+  checkRefreshedIdToken?(http: HttpClient, check: RefreshedIdTokenCheck): Promise<void>;
+  /**
+   * Where the user ends their sessions when the provider offers no revocation to this client:
+   * said by `logout` and `revoke`.
+   */
+  signOutElsewhere?: string;
   fetchProfile(http: HttpClient, req: ProfileRequest): Promise<Profile>;
   /** Where a user can revoke the app's access by hand. */
   revokeByHandUrl(endpoints: Endpoints, clientId: string): string;

@@ -6,7 +6,7 @@ import { failure, interrupted, usageError } from '../errors.js';
 import { OAuthError } from '../oauth/errors.js';
 import { defaultHostFor } from '../providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from '../providers/types.js';
-import { configuredClient, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
+import { configuredClient, configuredTenant, deviceClientCredentials, rememberTokens, type SessionDeps } from '../session.js';
 import { loadAppSecret } from '../store/app-secrets.js';
 import { newAccountKey, type AccountMeta } from '../store/accounts.js';
 import { withAccountLock } from '../store/lock.js';
@@ -33,6 +33,8 @@ export interface SignInRequest {
   token?: string | undefined;
   /** `refresh --scopes`: the account that signs in again; it must be the one that comes back. */
   renew?: AccountMeta | undefined;
+  /** --tenant, for a provider with tenants (checked by it); undefined: the renewed account's, else the configured default. */
+  tenant?: string | undefined;
 }
 
 export interface SignInResult {
@@ -48,7 +50,8 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
   const store = deps.secrets(req.storage);
   await store.check();
   const http = await deps.http();
-  const endpoints = await provider.endpoints(host, http, deps.signal);
+  const tenant = provider.tenancy ? (req.tenant ?? req.renew?.tenant ?? configuredTenant(deps, provider)) : undefined;
+  const endpoints = await provider.endpoints(host, http, deps.signal, tenant);
 
   const result = plan
     ? await runFlows(deps, ui, req, endpoints, plan)
@@ -69,11 +72,15 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   if (profile.scopes) tokens.scopes = profile.scopes;
+  // Validated above: kept with the tokens for later `whoami` and `token --id-token`.
+  if (result.idToken) tokens.idToken = result.idToken;
   if (deps.signal?.aborted) throw interrupted();
 
-  const identity = provider.identity === 'subject' ? profile.id : profile.login;
+  // A subject means a user only within its tenant (learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-issuer).
+  const subject = profile.tenant ? `${profile.tenant}/${profile.id}` : profile.id;
+  const identity = provider.identity === 'subject' ? subject : profile.login;
   const key = req.renew?.key ?? newAccountKey(provider.name, host, identity);
-  if (req.renew && req.renew.id !== profile.id) {
+  if (req.renew && (req.renew.id !== profile.id || (req.renew.tenant !== undefined && profile.tenant !== undefined && req.renew.tenant !== profile.tenant))) {
     throw failure(`you signed in as ${profile.login}, but this is ${req.renew.login}'s account; nothing was changed. Sign in as ${req.renew.login}, or use oauthcli login to add the other account`, {
       code: 'wrong_account',
     });
@@ -90,6 +97,7 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
     signedInAt: new Date().toISOString(),
     ...(result.client ? { client: result.client } : {}),
     ...(plan && clientId ? { clientId } : {}),
+    ...(provider.tenancy && (profile.tenant ?? tenant) ? { tenant: (profile.tenant ?? tenant)! } : {}),
   };
   // Under the account's lock, as every write of an account: a refresh of it in flight ends first.
   await withAccountLock(deps.configDir, key, async () => {
@@ -99,7 +107,7 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
   });
   // An account an earlier version keyed by another name (an OpenID Connect login, now its subject).
   for (const older of deps.accounts.list()) {
-    if (older.key !== key && older.provider === provider.name && older.host === host && older.id === profile.id && older.storage !== 'env') {
+    if (older.key !== key && older.provider === provider.name && older.host === host && older.id === profile.id && older.tenant === account.tenant && older.storage !== 'env') {
       await withAccountLock(deps.configDir, older.key, async () => {
         await deps.secrets(older.storage as Exclude<typeof older.storage, 'env'>).delete(older.key).catch(() => false);
         await deps.accounts.remove(older.key);

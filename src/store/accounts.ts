@@ -32,6 +32,12 @@ export interface AccountMeta {
    * is kept with the tokens in the secret store (TokenSet.clientSecret), never here.
    */
   clientId?: string;
+  /**
+   * The directory (tenant) the account belongs to, for providers with tenants: the ID token's
+   * `tid` (a GUID), else the tenant it signed in through (`--with-token`). Its later requests go
+   * there, and a `tid` is part of the account's key, since a `sub` means a user only within its tenant.
+   */
+  tenant?: string;
 }
 
 /**
@@ -78,6 +84,8 @@ export interface ProviderSettings extends SignInSettings {
   scopes?: string[];
   /** Apps registered by `oauthcli app create`, by host: used for sign-ins on that host. */
   apps?: Record<string, RegisteredApp>;
+  /** The tenant `login` uses when --tenant is not given (Entra: a tenant id or domain, common, organizations, consumers). */
+  tenant?: string;
 }
 
 /** An OpenID Connect issuer added with `provider add`, as the config holds it. */

@@ -96,7 +96,7 @@ describe('providers added by name', () => {
 
   it('provider list shows the built-in providers', async () => {
     const res = await w.cli(['provider', 'list', '--json']);
-    expect(JSON.parse(res.stdout).map((p: { name: string }) => p.name)).toEqual(['github', 'google', 'gitlab']);
+    expect(JSON.parse(res.stdout).map((p: { name: string }) => p.name)).toEqual(['github', 'google', 'gitlab', 'entra']);
   });
 
   it('provider list --json shows a client id set in the config file, never its secret', async () => {

@@ -19,7 +19,7 @@ let env: Record<string, string>;
 let cwd: string;
 const scripts: Record<string, string> = {};
 const COMMANDS = ['login', 'whoami', 'repos', 'token', 'refresh', 'revoke', 'status', 'logout', 'switch', 'api', 'setup-git', 'setup-kubectl', 'setup-docker', 'git-credential', 'completion', 'app', 'storage', 'provider', 'help'];
-const PROVIDERS = ['corp', 'github', 'gitlab', 'google'];
+const PROVIDERS = ['corp', 'entra', 'github', 'gitlab', 'google'];
 
 beforeAll(async () => {
   sandbox = makeSandbox();
@@ -65,7 +65,7 @@ const CASES: Array<[string, string[], string[]]> = [
   ['a command by prefix', ['oauthcli', 'lo'], ['login', 'logout']],
   ['never a hidden command', ['oauthcli', '__'], []],
   ['subcommands', ['oauthcli', 'provider', ''], ['add', 'help', 'list', 'remove', 'set']],
-  ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--git', '--help', '--hostname', '--insecure-storage', '--no-browser', '--no-git', '--scopes', '--storage', '--timeout', '--web', '--with-token']],
+  ['flags of login', ['oauthcli', 'login', '--'], ['--clipboard', '--debug', '--device', '--git', '--help', '--hostname', '--insecure-storage', '--no-browser', '--no-git', '--scopes', '--storage', '--tenant', '--timeout', '--web', '--with-token']],
   ['--storage values', ['oauthcli', 'login', '--storage', ''], ['file', 'keychain', 'pass']],
   ['storage migrate --to values', ['oauthcli', 'storage', 'migrate', '--to', 'p'], ['pass']],
   ['provider names, an added one included', ['oauthcli', 'login', ''], PROVIDERS],

@@ -320,7 +320,7 @@ describe('provider add, list, remove', () => {
     expect(list.stdout).not.toMatch(/evil/);
     const listJson = JSON.parse((await w.cli(['provider', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
     expect(listJson).toContainEqual({ name: 'corp', kind: 'openid-connect', issuer: server.issuer, clientId: server.clientId });
-    expect(listJson.map((p) => p.name)).toEqual(['github', 'google', 'gitlab', 'corp']);
+    expect(listJson.map((p) => p.name)).toEqual(['github', 'google', 'gitlab', 'entra', 'corp']);
 
     await signInQuickly();
     const refused = await w.cli(['provider', 'remove', 'corp']);

@@ -17,6 +17,7 @@ export interface TokenSetJson {
   refreshToken?: string;
   expiresAt?: string;
   scopes: string[];
+  idToken?: string;
 }
 
 export interface ConfigJson {

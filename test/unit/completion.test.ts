@@ -119,7 +119,7 @@ describe('__complete', () => {
   it('providers: the built-in ones and the added ones', async () => {
     const t = withConfig(config);
     expect(await complete(t.world, 'providers')).toBe(0);
-    expect(t.stdout()).toBe('github\ngoogle\ngitlab\ncorp\n');
+    expect(t.stdout()).toBe('github\ngoogle\ngitlab\nentra\ncorp\n');
   });
 
   it('users: every login once; of one provider when it names one; all when the word is not a provider', async () => {

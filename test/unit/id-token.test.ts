@@ -85,3 +85,42 @@ describe('ID token validation', () => {
     await expect(check(await sign({}))).rejects.toMatchObject({ kind: 'failure' });
   });
 });
+
+// OIDC Core §12.2: a refreshed ID token repeats the iss, sub and aud of the one it replaces; no nonce is needed.
+describe('a refreshed ID token (previous)', () => {
+  const previous = { iss: ISSUER, sub: 'user-1', aud: 'client-1' };
+
+  it('accepts one about the same user from the same issuer, without a nonce', async () => {
+    serveJwks();
+    const token = await sign({ nonce: undefined });
+    await expect(check(token, { nonce: undefined, previous })).resolves.toMatchObject({ sub: 'user-1' });
+  });
+
+  it.each([
+    ['another user', { ...previous, sub: 'user-2' }, /another user/],
+    ['another audience', { ...previous, aud: ['client-1', 'client-2'] }, /audience differs/],
+    ['another issuer', { ...previous, iss: 'https://other.example' }, /another issuer/],
+  ])('refuses one whose sign-in was about %s', async (_what, before, message) => {
+    serveJwks();
+    await expect(check(await sign({}), { nonce: undefined, previous: before })).rejects.toMatchObject({ code: 'invalid_id_token', message: expect.stringMatching(message) });
+  });
+
+  it("takes Google's two spellings of its issuer as one", async () => {
+    serveJwks();
+    const token = await sign({ iss: 'accounts.example' });
+    await expect(check(token, { issuer: [ISSUER, 'accounts.example'], nonce: undefined, previous })).resolves.toMatchObject({ iss: 'accounts.example' });
+  });
+});
+
+describe('a templated issuer (issuerFromClaims) and key issuers (keyAccepts)', () => {
+  it('checks iss against the issuer worked out from the claims, and the signing key against the token', async () => {
+    serveJwks();
+    const token = await sign({ iss: `${ISSUER}/t1`, tid: 't1' });
+    const fromClaims = (claims: { tid?: unknown }) => (typeof claims.tid === 'string' ? `${ISSUER}/${claims.tid}` : undefined);
+    await expect(check(token, { issuerFromClaims: fromClaims })).resolves.toMatchObject({ tid: 't1' });
+    serveJwks();
+    await expect(check(await sign({ iss: `${ISSUER}/t2`, tid: 't1' }), { issuerFromClaims: fromClaims })).rejects.toMatchObject({ message: expect.stringMatching(/another issuer \(iss\)/) });
+    serveJwks();
+    await expect(check(token, { issuerFromClaims: fromClaims, keyAccepts: () => false })).rejects.toMatchObject({ message: expect.stringMatching(/key that does not sign for its issuer/) });
+  });
+});

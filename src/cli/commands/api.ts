@@ -16,7 +16,7 @@ import { failure, notSignedIn, usageError } from '../../errors.js';
 import type { HttpClient } from '../../http/client.js';
 import { parseLinkHeader } from '../../http/paginate.js';
 import type { Provider } from '../../providers/types.js';
-import { loginCommandFor, openSession } from '../../session.js';
+import { configuredTenant, loginCommandFor, openSession } from '../../session.js';
 import { ApiPrinter } from '../api-output.js';
 import { readStdinBytes } from '../stdin.js';
 import type { World } from '../world.js';
@@ -46,7 +46,7 @@ export async function run(world: World, first: string, second: string | undefine
   const provider = world.providers.get(account.provider);
   const http = await world.http();
   // Where first, so a URL on a foreign host fails before the keychain is even read.
-  const endpoints = await provider.endpoints(account.host, http, world.signal);
+  const endpoints = await provider.endpoints(account.host, http, world.signal, account.tenant ?? configuredTenant(world, provider));
   const target = resolveEndpoint(endpoints, endpoint);
   if (flags.paginate && !target.graphql && flags.method !== 'GET') {
     throw usageError(`--paginate follows pages of a GET request, not ${flags.method}${flags.methodGiven ? '' : ' (fields make it a POST: add -X GET to send them as query parameters)'}`, 'bad_flags');

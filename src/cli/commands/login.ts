@@ -24,6 +24,7 @@ export interface LoginOptions {
   clipboard?: boolean;
   /** --git / --no-git: configure git for the host afterwards, or not; asked on a terminal when neither. */
   git?: boolean;
+  tenant?: string;
 }
 
 /** A token pasted or piped in is a few hundred bytes; stop reading long before memory matters. */
@@ -37,7 +38,10 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (a duration up to 24h, e.g. 90s or 5m)`);
-  const scopes = opts.scopes ? splitList(opts.scopes) : provider.defaultScopes;
+  const asked = opts.scopes ? splitList(opts.scopes) : undefined;
+  const scopes = provider.scopesFor ? provider.scopesFor(asked) : (asked ?? provider.defaultScopes);
+  if (opts.tenant !== undefined && !provider.tenancy) throw usageError(`--tenant applies to Microsoft Entra ID only, not to ${provider.displayName}`, 'bad_tenant');
+  const tenant = opts.tenant === undefined ? undefined : provider.tenancy!.check(opts.tenant);
   const storage = chooseStorage({ flag: opts.storage, insecure: opts.insecureStorage, env: world.env, configured: world.accounts.defaultStorage() });
   const token = opts.withToken ? await readToken(world) : undefined;
 
@@ -51,6 +55,7 @@ export async function run(world: World, providerName: string, opts: LoginOptions
     timeoutMs,
     terminal: terminalOf(world),
     token,
+    tenant,
   }).catch(async (error: unknown) => {
     throw storage === 'keychain' && error instanceof AppError && error.code === 'keychain_unavailable' ? await withAlternatives(world, error) : error;
   });

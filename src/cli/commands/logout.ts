@@ -2,7 +2,7 @@
 // locally; revoke at the provider when we can, and say plainly what happened there.
 // `--all` does that for every linked identity.
 import { AppError, usageError } from '../../errors.js';
-import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider, withAccount } from '../../session.js';
+import { clientCredentials, configuredTenant, describeAccount, forgetAccount, openSession, revokeAtProvider, withAccount } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
@@ -77,7 +77,7 @@ async function logoutOne(world: World, account: AccountMeta, keepRemote: boolean
   const { clientId } = clientCredentials(world, provider, account);
   const url = await world
     .http()
-    .then((http) => provider.endpoints(account.host, http, world.signal))
+    .then((http) => provider.endpoints(account.host, http, world.signal, account.tenant ?? configuredTenant(world, provider)))
     .then((endpoints) => provider.revokeByHandUrl(endpoints, clientId ?? ''))
     .catch(() => undefined);
   const where = url ? `: revoke it at ${safeText(url)}` : '.';

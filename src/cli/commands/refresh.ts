@@ -29,7 +29,9 @@ async function addScopes(world: World, account: ReturnType<World['selectAccount'
   if (extra.length === 0) throw usageError('--scopes needs at least one scope, e.g. --scopes read:org');
   const provider = world.providers.get(account.provider);
   const current = await world.secrets(account.storage).get(account.key).catch(() => undefined);
-  const scopes = [...new Set([...(current?.scopes ?? account.scopes), ...extra])];
+  const merged = [...new Set([...(current?.scopes ?? account.scopes), ...extra])];
+  // Entra's granted scopes leave out offline_access and openid's kin: the provider completes them.
+  const scopes = provider.scopesFor ? provider.scopesFor(merged) : merged;
   const { profile } = await signIn(world, await terminalSignInUi(world, { clipboard }), {
     provider,
     host: account.host,

@@ -109,6 +109,8 @@ async function check(world: World, account: AccountMeta): Promise<{ valid: boole
     // Only an expired token is refreshed first: asking is not a reason to rotate a working one.
     const session = await openSession({ ...world, signal }, account, { marginMs: 0 });
     const profile = await fetchSessionProfile(world, session, signal);
+    // Userinfo refused a token meant for another API: who it is for is known, whether it works is not.
+    if (profile.from === 'id-token') return { valid: null, problem: 'a token for another API than the provider\'s userinfo, which cannot be asked about it', login: profile.login, tokens: session.tokens };
     return { valid: true, login: profile.login, tokens: { ...session.tokens, scopes: profile.scopes ?? session.tokens.scopes } };
   } catch (error) {
     if (world.signal.aborted) throw error;

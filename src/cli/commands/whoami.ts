@@ -26,6 +26,8 @@ export interface Identity {
   url: string | null;
   scopes: string[];
   expiresAt: string | null;
+  /** The directory (Entra's tenant id), for providers with tenants. */
+  tenant?: string;
 }
 
 async function identity(world: World, account: AccountMeta): Promise<Identity> {
@@ -41,6 +43,7 @@ async function identity(world: World, account: AccountMeta): Promise<Identity> {
     url: profile.url,
     scopes: profile.scopes ?? session.tokens.scopes,
     expiresAt: session.tokens.expiresAt ?? null,
+    ...(profile.tenant ? { tenant: profile.tenant } : {}),
   };
 }
 
@@ -104,6 +107,7 @@ async function block(world: World, who: Identity): Promise<string> {
     ['Email', who.email ? safeText(who.email) : '—'],
     ['Profile', who.url ? safeText(who.url) : '—'],
     ['Host', `${who.host} (${provider.displayName})`],
+    ...(who.tenant ? ([['Tenant', safeText(who.tenant)]] as Array<[string, string]>) : []),
     ['Scopes', who.scopes.length ? who.scopes.map(safeText).join(', ') : 'none'],
     ['Token', formatExpiry(who.expiresAt)],
   ];
