@@ -2,7 +2,7 @@
 // authorization server (oidc-provider): discovery, the browser flow in a real Chromium (Debian's,
 // never a downloaded one), the device flow, the automatic choice, refresh with rotation, RFC 7009
 // revocation, and the provider commands themselves.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -236,6 +236,7 @@ describe('tokens of an OpenID Connect provider', () => {
 
       const set0 = await w.cli(['provider', 'set', 'strict', '--prompt', 'consent']);
       expect(set0.code, set0.stderr).toBe(0);
+      writeFileSync(w.openedFile, ''); // the stand-in browser's record of the first login
       const cli = w.start(['login', 'strict', '--web'], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
       const url = await w.openedUrl(cli);
       const q = new URL(url).searchParams;
