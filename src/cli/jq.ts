@@ -1,7 +1,8 @@
 // --jq (-q): jq's own language, by jq itself (1.8, compiled to WebAssembly: the jq-wasm package,
-// MIT). Loaded only when --jq is given; a command without it pays nothing. Results print as
-// `jq -r` prints them; on a terminal, control characters in them are shown, not obeyed.
+// MIT). Loaded only when --jq is given; a command without it pays nothing. Results print as gh
+// prints them (jq-format.ts); on a terminal, control characters in them are shown, not obeyed.
 import { usageError } from '../errors.js';
+import { ghJqOutput } from './jq-format.js';
 import { safeJson, safeLines, writeResult } from './output.js';
 import type { World } from './world.js';
 
@@ -19,14 +20,14 @@ function jq(): Promise<Jq> {
   return loading;
 }
 
-/** Runs `expr` on one JSON document; resolves the output text (jq -r's). A bad expression is a usage error. */
+/** Runs `expr` on one JSON document; resolves the output text (gh's form of each result). A bad expression is a usage error. */
 export async function runJq(json: string, expr: string): Promise<string> {
-  const result = (await jq()).raw(json, expr, ['-r']);
+  const result = (await jq()).raw(json, expr, ['-c']);
   if (result.exitCode !== 0 && result.stderr) {
     const message = result.stderr.trim().split('\n').filter((l) => !/^jq: \d+ compile error/.test(l)).join(' ');
     throw usageError(`--jq: ${message.replace(/^jq: (error: )?/, '')}`, 'bad_jq');
   }
-  return result.stdout;
+  return ghJqOutput(result.stdout);
 }
 
 /** Filters `json` with `expr` and writes the results to stdout. */
