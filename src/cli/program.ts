@@ -68,7 +68,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .argument('<provider>', 'github, google, gitlab, or a provider added with `provider add`')
     .option('--device', 'use the device flow (a one-time code entered in a browser anywhere)')
     .option('-w, --web', 'use the browser flow (loopback redirect with PKCE)')
-    .option('-s, --scopes <scopes>', 'comma-separated scopes to ask for')
+    .option('-s, --scopes <scopes>', "scopes to ask for besides the provider's defaults (comma-separated, repeatable)", collect, [])
     .option('--no-browser', 'print the URL instead of opening a browser')
     .option('-c, --clipboard', 'copy the one-time code to the clipboard')
     .option('--with-token', 'read a token from stdin, validate it and store it')

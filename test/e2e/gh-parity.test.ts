@@ -29,3 +29,11 @@ describe('-q prints each result on one line, as gh does', () => {
     expect(providers.stdout).toBe('["github","google"]\n');
   });
 });
+
+describe('login -s adds to the default scopes, as gh auth login -s', () => {
+  it('-s read:org -s gist,workflow: the device code is asked for the defaults plus the three', async () => {
+    const res = await w.cli(['login', 'github', '-h', w.host, '--device', '--no-browser', '-s', 'read:org', '-s', 'gist,workflow']);
+    expect(res.code).toBe(0);
+    expect([...w.server.deviceCodes.at(-1)!.scopes].sort()).toEqual(['gist', 'read:org', 'read:user', 'repo', 'workflow']);
+  });
+});

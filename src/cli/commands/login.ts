@@ -12,7 +12,8 @@ import type { World } from '../world.js';
 export interface LoginOptions {
   device?: boolean;
   web?: boolean;
-  scopes?: string;
+  /** -s/--scopes, each repeat's value (comma-separated lists too): added to the provider's defaults, as gh does. */
+  scopes?: string[];
   hostname?: string;
   browser: boolean;
   withToken?: boolean;
@@ -32,7 +33,7 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (a duration up to 24h, e.g. 90s or 5m)`);
-  const scopes = opts.scopes ? splitList(opts.scopes) : provider.defaultScopes;
+  const scopes = withDefaultScopes(provider.defaultScopes, opts.scopes ?? []);
   const token = opts.withToken ? await readToken(world) : undefined;
 
   const { account, profile } = await signIn(world, await terminalSignInUi(world, { clipboard: Boolean(opts.clipboard) }), {
@@ -50,6 +51,11 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   world.info(`${paint.green('✓')} Signed in to ${host} as ${paint.bold(safeText(profile.login))}`);
   if (account.storage === 'insecure-file') world.info(`${paint.yellow('!')} Tokens are stored in a plain file (--insecure-storage), not in the OS keychain.`);
   return 0;
+}
+
+/** The provider's default scopes, then each one -s adds (gh: "additional authentication scopes to request"). */
+export function withDefaultScopes(defaults: readonly string[], added: readonly string[]): string[] {
+  return [...new Set([...defaults, ...added.flatMap(splitList)])];
 }
 
 export function splitList(text: string): string[] {
