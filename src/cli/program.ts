@@ -14,6 +14,8 @@ const ENV_HELP = `
 Environment:
   OAUTHCLI_<PROVIDER>_CLIENT_ID, _CLIENT_SECRET  the OAuth app's credentials (GITHUB, GOOGLE, GITLAB)
   OAUTHCLI_<PROVIDER>_TOKEN, _HOST  a token to use instead of a stored one (CI), and the default host
+  GH_TOKEN, GITHUB_TOKEN   a token for github.com, as in gh (OAUTHCLI_GITHUB_TOKEN wins)
+  GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN, GH_HOST  a token for the GitHub Enterprise host GH_HOST
   OAUTHCLI_CONFIG_DIR      folder of the (non-secret) config file
   OAUTHCLI_BROWSER, BROWSER  command that opens a URL
   OAUTHCLI_DEBUG=1         same as --debug
@@ -119,13 +121,12 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .addHelpText('after', examples('oauthcli revoke github'))
     .action(execute(() => import('./commands/revoke.js')));
 
-  program
-    .command('status')
-    .description('every account: provider, host, login, active, scopes, expiry, storage, and whether its token works')
+  hostCommand('status')
+    .description('every account: provider, host, login, active, scopes, expiry, storage, and whether its token works (exit 1 when one does not, or none is signed in)')
     .option('--offline', 'do not ask the providers whether the tokens still work')
     .addOption(option(JSON_OPTION))
     .addOption(jq())
-    .addHelpText('after', examples('oauthcli status', 'oauthcli status --offline --json'))
+    .addHelpText('after', examples('oauthcli status', 'oauthcli status -h github.com', 'oauthcli status --offline --json'))
     .action(execute(() => import('./commands/status.js')));
 
   hostCommand('logout')

@@ -26,6 +26,8 @@ export interface AccountMeta {
   needsLogin?: boolean;
   /** Which of the provider's OAuth clients issued the tokens, when it has several (Google's device client). */
   client?: 'device';
+  /** storage 'env': the variable that holds the token (OAUTHCLI_GITHUB_TOKEN, GH_TOKEN, …). */
+  envVar?: string;
 }
 
 /** Client credentials for a built-in provider, or a whole OpenID Connect issuer added by the user. */

@@ -37,3 +37,32 @@ describe('login -s adds to the default scopes, as gh auth login -s', () => {
     expect([...w.server.deviceCodes.at(-1)!.scopes].sort()).toEqual(['gist', 'read:org', 'read:user', 'repo', 'workflow']);
   });
 });
+
+describe("gh's token variables and status, with the built CLI", () => {
+  it('GH_ENTERPRISE_TOKEN with GH_HOST: whoami and api on that host with it; status shows it as env, from GH_ENTERPRISE_TOKEN', async () => {
+    const token = w.server.grants[0]!.access_token;
+    const env = { OAUTHCLI_CONFIG_DIR: `${w.sandbox.root}/empty-config`, GH_HOST: w.host, GH_ENTERPRISE_TOKEN: token, GH_TOKEN: 'gho_neverSentToThisHost000000' };
+    const who = await w.cli(['whoami', '-q', '.login'], { env });
+    expect(who.stdout, who.stderr).toBe('octocat\n');
+    expect(w.server.requests.filter((r) => r.path === '/api/v3/user').map((r) => r.authorization)).toEqual([`Bearer ${token}`]);
+    const status = await w.cli(['status', '-h', w.host], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('octocat (from GH_ENTERPRISE_TOKEN)');
+    expect(status.stdout).toContain('Storage: env');
+    expect(status.stdout + status.stderr).not.toContain(token);
+  });
+
+  it('status: a refused token is ✗ with exit 1; -h limits to a host; no account there is exit 1', async () => {
+    const env = { OAUTHCLI_CONFIG_DIR: `${w.sandbox.root}/empty-config`, GH_HOST: w.host, GH_ENTERPRISE_TOKEN: 'gho_refusedByTheFake0000000000' };
+    const refused = await w.cli(['status'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout.split('\n')[0]).toBe('1 account: 1 not working');
+    expect(refused.stdout).toContain('✗');
+    const elsewhere = await w.cli(['status', '-h', 'ghe.example.com']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toBe('No account is signed in on ghe.example.com. Run: oauthcli login github --hostname ghe.example.com\n');
+    const here = await w.cli(['status', '-h', w.host]);
+    expect(here.code).toBe(0);
+    expect(here.stdout.split('\n')[0]).toBe('1 account: 1 working');
+  });
+});
