@@ -86,12 +86,8 @@ export function envAccounts(deps: Pick<SessionDeps, 'env' | 'providers'>): Accou
   return deps.providers.builtIn().flatMap((p) => envAccountsOf(deps, p));
 }
 
-/**
- * The account a command means: the only one matching provider/host/user, else the active one
- * of those, else (no provider named) the current one. A token from the environment stands in
- * for the stored accounts of its provider and host, unless --user names one of them.
- */
-export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector): AccountMeta {
+/** Every account (from the environment first, then stored) that provider/host/user match; not signed in when none does. */
+function matchingAccounts(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector): AccountMeta[] {
   const provider = selector.provider ? deps.providers.get(selector.provider) : undefined;
   const host = provider && selector.hostname ? normalizeHost(provider, selector.hostname) : selector.hostname?.toLowerCase();
   const fromEnv = selector.user ? [] : envAccounts(deps);
@@ -105,6 +101,28 @@ export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' |
     const hint = loginCommandFor(guess, host, deps.env);
     throw notSignedIn(`not signed in${what ? ` to ${what}` : ''}. Run: ${hint}`, 'no_account');
   }
+  return matching;
+}
+
+/**
+ * The one account a destructive command (logout, revoke) means: it never guesses. When several
+ * match, a usage error lists them, each as the command that names it.
+ */
+export function selectOnlyAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector, command: string): AccountMeta {
+  const matching = matchingAccounts(deps, selector);
+  if (matching.length === 1) return matching[0]!;
+  const choices = matching.map((a) => (a.storage === 'env' ? `${a.provider} ${a.host} (${describeAccount(a)})` : `oauthcli ${command} ${a.provider} --hostname ${a.host} --user ${a.login}`));
+  throw usageError(`${matching.length} accounts match; name the one to ${command === 'logout' ? 'sign out of' : command}: ${choices.join('; ')}`, 'ambiguous_account');
+}
+
+/**
+ * The account a command means: the only one matching provider/host/user, else the active one
+ * of those, else (no provider named) the current one. A token from the environment stands in
+ * for the stored accounts of its provider and host, unless --user names one of them.
+ */
+export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector): AccountMeta {
+  const host = selector.hostname;
+  const matching = matchingAccounts(deps, selector);
   if (matching.length === 1) return matching[0]!;
   const isActive = (a: AccountMeta) => a.storage === 'env' || deps.accounts.isActive(a);
   const active = matching.filter(isActive);

@@ -66,3 +66,22 @@ describe("gh's token variables and status, with the built CLI", () => {
     expect(here.stdout.split('\n')[0]).toBe('1 account: 1 working');
   });
 });
+
+describe('logout and revoke refuse to guess', () => {
+  it('two accounts on the host and none named: exit 2 with both as commands; nothing forgotten; named: that one', async () => {
+    await w.signIn('hubot');
+    const before = w.config().accounts;
+    expect(Object.keys(before).sort()).toEqual([`github:${w.host}:hubot`, `github:${w.host}:octocat`]);
+    for (const command of ['logout', 'revoke']) {
+      const res = await w.cli([command]);
+      expect(res.code, `${res.stdout}${res.stderr}`).toBe(2);
+      expect(res.stderr).toContain(`oauthcli ${command} github --hostname ${w.host} --user octocat`);
+      expect(res.stderr).toContain(`oauthcli ${command} github --hostname ${w.host} --user hubot`);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(w.config().accounts).toEqual(before);
+    const named = await w.cli(['logout', '-h', w.host, '-u', 'hubot', '--keep-remote']);
+    expect(named.code, named.stderr).toBe(0);
+    expect(Object.keys(w.config().accounts)).toEqual([`github:${w.host}:octocat`]);
+  });
+});

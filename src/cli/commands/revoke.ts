@@ -1,12 +1,14 @@
 // `oauthcli revoke [provider]`: strict. Revoke at the provider first; only then forget locally.
 // If revocation fails, the local copy stays, so the user can try again.
 import { AppError, failure } from '../../errors.js';
-import { describeAccount, forgetAccount, openSession, revokeAtProvider } from '../../session.js';
+import { describeAccount, forgetAccount, loginCommandFor, openSession, revokeAtProvider, selectOnlyAccount } from '../../session.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
 export async function run(world: World, provider: string | undefined, opts: { hostname?: string; user?: string }): Promise<number> {
-  const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
+  // Destructive: with several accounts matching, refuse and list them rather than pick one.
+  const account = selectOnlyAccount(world, { provider, hostname: opts.hostname, user: opts.user }, 'revoke');
+  world.loginHint = loginCommandFor(world.providers.get(account.provider), account.host, world.env);
   // No refresh first: revoking is about the token we hold, whatever its expiry.
   const session = await openSession(world, { ...account, needsLogin: false }, { skipRefresh: true });
   if (account.storage === 'env') await forgetAccount(world, account); // says: unset the variable (exit 2)
