@@ -2,6 +2,7 @@
 // when it fails. Shared by the commander program and the fast path (src/cli/fast-path.ts), so a
 // command behaves the same whichever way it was reached.
 import { reportError } from './errors.js';
+import { clearLines } from './screen-lines.js';
 import type { World } from './world.js';
 
 export type CommandModule = { run(world: World, ...args: never[]): Promise<number | void> };
@@ -23,6 +24,7 @@ export function trapInterrupts(): { signal: AbortSignal; release(): void } {
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
+    clearLines();
     if (interrupts > 1) process.exit(130);
     controller.abort();
   };
@@ -49,8 +51,11 @@ export async function runCommand(inv: Invocation, signal: AbortSignal, options: 
     world = createWorld({ debug, signal });
     const mod = await inv.loading;
     const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...inv.positional, inv.opts, inv.command);
+    clearLines();
     return code ?? 0;
   } catch (error) {
+    // Before the error's line: a progress line left on its row would share it.
+    clearLines();
     if (options.rethrow) throw Object.assign(error as object, { world });
     return reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint, command: inv.name });
   }
