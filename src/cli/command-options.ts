@@ -28,6 +28,6 @@ export const REPOS_OPTIONS: readonly OptionSpec[] = [
   { flags: '--affiliation <list>', description: 'comma-separated: owner, collaborator, organization_member' },
   { flags: '--sort <field>', description: 'created, updated, pushed or full_name' },
   { flags: '--direction <direction>', description: 'asc or desc' },
-  { flags: '--json', description: "a JSON array of the provider's repository objects, in the provider's order" },
+  { flags: '--json [fields]', description: "a JSON array of the provider's repository objects, in the provider's order; with fields (name,html_url), only those" },
   JQ_OPTION,
 ];

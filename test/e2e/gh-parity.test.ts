@@ -85,3 +85,27 @@ describe('logout and revoke refuse to guess', () => {
     expect(Object.keys(w.config().accounts)).toEqual([`github:${w.host}:octocat`]);
   });
 });
+
+describe("repos as gh's users read it", () => {
+  it('piped: OWNER/NAME, description, visibility, updated, tab-separated, no header; --json FIELDS; --json alone as before', async () => {
+    w.server.setRepos('octocat', 3);
+    const tsv = await w.cli(['repos', '-h', w.host]);
+    expect(tsv.stdout).toBe(
+      'octocat/repo-0001\tTest repository number 1\tpublic\t2024-01-01T01:00:00Z\n' +
+        'octocat/repo-0002\tTest repository number 2\tpublic\t2024-01-01T02:00:00Z\n' +
+        'octocat/repo-0003\tTest repository number 3\tprivate\t2024-01-01T03:00:00Z\n',
+    );
+    const fields = await w.cli(['repos', '-h', w.host, '--json', 'full_name,private']);
+    expect(JSON.parse(fields.stdout)).toEqual([
+      { full_name: 'octocat/repo-0001', private: false },
+      { full_name: 'octocat/repo-0002', private: false },
+      { full_name: 'octocat/repo-0003', private: true },
+    ]);
+    const whole = await w.cli(['repos', '-h', w.host, '--json']);
+    expect((JSON.parse(whole.stdout) as Array<Record<string, unknown>>)[0]).toHaveProperty('owner');
+    const provider = await w.cli(['repos', '--json', 'github', '-h', w.host]);
+    expect(provider.stdout).toBe(whole.stdout);
+    const unknown = await w.cli(['repos', '-h', w.host, '--json', 'nope']);
+    expect(unknown.code).toBe(2);
+  });
+});
