@@ -155,6 +155,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('-F, --field <key=value>', 'a typed parameter: true, false, null, integers; @file reads a file, @- stdin (repeatable)', collect, [])
     .option('-H, --header <key:value>', 'an HTTP request header (repeatable)', collect, [])
     .option('--input <file>', 'the request body from a file (- for stdin)')
+    .option('-R, --repo <owner/repo>', 'fill {owner} and {repo} in the endpoint from this (default: GH_REPO, else the current git repository)')
     .option('--paginate', 'follow Link rel="next" to fetch every page')
     .option('-i, --include', 'print the HTTP status line and response headers before the body')
     .option('--silent', 'do not print the response body')
@@ -163,6 +164,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
       'after',
       examples(
         'oauthcli api /user',
+        'oauthcli api repos/{owner}/{repo}/branches/{branch}',
         "oauthcli api user/repos --paginate -q '.[].full_name'",
         'oauthcli api -X POST /user/repos -f name=hello -F private=true',
         'oauthcli api gitlab /projects -f membership=true -X GET',

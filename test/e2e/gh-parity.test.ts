@@ -109,3 +109,25 @@ describe("repos as gh's users read it", () => {
     expect(unknown.code).toBe(2);
   });
 });
+
+describe('api fills {owner}, {repo} and {branch} from the git repository it runs in', () => {
+  it('in a clone whose origin is on the host: the request names the repository and branch; outside one: exit 1, one line', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const repo = `${w.sandbox.root}/clone`;
+    mkdirSync(repo, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { PATH: process.env.PATH, HOME: w.sandbox.home, GIT_CONFIG_NOSYSTEM: '1' } });
+    git('init', '-q', '-b', 'main');
+    git('remote', 'add', 'origin', `http://${w.host}/octocat/hello-world.git`);
+    const res = await w.cli(['api', 'repos/{owner}/{repo}/branches/{branch}', '-h', w.host], { cwd: repo });
+    expect(res.code).toBe(1); // the fake has no such route: what matters is where the request went
+    expect(w.server.requests.map((r) => r.path)).toContain('/api/v3/repos/octocat/hello-world/branches/main');
+    const outside = `${w.sandbox.root}/not-a-repo`;
+    mkdirSync(outside, { recursive: true });
+    w.server.requests.length = 0;
+    const out = await w.cli(['api', 'repos/{owner}/{repo}', '-h', w.host], { cwd: outside, env: { GIT_CEILING_DIRECTORIES: w.sandbox.root } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe('oauthcli: {owner}, {repo} and {branch} are filled from the current git repository: not in a git repository (set GH_REPO or use --repo OWNER/REPO)\n');
+    expect(w.server.requests.filter((r) => r.path.startsWith('/api/v3/repos'))).toEqual([]);
+  });
+});

@@ -33,6 +33,8 @@ export interface ApiOptions {
   include?: boolean;
   silent?: boolean;
   jq?: string;
+  /** OWNER/REPO for {owner} and {repo} (else GH_REPO, else the git remote). */
+  repo?: string;
 }
 
 /** The longest provider message quoted on the error line. */
@@ -47,7 +49,9 @@ export async function run(world: World, first: string, second: string | undefine
   const http = await world.http();
   // Where first, so a URL on a foreign host fails before the keychain is even read.
   const endpoints = await provider.endpoints(account.host, http, world.signal);
-  const target = resolveEndpoint(endpoints, endpoint);
+  // {owner}, {repo}, {branch}: from --repo / GH_REPO or the current git repository, as gh does.
+  const { fillPlaceholders } = await import('../../git/repo-context.js');
+  const target = resolveEndpoint(endpoints, await fillPlaceholders(world, endpoint, { repo: opts.repo, host: account.host }));
   if (flags.paginate && !target.graphql && flags.method !== 'GET') {
     throw usageError(`--paginate follows pages of a GET request, not ${flags.method}${flags.methodGiven ? '' : ' (fields make it a POST: add -X GET to send them as query parameters)'}`, 'bad_flags');
   }
