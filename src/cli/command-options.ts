@@ -28,6 +28,7 @@ export const REPOS_OPTIONS: readonly OptionSpec[] = [
   { flags: '--affiliation <list>', description: 'comma-separated: owner, collaborator, organization_member' },
   { flags: '--sort <field>', description: 'created, updated, pushed or full_name' },
   { flags: '--direction <direction>', description: 'asc or desc' },
+  { flags: '--max-pages <n>', description: 'follow at most this many pages (default 10000)' },
   { flags: '--json [fields]', description: "a JSON array of the provider's repository objects, in the provider's order; with fields (name,html_url), only those" },
   JQ_OPTION,
 ];

@@ -157,6 +157,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--input <file>', 'the request body from a file (- for stdin)')
     .option('-R, --repo <owner/repo>', 'fill {owner} and {repo} in the endpoint from this (default: GH_REPO, else the current git repository)')
     .option('--paginate', 'follow Link rel="next" to fetch every page')
+    .option('--max-pages <n>', 'with --paginate, follow at most this many pages (default 10000)')
     .option('-i, --include', 'print the HTTP status line and response headers before the body')
     .option('--silent', 'do not print the response body')
     .addOption(jq())

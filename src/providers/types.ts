@@ -149,6 +149,8 @@ export interface RepoQuery {
   expectedPages?: number;
   /** Pages carry the provider's JSON text (`RepoPage.json`), never parsed, instead of objects. */
   asJson?: boolean;
+  /** The most pages followed (PaginateOptions.maxPages). */
+  maxPages?: number;
 }
 
 /** What the table shows of a repository, whatever the provider calls its fields. */

@@ -22,6 +22,7 @@ export interface ReposOptions {
   affiliation?: string;
   sort?: string;
   direction?: string;
+  maxPages?: string;
 }
 
 const VISIBILITIES = ['all', 'public', 'private'] as const;
@@ -41,6 +42,7 @@ export function reposQuery(opts: ReposOptions, env: NodeJS.ProcessEnv = {}): Rep
   }
   if (opts.sort !== undefined) query.sort = oneOf(opts.sort, SORTS, '--sort');
   if (opts.direction !== undefined) query.direction = oneOf(opts.direction, DIRECTIONS, '--direction');
+  if (opts.maxPages !== undefined) query.maxPages = positiveInteger(opts.maxPages, '--max-pages');
   // Pages in flight at once; 1 reads the listing one page after another (the benchmark's baseline).
   const concurrency = env.OAUTHCLI_PAGE_CONCURRENCY;
   if (concurrency) query.concurrency = positiveInteger(concurrency, 'OAUTHCLI_PAGE_CONCURRENCY');
