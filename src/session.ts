@@ -53,34 +53,49 @@ export function loginCommandFor(provider: Provider, host?: string, env: NodeJS.P
 }
 
 /** How the user knows an account: its login, or where its token comes from. */
-export function describeAccount(a: Pick<AccountMeta, 'login' | 'storage' | 'provider'>, provider?: Provider): string {
-  if (a.storage === 'env') return `the token in OAUTHCLI_${provider?.envName ?? a.provider.toUpperCase()}_TOKEN`;
+export function describeAccount(a: Pick<AccountMeta, 'login' | 'storage' | 'provider' | 'envVar'>, provider?: Provider): string {
+  if (a.storage === 'env') return `the token in ${a.envVar ?? `OAUTHCLI_${provider?.envName ?? a.provider.toUpperCase()}_TOKEN`}`;
   return a.login;
 }
 
 /**
- * The account given by OAUTHCLI_<PROVIDER>_TOKEN, for CI and scripts: used instead of any stored
- * account of that provider on its default host (OAUTHCLI_<PROVIDER>_HOST, else the provider's
- * own), and never sent anywhere else.
+ * The accounts a provider's tokens in the environment give, for CI and scripts, one a host, each
+ * used instead of any stored account of that provider on that host and never sent anywhere else:
+ * OAUTHCLI_<PROVIDER>_TOKEN on its default host (OAUTHCLI_<PROVIDER>_HOST, else the provider's
+ * own); then, for GitHub, gh's: GH_TOKEN or GITHUB_TOKEN on github.com, GH_ENTERPRISE_TOKEN or
+ * GITHUB_ENTERPRISE_TOKEN on the host GH_HOST names. OAUTHCLI_<PROVIDER>_TOKEN wins on its host.
  */
-export function envAccount(deps: Pick<SessionDeps, 'env'>, provider: Provider): AccountMeta | undefined {
-  const token = deps.env[`OAUTHCLI_${provider.envName}_TOKEN`];
-  if (!token) return undefined;
-  const host = defaultHostFor(provider, deps.env);
-  return { key: `env:${provider.name}:${host}`, provider: provider.name, host, login: '', id: '', scopes: [], storage: 'env', signedInAt: '' };
+export function envAccountsOf(deps: Pick<SessionDeps, 'env'>, provider: Provider): AccountMeta[] {
+  const found: Array<{ host: string; variable: string }> = [];
+  const own = `OAUTHCLI_${provider.envName}_TOKEN`;
+  if (deps.env[own]) found.push({ host: defaultHostFor(provider, deps.env), variable: own });
+  const foreign = provider.foreignEnv;
+  if (foreign) {
+    const first = (names: readonly string[]) => names.find((name) => deps.env[name]);
+    const token = first(foreign.tokens);
+    if (token) found.push({ host: provider.defaultHost, variable: token });
+    const hostText = deps.env[foreign.host];
+    const enterpriseHost = hostText ? normalizeHost(provider, hostText) : undefined;
+    const enterpriseToken = first(foreign.enterpriseTokens);
+    if (enterpriseHost && enterpriseHost !== provider.defaultHost && enterpriseToken) found.push({ host: enterpriseHost, variable: enterpriseToken });
+  }
+  const byHost = new Map<string, string>();
+  for (const { host, variable } of found) if (!byHost.has(host)) byHost.set(host, variable);
+  return [...byHost].map(([host, envVar]) => ({ key: `env:${provider.name}:${host}`, provider: provider.name, host, login: '', id: '', scopes: [], storage: 'env', signedInAt: '', envVar }));
 }
 
-/** Every account OAUTHCLI_<PROVIDER>_TOKEN variables give. */
+/** The account a token from the environment gives for `host` (default: the provider's default host). */
+export function envAccount(deps: Pick<SessionDeps, 'env'>, provider: Provider, host = defaultHostFor(provider, deps.env)): AccountMeta | undefined {
+  return envAccountsOf(deps, provider).find((a) => a.host === host);
+}
+
+/** Every account tokens in the environment give. */
 export function envAccounts(deps: Pick<SessionDeps, 'env' | 'providers'>): AccountMeta[] {
-  return deps.providers.builtIn().flatMap((p) => envAccount(deps, p) ?? []);
+  return deps.providers.builtIn().flatMap((p) => envAccountsOf(deps, p));
 }
 
-/**
- * The account a command means: the only one matching provider/host/user, else the active one
- * of those, else (no provider named) the current one. A token from the environment stands in
- * for the stored accounts of its provider and host, unless --user names one of them.
- */
-export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector): AccountMeta {
+/** Every account (from the environment first, then stored) that provider/host/user match; not signed in when none does. */
+function matchingAccounts(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector): AccountMeta[] {
   const provider = selector.provider ? deps.providers.get(selector.provider) : undefined;
   const host = provider && selector.hostname ? normalizeHost(provider, selector.hostname) : selector.hostname?.toLowerCase();
   const fromEnv = selector.user ? [] : envAccounts(deps);
@@ -94,6 +109,28 @@ export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' |
     const hint = loginCommandFor(guess, host, deps.env);
     throw notSignedIn(`not signed in${what ? ` to ${what}` : ''}. Run: ${hint}`, 'no_account');
   }
+  return matching;
+}
+
+/**
+ * The one account a destructive command (logout, revoke) means: it never guesses. When several
+ * match, a usage error lists them, each as the command that names it.
+ */
+export function selectOnlyAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector, command: string): AccountMeta {
+  const matching = matchingAccounts(deps, selector);
+  if (matching.length === 1) return matching[0]!;
+  const choices = matching.map((a) => (a.storage === 'env' ? `${a.provider} ${a.host} (${describeAccount(a)})` : `oauthcli ${command} ${a.provider} --hostname ${a.host} --user ${a.login}`));
+  throw usageError(`${matching.length} accounts match; name the one to ${command === 'logout' ? 'sign out of' : command}: ${choices.join('; ')}`, 'ambiguous_account');
+}
+
+/**
+ * The account a command means: the only one matching provider/host/user, else the active one
+ * of those, else (no provider named) the current one. A token from the environment stands in
+ * for the stored accounts of its provider and host, unless --user names one of them.
+ */
+export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, selector: AccountSelector): AccountMeta {
+  const host = selector.hostname;
+  const matching = matchingAccounts(deps, selector);
   if (matching.length === 1) return matching[0]!;
   const isActive = (a: AccountMeta) => a.storage === 'env' || deps.accounts.isActive(a);
   const active = matching.filter(isActive);
@@ -101,8 +138,9 @@ export function selectAccount(deps: Pick<SessionDeps, 'accounts' | 'providers' |
   const current = deps.accounts.currentKey();
   const currentMatch = active.find((a) => a.key === current);
   if (currentMatch) return currentMatch;
-  const onDefaultHost = provider && active.filter((a) => a.host === defaultHostFor(provider, deps.env));
-  if (onDefaultHost?.length === 1) return onDefaultHost[0]!;
+  // Each on its provider's default host (GH_HOST's, with gh's variables): as gh, that host first.
+  const onDefaultHost = host ? [] : active.filter((a) => a.host === defaultHostFor(deps.providers.get(a.provider), deps.env));
+  if (onDefaultHost.length === 1) return onDefaultHost[0]!;
   const names = matching.map((a) => `${a.provider} ${a.host} ${describeAccount(a)}`).join(', ');
   throw usageError(`several accounts match (${names}); name one with a provider, --hostname or --user`, 'ambiguous_account');
 }
@@ -146,9 +184,10 @@ export async function openSession(
   const session = (tokens: TokenSet): Session => ({ account, provider, tokens, endpoints: lazyEndpoints });
 
   if (account.storage === 'env') {
-    const accessToken = deps.env[`OAUTHCLI_${provider.envName}_TOKEN`] ?? '';
+    const variable = account.envVar ?? `OAUTHCLI_${provider.envName}_TOKEN`;
+    const accessToken = deps.env[variable] ?? '';
     deps.rememberSecret(accessToken);
-    if (options.forceRefresh) throw failure(`a token from OAUTHCLI_${provider.envName}_TOKEN cannot be refreshed by oauthcli`, { code: 'no_refresh_token' });
+    if (options.forceRefresh) throw failure(`a token from ${variable} cannot be refreshed by oauthcli`, { code: 'no_refresh_token' });
     return session({ accessToken, tokenType: 'bearer', scopes: [] });
   }
   if (account.needsLogin && !options.skipRefresh) throw expiredSignIn(deps, account, provider);
@@ -499,7 +538,7 @@ export async function activateAccount(deps: SessionDeps, account: AccountMeta, o
 
 /** Forgets an account on this machine: its tokens, then its metadata. Call it under the account's lock (`withAccount`). */
 export async function forgetAccount(deps: SessionDeps, account: AccountMeta): Promise<void> {
-  if (account.storage === 'env') throw usageError(`the token comes from OAUTHCLI_${deps.providers.get(account.provider).envName}_TOKEN: unset that variable instead`, 'env_token');
+  if (account.storage === 'env') throw usageError(`the token comes from ${account.envVar ?? `OAUTHCLI_${deps.providers.get(account.provider).envName}_TOKEN`}: unset that variable instead`, 'env_token');
   await deps.secrets(account.storage).delete(account.key);
   await deps.accounts.remove(account.key);
 }

@@ -14,7 +14,7 @@ export const HOSTNAME_OPTION: OptionSpec = {
   description: "the provider's host: github.com or gitlab.com by default; a GitHub Enterprise or self-managed GitLab host, or HOST:PORT",
 };
 export const USER_OPTION: OptionSpec = { flags: '-u, --user <login>', description: 'which account, when several are stored' };
-export const JQ_OPTION: OptionSpec = { flags: '-q, --jq <expression>', description: 'filter the JSON output with a jq expression (prints as jq -r does)' };
+export const JQ_OPTION: OptionSpec = { flags: '-q, --jq <expression>', description: 'filter the JSON output with a jq expression (each result on one line, as gh prints it)' };
 export const JSON_OPTION: OptionSpec = { flags: '--json', description: 'machine-readable output' };
 
 export const TOKEN_OPTIONS: readonly OptionSpec[] = [
@@ -34,6 +34,7 @@ export const REPOS_OPTIONS: readonly OptionSpec[] = [
   { flags: '--affiliation <list>', description: 'comma-separated: owner, collaborator, organization_member' },
   { flags: '--sort <field>', description: 'created, updated, pushed or full_name' },
   { flags: '--direction <direction>', description: 'asc or desc' },
-  { flags: '--json', description: "a JSON array of the provider's repository objects, in the provider's order" },
+  { flags: '--max-pages <n>', description: 'follow at most this many pages (default 10000)' },
+  { flags: '--json [fields]', description: "a JSON array of the provider's repository objects, in the provider's order; with fields (name,html_url), only those" },
   JQ_OPTION,
 ];

@@ -41,15 +41,17 @@ export function fastInvocation(argv: readonly string[]): Invocation | undefined 
 interface Flag {
   key: string;
   takesValue: boolean;
+  /** `--json [fields]`: a value may follow; with a word after it, commander decides. */
+  optionalValue?: boolean;
 }
 
 /** The words for each option: "-L, --limit <n>" → -L and --limit, with a value, as `limit`. */
 export function flagWords(specs: readonly OptionSpec[]): Map<string, Flag> {
   const words = new Map<string, Flag>();
   for (const spec of specs) {
-    const match = /^(?:(-[A-Za-z]), )?--([a-z][a-z-]*)(?: <[^>]+>)?$/.exec(spec.flags);
+    const match = /^(?:(-[A-Za-z]), )?--([a-z][a-z-]*)(?: <[^>]+>| \[[^\]]+\])?$/.exec(spec.flags);
     if (!match) throw new Error(`fast path: cannot read the option "${spec.flags}"`);
-    const flag = { key: match[2]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), takesValue: spec.flags.endsWith('>') };
+    const flag = { key: match[2]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), takesValue: spec.flags.endsWith('>'), ...(spec.flags.endsWith(']') ? { optionalValue: true } : {}) };
     if (match[1]) words.set(match[1], flag);
     words.set(`--${match[2]}`, flag);
   }
@@ -69,6 +71,7 @@ function parseWords(words: readonly string[], specs: readonly OptionSpec[]): { p
     }
     const flag = flags.get(word);
     if (!flag || opts[flag.key] !== undefined) return undefined;
+    if (flag.optionalValue && words[i + 1] !== undefined && !words[i + 1]!.startsWith('-')) return undefined;
     if (!flag.takesValue) {
       opts[flag.key] = true;
       continue;

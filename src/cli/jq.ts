@@ -1,7 +1,8 @@
 // --jq (-q): jq's own language, by jq itself (1.8, compiled to WebAssembly: the jq-wasm package,
-// MIT). Loaded only when --jq is given; a command without it pays nothing. Results print as
-// `jq -r` prints them; on a terminal, control characters in them are shown, not obeyed.
+// MIT). Loaded only when --jq is given; a command without it pays nothing. Results print as gh
+// prints them (jq-format.ts); on a terminal, control characters in them are shown, not obeyed.
 import { usageError } from '../errors.js';
+import { ghJqOutput } from './jq-format.js';
 import { safeJson, safeLines, writeResult } from './output.js';
 import type { World } from './world.js';
 
@@ -27,7 +28,7 @@ function jq(): Promise<Jq> {
  */
 export const MAX_JQ_DEPTH = 512;
 
-/** Runs `expr` on one JSON document; resolves the output text (jq -r's). A bad expression, or input jq cannot take, is a usage error. */
+/** Runs `expr` on one JSON document; resolves the output text (gh's form of each result). A bad expression, or input jq cannot take, is a usage error. */
 export async function runJq(json: string, expr: string): Promise<string> {
   if (nestedDeeperThan(json, MAX_JQ_DEPTH)) {
     throw usageError(`--jq: the JSON is nested more than ${MAX_JQ_DEPTH} levels deep, more than --jq takes; use --json (or no filter) to see it`, 'jq_too_deep');
@@ -38,7 +39,7 @@ export async function runJq(json: string, expr: string): Promise<string> {
   const consoleError = console.error;
   console.error = () => undefined;
   try {
-    result = engine.raw(json, expr, ['-r']);
+    result = engine.raw(json, expr, ['-c']);
   } catch (error) {
     // Out of stack or memory (a filter that builds a deeply nested value): this jq is spent.
     loading = undefined;
@@ -51,7 +52,7 @@ export async function runJq(json: string, expr: string): Promise<string> {
     const message = result.stderr.trim().split('\n').filter((l) => !/^jq: \d+ compile error/.test(l)).join(' ');
     throw usageError(`--jq: ${message.replace(/^jq: (error: )?/, '')}`, 'bad_jq');
   }
-  return result.stdout;
+  return ghJqOutput(result.stdout);
 }
 
 /**

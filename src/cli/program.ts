@@ -14,6 +14,8 @@ const ENV_HELP = `
 Environment:
   OAUTHCLI_<PROVIDER>_CLIENT_ID, _CLIENT_SECRET  the OAuth app's credentials (GITHUB, GOOGLE, GITLAB)
   OAUTHCLI_<PROVIDER>_TOKEN, _HOST  a token to use instead of a stored one (CI), and the default host
+  GH_TOKEN, GITHUB_TOKEN   a token for github.com, as in gh (OAUTHCLI_GITHUB_TOKEN wins)
+  GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN, GH_HOST  a token for the GitHub Enterprise host GH_HOST
   OAUTHCLI_CONFIG_DIR      folder of the (non-secret) config file
   OAUTHCLI_BROWSER, BROWSER  command that opens a URL
   OAUTHCLI_DEBUG=1         same as --debug
@@ -73,7 +75,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .argument('<provider>', 'github, google, gitlab, entra, or a provider added with `provider add`')
     .option('--device', 'use the device flow (a one-time code entered in a browser anywhere)')
     .option('-w, --web', 'use the browser flow (loopback redirect with PKCE)')
-    .option('-s, --scopes <scopes>', 'comma-separated scopes to ask for')
+    .option('-s, --scopes <scopes>', "scopes to ask for besides the provider's defaults (comma-separated, repeatable)", collect, [])
     .option('--no-browser', 'print the URL instead of opening a browser')
     .option('-c, --clipboard', 'copy the one-time code to the clipboard')
     .option('--with-token', 'read a token from stdin, validate it and store it')
@@ -139,13 +141,12 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .addHelpText('after', examples('oauthcli revoke github'))
     .action(execute(() => import('./commands/revoke.js')));
 
-  program
-    .command('status')
-    .description('every account: provider, host, login, active, scopes, expiry, storage, and whether its token works')
+  hostCommand('status')
+    .description('every account: provider, host, login, active, scopes, expiry, storage, and whether its token works (exit 1 when one does not, or none is signed in)')
     .option('--offline', 'do not ask the providers whether the tokens still work')
     .addOption(option(JSON_OPTION))
     .addOption(jq())
-    .addHelpText('after', examples('oauthcli status', 'oauthcli status --offline --json'))
+    .addHelpText('after', examples('oauthcli status', 'oauthcli status -h github.com', 'oauthcli status --offline --json'))
     .action(execute(() => import('./commands/status.js')));
 
   hostCommand('logout')
@@ -174,7 +175,9 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('-F, --field <key=value>', 'a typed parameter: true, false, null, integers; @file reads a file, @- stdin (repeatable)', collect, [])
     .option('-H, --header <key:value>', 'an HTTP request header (repeatable)', collect, [])
     .option('--input <file>', 'the request body from a file (- for stdin)')
+    .option('-R, --repo <owner/repo>', 'fill {owner} and {repo} in the endpoint from this (default: GH_REPO, else the current git repository)')
     .option('--paginate', 'follow Link rel="next" to fetch every page')
+    .option('--max-pages <n>', 'with --paginate, follow at most this many pages (default 10000)')
     .option('-i, --include', 'print the HTTP status line and response headers before the body')
     .option('--silent', 'do not print the response body')
     .addOption(jq())
@@ -182,6 +185,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
       'after',
       examples(
         'oauthcli api /user',
+        'oauthcli api repos/{owner}/{repo}/branches/{branch}',
         "oauthcli api user/repos --paginate -q '.[].full_name'",
         'oauthcli api -X POST /user/repos -f name=hello -F private=true',
         'oauthcli api gitlab /projects -f membership=true -X GET',

@@ -1,7 +1,8 @@
 // A progress line on stderr for long listings ("Fetched 1,200 of ~3,000 repositories"), drawn
 // only when stderr is a terminal someone watches (also when stdout is piped), cleared before
-// anything else is written to the same screen and at the end.
+// anything else is written to the same screen and whenever the command ends (screen-lines.ts).
 import { interactiveStderr } from './output.js';
+import { registerLine } from './screen-lines.js';
 import type { World } from './world.js';
 
 export interface Progress {
@@ -16,6 +17,11 @@ const CLEAR_LINE = '\r\u001b[2K';
 export function progressLine(world: World, noun: string): Progress {
   if (!interactiveStderr(world)) return { show() {}, clear() {} };
   let shown = false;
+  const clear = () => {
+    if (shown) world.stderr.write(CLEAR_LINE);
+    shown = false;
+  };
+  registerLine(clear);
   return {
     show(done, total) {
       const of = total && total > done ? ` of ~${thousands(total)}` : '';
@@ -26,10 +32,7 @@ export function progressLine(world: World, noun: string): Progress {
       world.stderr.write(`${CLEAR_LINE}${text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text}`);
       shown = true;
     },
-    clear() {
-      if (shown) world.stderr.write(CLEAR_LINE);
-      shown = false;
-    },
+    clear,
   };
 }
 

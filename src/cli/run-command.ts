@@ -2,6 +2,7 @@
 // when it fails. Shared by the commander program and the fast path (src/cli/fast-path.ts), so a
 // command behaves the same whichever way it was reached.
 import { reportError } from './errors.js';
+import { clearLines } from './screen-lines.js';
 import type { World } from './world.js';
 
 export type CommandModule = { run(world: World, ...args: never[]): Promise<number | void> };
@@ -37,6 +38,7 @@ export function trapInterrupts(): Interrupts {
   let heldInterrupt = false;
   const onSigint = () => {
     interrupts += 1;
+    clearLines();
     if (interrupts > 1) process.exit(130);
     if (holding === 0) return controller.abort();
     heldInterrupt = true;
@@ -90,8 +92,11 @@ export async function runCommand(inv: Invocation, interrupts: Pick<Interrupts, '
     world = createWorld({ debug, signal: interrupts.signal, holdInterrupts: interrupts.hold });
     const mod = await inv.loading;
     const code = await (mod.run as (w: World, ...rest: unknown[]) => Promise<number | void>)(world, ...inv.positional, inv.opts, inv.command);
+    clearLines();
     return code ?? 0;
   } catch (error) {
+    // Before the error's line: a progress line left on its row would share it.
+    clearLines();
     if (options.rethrow) throw Object.assign(error as object, { world });
     return reportError(error, { stderr: process.stderr, debug, redact: world?.redact ?? ((t) => t), loginHint: world?.loginHint, command: inv.name });
   }

@@ -29,8 +29,12 @@ const MIN_DESCRIPTION = 16;
 const HEADERS: Cells = { name: 'NAME', visibility: 'VISIBILITY', language: 'LANGUAGE', stars: 'STARS', updated: 'UPDATED', description: 'DESCRIPTION' };
 const GAP = '  ';
 
+/** On a narrow terminal these columns go, in this order, until a row fits (NAME always stays). */
+const DROP_ORDER = ['language', 'stars', 'updated', 'visibility'] as const;
+
 export class RepoTable {
   private widths: Widths | undefined;
+  private readonly hidden = new Set<keyof Widths>();
 
   constructor(private readonly options: RepoTableOptions) {}
 
@@ -62,7 +66,8 @@ export class RepoTable {
     // On a terminal: room for the description first (up to what it needs, at most a third of the
     // width), then the other columns give way, down to these floors.
     const wanted = Math.min(widest('description', 0, Number.POSITIVE_INFINITY), Math.max(MIN_DESCRIPTION, Math.floor(terminal / 3)));
-    const floors: Widths = { name: Math.max(HEADERS.name.length, 12), visibility: 10, language: HEADERS.language.length, stars: HEADERS.stars.length, updated: HEADERS.updated.length + 4 };
+    // OWNER/NAME is what tells rows apart: it keeps up to a third of the width before the description's share goes.
+    const floors: Widths = { name: Math.min(natural.name, Math.max(12, Math.floor(terminal * 0.35))), visibility: 10, language: HEADERS.language.length, stars: HEADERS.stars.length, updated: HEADERS.updated.length + 4 };
     const widths = { ...natural, name: Math.min(natural.name, Math.max(floors.name, Math.floor(terminal * 0.4))) };
     const fixed = () => widths.name + widths.visibility + widths.language + widths.stars + widths.updated + GAP.length * 5;
     for (const key of ['visibility', 'language', 'updated', 'name'] as const) {
@@ -70,6 +75,14 @@ export class RepoTable {
       if (over <= 0) break;
       widths[key] = Math.max(floors[key], widths[key] - over);
     }
+    // Still too wide (a terminal of 40-60 columns): whole columns go rather than rows wrapping.
+    const shown = () => (Object.keys(widths) as Array<keyof Widths>).filter((k) => !this.hidden.has(k)).reduce((sum, k) => sum + widths[k] + GAP.length, 0);
+    for (const key of DROP_ORDER) {
+      if (shown() <= terminal) break;
+      this.hidden.add(key);
+    }
+    const rest = terminal - (shown() - widths.name);
+    widths.name = this.hidden.size ? Math.max(HEADERS.name.length, Math.min(natural.name, rest)) : Math.min(widths.name, Math.max(HEADERS.name.length, rest));
     return widths;
   }
 
@@ -81,14 +94,16 @@ export class RepoTable {
     // Only a terminal's width is worth cutting values for; in a pipe a long value overflows.
     const cut = (s: string, n: number) => (terminal === undefined ? s : fit(s, n));
     const plainText = (s: string) => s;
-    const fixed = [
-      style(pad(cut(c.name, w.name), w.name), paint.bold),
-      style(pad(cut(c.visibility, w.visibility), w.visibility), c.visibility.startsWith('private') ? paint.yellow : plainText),
-      style(pad(cut(c.language, w.language), w.language), plainText),
-      style(padStart(cut(c.stars, w.stars), w.stars), plainText),
-      style(pad(cut(c.updated, w.updated), w.updated), paint.dim),
+    const columns: Array<[keyof Widths, string]> = [
+      ['name', style(pad(cut(c.name, w.name), w.name), paint.bold)],
+      ['visibility', style(pad(cut(c.visibility, w.visibility), w.visibility), c.visibility.startsWith('private') ? paint.yellow : plainText)],
+      ['language', style(pad(cut(c.language, w.language), w.language), plainText)],
+      ['stars', style(padStart(cut(c.stars, w.stars), w.stars), plainText)],
+      ['updated', style(pad(cut(c.updated, w.updated), w.updated), paint.dim)],
     ];
-    const used = w.name + w.visibility + w.language + w.stars + w.updated + GAP.length * 5;
+    const visible = columns.filter(([key]) => !this.hidden.has(key));
+    const fixed = visible.map(([, text]) => text);
+    const used = visible.reduce((sum, [key]) => sum + w[key] + GAP.length, 0);
     let description = c.description;
     if (terminal !== undefined) {
       const room = terminal - used;

@@ -39,7 +39,7 @@ export async function answerGet(deps: SessionDeps, request: CredentialRequest): 
 /** The account for a git host: a token from the environment first, then the one matching the URL's username, else the active one. */
 function accountFor(deps: Pick<SessionDeps, 'accounts' | 'providers' | 'env'>, host: string, username: string | undefined): AccountMeta | undefined {
   const gitProviders = deps.providers.builtIn().filter((p) => p.git);
-  const fromEnv = gitProviders.map((p) => envAccount(deps, p)).find((a) => a?.host === host);
+  const fromEnv = gitProviders.map((p) => envAccount(deps, p, host)).find(Boolean);
   if (fromEnv && (!username || GENERIC_USERNAMES.has(username))) return fromEnv;
   const stored = deps.accounts.list().filter((a) => a.host === host && gitProviders.some((p) => p.name === a.provider));
   if (username && !GENERIC_USERNAMES.has(username)) return stored.find((a) => a.login.toLowerCase() === username.toLowerCase());

@@ -6,7 +6,7 @@
 // listing is, and a slow reader of the output slows the requests down instead of piling pages up.
 import { failure } from '../errors.js';
 import type { HttpClient, HttpResponse } from './client.js';
-import { MAX_PAGE_BYTES } from './limits.js';
+import { MAX_LISTING_PAGES, MAX_PAGE_BYTES, pageCapMessage } from './limits.js';
 import { responseTimePacer, type ResponseTimeBudget } from './response-time-budget.js';
 import { keepListingHeapSmall } from '../v8-flags.js';
 
@@ -33,6 +33,8 @@ export interface PaginateOptions<T> {
    * name the same way, or one past its last page, is dropped unread.
    */
   expectedLastPage?: number;
+  /** The most pages followed (default MAX_LISTING_PAGES); a listing with more stops there with a failure. A `rel="last"` past it is not believed. */
+  maxPages?: number;
   /** The query parameter that numbers pages in the provider's links. Default `page`. */
   pageParam?: string;
   /** Rejects a response that is not a page (401, 404, …). Default: any status ≥ 400 is a failure. */
@@ -83,6 +85,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   keepListingHeapSmall();
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_PAGE_CONCURRENCY));
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const maxPages = Math.max(1, Math.floor(options.maxPages ?? MAX_LISTING_PAGES));
   const pageParam = options.pageParam ?? 'page';
   const firstUrl = new URL(options.url);
   const check = options.check ?? defaultCheck;
@@ -158,7 +161,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   try {
     const firstHead = requestPage(firstUrl);
     // One page at a time (concurrency 1) means no page before page 1 has answered.
-    const guess = concurrency > 1 ? Math.min(options.expectedLastPage ?? 1, 1 + concurrency, pagesFor(limit)) : 1;
+    const guess = concurrency > 1 ? Math.min(options.expectedLastPage ?? 1, 1 + concurrency, pagesFor(limit), maxPages) : 1;
     // Pages 2..guess, asked for on last time's page count before page 1 says how many there are.
     for (let n = 2; n <= guess; n++) inflight.set(n, start(numbered(firstUrl, pageParam, n)));
     const first = await firstHead;
@@ -178,7 +181,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
 
     if (lastUrl && lastNumber !== undefined && lastNumber > 1) {
       // The pages that hold `limit` items if every page is full (a short page extends the plan below).
-      let stop = Math.max(1, Math.min(lastNumber, pagesFor(limit)));
+      // Never more than the cap, whatever `rel="last"` says (a page 1,000,000,000 is not believed).
+      let stop = Math.max(1, Math.min(lastNumber, pagesFor(limit), maxPages));
       let next = 2;
       // Starts the pages up to `upTo` (and `stop`) not started yet.
       const fill = (upTo: number) => {
@@ -191,7 +195,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       fetched = await readBody(first);
       yield take(1, fetched, true);
       if (seen >= limit) return;
-      if (stop === 1) stop = Math.min(lastNumber, 1 + pagesFor(limit - seen));
+      if (stop === 1) stop = Math.min(lastNumber, 1 + pagesFor(limit - seen), maxPages);
       for (number = 2; number <= stop; number++) {
         fill(number + concurrency - 1);
         fetched = await inflight.get(number)!;
@@ -203,7 +207,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
         yield page;
         if (seen >= limit) return;
         // A short page (the listing changed under us) leaves `limit` unmet: plan a few more.
-        if (number === stop && stop < lastNumber) stop = Math.min(lastNumber, number + pagesFor(limit - seen));
+        if (number === stop && stop < lastNumber) stop = Math.min(lastNumber, number + pagesFor(limit - seen), maxPages);
+        if (number === maxPages && seen < limit && (number < lastNumber || fetched.links.next)) throw failure(pageCapMessage(firstUrl.host, maxPages, lastNumber), { code: 'too_many_pages' });
       }
       // The listing grew while we read it: carry on from the last page's `next`, one at a time.
       if (!fetched.links.next) return;
@@ -215,6 +220,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
 
     const visited = new Set<string>([firstUrl.href, fetched.res.url.href]);
     while (seen < limit && fetched.links.next) {
+      if (number >= maxPages) throw failure(pageCapMessage(firstUrl.host, maxPages), { code: 'too_many_pages' });
       const url = followable(fetched.links.next);
       if (visited.has(url.href)) {
         throw failure(`${firstUrl.host} sent a pagination link back to a page already read (${url.pathname}${url.search})`, {

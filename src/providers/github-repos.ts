@@ -62,7 +62,8 @@ export function listGitHubRepos(http: HttpClient, endpoints: Endpoints, tokens: 
 
 export function summarizeGitHubRepo(repo: GitHubRepo): RepoSummary {
   return {
-    name: repo.name ?? repo.full_name,
+    // OWNER/NAME, as gh shows it: a name alone is ambiguous across owners.
+    name: repo.full_name ?? repo.name,
     visibility: typeof repo.visibility === 'string' ? repo.visibility : repo.private ? 'private' : 'public',
     fork: Boolean(repo.fork),
     archived: Boolean(repo.archived),

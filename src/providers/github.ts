@@ -56,6 +56,10 @@ export const github: Provider = {
   multiHost: true,
   defaultScopes: ['read:user', 'repo'],
   envName: 'GITHUB',
+  // https://cli.github.com/manual/gh_help_environment: GH_TOKEN, GITHUB_TOKEN (in order of
+  // precedence) for github.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN for GitHub
+  // Enterprise, "when setting this, also set GH_HOST".
+  foreignEnv: { host: 'GH_HOST', tokens: ['GH_TOKEN', 'GITHUB_TOKEN'], enterpriseTokens: ['GH_ENTERPRISE_TOKEN', 'GITHUB_ENTERPRISE_TOKEN'] },
   webFlowNeedsSecret: true,
   // The device flow's polls carry the client id only; the code exchange and refresh send the
   // secret when one is configured (GitHub requires it there for OAuth apps).

@@ -36,9 +36,10 @@ export class ProviderRegistry {
   }
 }
 
-/** The host a provider means when none is named: OAUTHCLI_<PROVIDER>_HOST (like GH_HOST), else its own. */
+/** The host a provider means when none is named: OAUTHCLI_<PROVIDER>_HOST, else (GitHub) GH_HOST, else its own. */
 export function defaultHostFor(provider: Provider, env: NodeJS.ProcessEnv): string {
-  const fromEnv = provider.multiHost ? env[`OAUTHCLI_${provider.envName}_HOST`] : undefined;
+  const foreign = provider.foreignEnv ? env[provider.foreignEnv.host] : undefined;
+  const fromEnv = provider.multiHost ? env[`OAUTHCLI_${provider.envName}_HOST`] || foreign : undefined;
   return fromEnv ? normalizeHost(provider, fromEnv, provider.defaultHost) : provider.defaultHost;
 }
 

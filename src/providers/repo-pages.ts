@@ -42,6 +42,7 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     concurrency: query.concurrency,
     ...(query.expectedPages ? { expectedLastPage: query.expectedPages } : {}),
     limit: query.limit,
+    ...(query.maxPages ? { maxPages: query.maxPages } : {}),
     pageSize: listing.pageSize,
     ...(listing.responseTimeBudget ? { responseTimeBudget: listing.responseTimeBudget } : {}),
     check: rejectUnsuccessful,

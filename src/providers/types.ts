@@ -104,6 +104,13 @@ export interface Provider {
   defaultScopes: string[];
   /** `OAUTHCLI_<ENV>_CLIENT_ID` / `_CLIENT_SECRET`. */
   envName: string;
+  /**
+   * Another tool's variables honoured after OAUTHCLI_<ENV>_TOKEN / _HOST (GitHub: gh's, as `gh help
+   * environment` describes them): `host` names the default host; the first set of `tokens` is a
+   * token for `defaultHost`, the first set of `enterpriseTokens` one for the host `host` names
+   * when that is another host.
+   */
+  foreignEnv?: { host: string; tokens: readonly string[]; enterpriseTokens: readonly string[] };
   /** Whether the browser flow's code exchange needs a client secret. */
   webFlowNeedsSecret: boolean;
   /** Whether a configured client secret is sent on every token request (confidential clients), or only where required. */
@@ -199,6 +206,8 @@ export interface RepoQuery {
   expectedPages?: number;
   /** Pages carry the provider's JSON text (`RepoPage.json`), never parsed, instead of objects. */
   asJson?: boolean;
+  /** The most pages followed (PaginateOptions.maxPages). */
+  maxPages?: number;
 }
 
 /** What the table shows of a repository, whatever the provider calls its fields. */

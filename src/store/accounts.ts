@@ -38,6 +38,8 @@ export interface AccountMeta {
    * there, and a `tid` is part of the account's key, since a `sub` means a user only within its tenant.
    */
   tenant?: string;
+  /** storage 'env': the variable that holds the token (OAUTHCLI_GITHUB_TOKEN, GH_TOKEN, …). */
+  envVar?: string;
 }
 
 /**

@@ -216,6 +216,29 @@ describe.skipIf(!hasGh)("the same flags through Debian's gh api (2.23) and oauth
     expect(r.requests.ours.map((q) => [q.method, q.rest, q.query])).toEqual(r.requests.gh.map((q) => [q.method, q.rest, q.query]));
   });
 
+  // gh prints each --jq result on one line: strings raw, null as an empty line, a number that is
+  // not whole with two decimals, objects and arrays as Go's encoding/json (keys sorted, <>&
+  // escaped). Scripts that read `gh api … --jq` line by line read oauthcli's the same way.
+  it.each([
+    ['.[0] | {name, private, id}'],
+    // (the URLs differ: gh reaches the fake as github.localhost)
+    ['[.[0:2][] | with_entries(select(.value | tostring | test("://|@") | not))]'],
+    ['.[0].owner | with_entries(select(.value | tostring | test("://") | not))'],
+    ['.[] | .description'],
+    ['.[0].private, .[0].id, length, .[0].topics'],
+    ['[.[].stargazers_count] | add / length'],
+    ['.[0].size / 3, 0.125, 0.375, 2.675, -0.001, 1e21, 1e-7'],
+    ['[1.5, 1e-7, 1e21, 0.1, .[0].size / 3]'],
+    ['{b: "<a href=\\"x\\">&</a>", a: "tab\\there\\u2028", c: "\\b\\f", "é": 1, "Z": 2, "😀": 3, "\\uffff": 4}'],
+    ['"two\\nlines", "", null, false'],
+    ['.[] | select(.id < 0)'],
+  ])('--jq %s: byte-identical to gh', async (filter) => {
+    w.server.setRepos('octocat', 7);
+    const r = await both(['user/repos', '--jq', filter]);
+    expect(r.gh.code).toBe(0);
+    expect(r.ours).toEqual({ ...r.gh, stderr: '' });
+  });
+
   it('a 404: the same body on stdout and the same exit code', async () => {
     const r = await both(['repos/octocat/nope']);
     expect(r.ours.stdout).toBe(r.gh.stdout);

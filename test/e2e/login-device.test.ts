@@ -213,12 +213,14 @@ describe('whoami', () => {
 });
 
 describe('status', () => {
-  it('nothing stored: says so, exit 0; --json gives []', async () => {
+  it('nothing stored: says so on stderr, exit 1 (as gh auth status); --json gives [] and exit 1', async () => {
     const res = await w.cli(['status']);
-    expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/No accounts are signed in/);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/^No account is signed in\. Run: oauthcli login github\n$/);
     const json = await w.cli(['status', '--json']);
     expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(json.code).toBe(1);
   });
 
   it('lists every account with active marker, scopes, expiry and storage', async () => {

@@ -134,7 +134,8 @@ describe('repos --json', () => {
 
     w.server.requests.length = 0;
     const table = await repos(['--limit', '100']);
-    expect(table.stdout.trim().split('\n')).toHaveLength(101);
+    // In a pipe: one line a repository, no header.
+    expect(table.stdout.trim().split('\n')).toHaveLength(100);
     expect(w.server.requestCount(REPOS)).toBe(1);
   });
 
@@ -254,26 +255,28 @@ describe('repos, the second time', () => {
 });
 
 describe('repos as a table', () => {
-  it('into a pipe: a header and one row per repository, no escape codes', async () => {
+  it("into a pipe: gh's tab-separated form, one line per repository, no header, no escape codes", async () => {
     w.server.setRepos('octocat', 120);
     const res = await repos([], { FORCE_COLOR: '0' });
     expect(res.code).toBe(0);
     const lines = res.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(121);
-    expect(lines[0]).toMatch(/^NAME\s+VISIBILITY\s+LANGUAGE\s+STARS\s+UPDATED\s+DESCRIPTION$/);
-    expect(lines[1]).toMatch(/^repo-0001\s+public\s+JavaScript\s+37\s+\S.* ago\s+Test repository number 1$/);
-    expect(lines[3]).toMatch(/^repo-0003\s+private\s/);
-    expect(lines[120]).toMatch(/^repo-0120\s/);
+    expect(lines).toHaveLength(120);
+    expect(lines[0]).toBe('octocat/repo-0001\tTest repository number 1\tpublic\t2024-01-01T01:00:00Z');
+    expect(lines[2]).toBe('octocat/repo-0003\tTest repository number 3\tprivate\t2024-01-01T03:00:00Z');
+    expect(lines[4]).toBe('octocat/repo-0005\t\tpublic\t2024-01-01T05:00:00Z');
+    expect(lines[119]).toMatch(/^octocat\/repo-0120\t/);
     expect(res.stdout + res.stderr).not.toMatch(/\u001b/);
     expect(res.stderr.trim()).toBe('120 repositories');
   });
 
-  it('NO_COLOR wins over FORCE_COLOR; FORCE_COLOR alone colours', async () => {
+  it('NO_COLOR wins over FORCE_COLOR; FORCE_COLOR alone colours (status), and never the tab-separated form scripts read', async () => {
     w.server.setRepos('octocat', 3);
-    const none = await repos([], { FORCE_COLOR: '1', NO_COLOR: '1' });
+    const none = await w.cli(['status'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(none.stdout).not.toMatch(/\u001b/);
-    const forced = await repos([], { FORCE_COLOR: '1' });
+    const forced = await w.cli(['status'], { env: { FORCE_COLOR: '1' } });
     expect(forced.stdout).toMatch(/\u001b\[1m/);
+    const piped = await repos([], { FORCE_COLOR: '1' });
+    expect(piped.stdout).not.toMatch(/\u001b/);
   });
 
   it('`oauthcli repos | head -1` and a big `--json | head -c 100` exit 0, quietly', async () => {
@@ -282,7 +285,7 @@ describe('repos as a table', () => {
     const table = await sh(`{ "$NODE" "$CLI" repos 2>${root}/t.err; echo $? > ${root}/t.rc; } | head -1 > ${root}/t.out`);
     expect(table.code).toBe(0);
     expect(readFileSync(join(root, 't.rc'), 'utf8').trim()).toBe('0');
-    expect(readFileSync(join(root, 't.out'), 'utf8')).toMatch(/^NAME\s+VISIBILITY/);
+    expect(readFileSync(join(root, 't.out'), 'utf8')).toMatch(/^octocat\/repo-0001\t/);
     expect(readFileSync(join(root, 't.err'), 'utf8')).not.toMatch(/EPIPE|Error|\n\s+at /);
 
     const json = await sh(`{ "$NODE" "$CLI" repos --json 2>${root}/j.err; echo $? > ${root}/j.rc; } | head -c 100 > ${root}/j.out`);

@@ -44,7 +44,8 @@ describe('the spec, from the command definitions', () => {
     expect(flag(login, '--web')).toMatchObject({ short: '-w', takesValue: false });
     expect(flag(login, '--no-browser')).toMatchObject({ takesValue: false });
     expect(flag(login, '--help')).toMatchObject({ short: undefined });
-    expect(flag(find('status'), '--help')).toMatchObject({ short: '-h' });
+    expect(flag(find('status'), '--hostname')).toMatchObject({ short: '-h', takesValue: true });
+    expect(flag(find('completion'), '--help')).toMatchObject({ short: '-h' });
     // The program's own --debug works after any command.
     expect(flag(login, '--debug')).toBeDefined();
     expect(flag(find(''), '--version')).toMatchObject({ short: '-V' });

@@ -32,10 +32,11 @@ describe('RepoTable', () => {
     const first = table.render([repo('a'), repo('longer-name', { private: true, visibility: 'private', fork: true, stargazers_count: 1234 })]);
     const lines = first.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+VISIBILITY\s+LANGUAGE\s+STARS\s+UPDATED\s+DESCRIPTION$/);
-    expect(lines[1]).toBe('a            public         TypeScript      7  3 days ago  about a');
-    expect(lines[2]).toBe('longer-name  private, fork  TypeScript   1234  3 days ago  about longer-name');
+    // OWNER/NAME, as gh shows it.
+    expect(lines[1]).toBe('octocat/a            public         TypeScript      7  3 days ago  about a');
+    expect(lines[2]).toBe('octocat/longer-name  private, fork  TypeScript   1234  3 days ago  about longer-name');
     // Later pages: no header again, same columns.
-    expect(table.render([repo('b')])).toBe('b            public         TypeScript      7  3 days ago  about b\n');
+    expect(table.render([repo('b')])).toBe('octocat/b            public         TypeScript      7  3 days ago  about b\n');
   });
 
   it('on a terminal, cuts the description (and over-long later values) to the width', () => {

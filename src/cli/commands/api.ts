@@ -14,6 +14,7 @@ import { defaultApiHeaders, parseHeaderFlags } from '../../api/headers.js';
 import { send } from '../../api/send.js';
 import { failure, notSignedIn, usageError } from '../../errors.js';
 import type { HttpClient } from '../../http/client.js';
+import { MAX_LISTING_PAGES, pageCapMessage } from '../../http/limits.js';
 import { parseLinkHeader } from '../../http/paginate.js';
 import type { Provider } from '../../providers/types.js';
 import { configuredTenant, loginCommandFor, openSession } from '../../session.js';
@@ -33,6 +34,10 @@ export interface ApiOptions {
   include?: boolean;
   silent?: boolean;
   jq?: string;
+  /** OWNER/REPO for {owner} and {repo} (else GH_REPO, else the git remote). */
+  repo?: string;
+  /** --paginate follows at most this many pages (default MAX_LISTING_PAGES). */
+  maxPages?: string;
 }
 
 /** The longest provider message quoted on the error line. */
@@ -47,7 +52,9 @@ export async function run(world: World, first: string, second: string | undefine
   const http = await world.http();
   // Where first, so a URL on a foreign host fails before the keychain is even read.
   const endpoints = await provider.endpoints(account.host, http, world.signal, account.tenant ?? configuredTenant(world, provider));
-  const target = resolveEndpoint(endpoints, endpoint);
+  // {owner}, {repo}, {branch}: from --repo / GH_REPO or the current git repository, as gh does.
+  const { fillPlaceholders } = await import('../../git/repo-context.js');
+  const target = resolveEndpoint(endpoints, await fillPlaceholders(world, endpoint, { repo: opts.repo, host: account.host }));
   if (flags.paginate && !target.graphql && flags.method !== 'GET') {
     throw usageError(`--paginate follows pages of a GET request, not ${flags.method}${flags.methodGiven ? '' : ' (fields make it a POST: add -X GET to send them as query parameters)'}`, 'bad_flags');
   }
@@ -109,7 +116,9 @@ async function exchange({ http, token, signal, printer, flags, target, request, 
   const origin = new URL(url).origin;
   const visited = new Set<string>([url]);
   const cursors = new Set<string>();
+  let pages = 0;
   for (;;) {
+    pages += 1;
     const res = await send(http, { method, url, headers: request.headers, body, token, signal });
     const bytes = method === 'HEAD' || res.status === 204 ? (await res.dump(), Buffer.alloc(0)) : await res.bytes();
     const ok = res.status >= 200 && res.status < 300;
@@ -145,12 +154,18 @@ async function exchange({ http, token, signal, printer, flags, target, request, 
       throw stop;
     }
     if (next === undefined) break;
+    // Every loop has a bound: a server sending `next` (or a new cursor) without end stops here.
+    if (pages >= flags.maxPages) {
+      await printer.finish();
+      throw failure(pageCapMessage(new URL(url).host, flags.maxPages), { code: 'too_many_pages' });
+    }
     url = next;
   }
   await printer.finish();
 }
 
 interface Flags {
+  maxPages: number;
   method: string;
   methodGiven: boolean;
   params: FieldMap;
@@ -201,7 +216,12 @@ async function readFlags(world: World, opts: ApiOptions): Promise<Flags> {
   });
   // gh: GET unless fields or a body are given, then POST; -X always wins.
   if (!methodGiven && (!isEmpty(params) || input !== undefined)) method = 'POST';
-  return { method, methodGiven, params, headers, input, paginate: Boolean(opts.paginate), include: Boolean(opts.include), silent: Boolean(opts.silent), jq: opts.jq };
+  let maxPages = MAX_LISTING_PAGES;
+  if (opts.maxPages !== undefined) {
+    maxPages = /^\s*\d+\s*$/.test(opts.maxPages) ? Number(opts.maxPages) : Number.NaN;
+    if (!Number.isSafeInteger(maxPages) || maxPages < 1) throw usageError(`invalid --max-pages '${opts.maxPages}' (a whole number, 1 or more)`, 'bad_flags');
+  }
+  return { maxPages, method, methodGiven, params, headers, input, paginate: Boolean(opts.paginate), include: Boolean(opts.include), silent: Boolean(opts.silent), jq: opts.jq };
 }
 
 /** The `Link: rel="next"` page, only on the first request's origin and never one already read. */

@@ -14,7 +14,8 @@ import type { World } from '../world.js';
 export interface LoginOptions {
   device?: boolean;
   web?: boolean;
-  scopes?: string;
+  /** -s/--scopes, each repeat's value (comma-separated lists too): added to the provider's defaults, as gh does. */
+  scopes?: string[];
   hostname?: string;
   browser: boolean;
   withToken?: boolean;
@@ -38,8 +39,8 @@ export async function run(world: World, providerName: string, opts: LoginOptions
   if (opts.withToken && (opts.web || opts.device)) throw usageError('--with-token does not go with --web or --device');
   const timeoutMs = parseDuration(opts.timeout);
   if (timeoutMs === undefined) throw usageError(`invalid --timeout '${opts.timeout}' (a duration up to 24h, e.g. 90s or 5m)`);
-  const asked = opts.scopes ? splitList(opts.scopes) : undefined;
-  const scopes = provider.scopesFor ? provider.scopesFor(asked) : (asked ?? provider.defaultScopes);
+  const added = (opts.scopes ?? []).flatMap(splitList);
+  const scopes = provider.scopesFor ? provider.scopesFor(added.length ? added : undefined) : withDefaultScopes(provider.defaultScopes, added);
   if (opts.tenant !== undefined && !provider.tenancy) throw usageError(`--tenant applies to Microsoft Entra ID only, not to ${provider.displayName}`, 'bad_tenant');
   const tenant = opts.tenant === undefined ? undefined : provider.tenancy!.check(opts.tenant);
   const storage = chooseStorage({ flag: opts.storage, insecure: opts.insecureStorage, env: world.env, configured: world.accounts.defaultStorage() });
@@ -71,6 +72,11 @@ export async function run(world: World, providerName: string, opts: LoginOptions
     await offerGitSetup(world, host, opts.git);
   }
   return 0;
+}
+
+/** The provider's default scopes, then each one -s adds (gh: "additional authentication scopes to request"). */
+export function withDefaultScopes(defaults: readonly string[], added: readonly string[]): string[] {
+  return [...new Set([...defaults, ...added.flatMap(splitList)])];
 }
 
 export function splitList(text: string): string[] {

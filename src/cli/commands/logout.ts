@@ -2,7 +2,7 @@
 // locally; revoke at the provider when we can, and say plainly what happened there.
 // `--all` does that for every linked identity.
 import { AppError, usageError } from '../../errors.js';
-import { clientCredentials, configuredTenant, describeAccount, forgetAccount, openSession, revokeAtProvider, withAccount } from '../../session.js';
+import { clientCredentials, configuredTenant, describeAccount, forgetAccount, openSession, revokeAtProvider, selectOnlyAccount, withAccount } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
@@ -17,7 +17,8 @@ export interface LogoutOptions {
 
 export async function run(world: World, providerName: string | undefined, opts: LogoutOptions): Promise<number> {
   if (opts.all && (providerName || opts.hostname || opts.user)) throw usageError('--all signs out of every account: do not name one');
-  const accounts = opts.all ? world.accounts.list() : [world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user })];
+  // Destructive: with several accounts matching, refuse and list them rather than pick one.
+  const accounts = opts.all ? world.accounts.list() : [selectOnlyAccount(world, { provider: providerName, hostname: opts.hostname, user: opts.user }, 'logout')];
   if (accounts.length === 0) {
     world.info('No accounts are signed in.');
     return 0;

@@ -7,20 +7,22 @@ import type { RepoPage, RepoQuery } from '../../providers/types.js';
 import { openSession } from '../../session.js';
 import { ListingPages } from '../../store/listing-pages.js';
 import { filterJson } from '../jq.js';
-import { escapeJsonControls, paintFor, writeResult } from '../output.js';
+import { escapeJsonControls, paintFor, safeText, writeResult } from '../output.js';
 import { progressLine, thousands, type Progress } from '../progress.js';
 import type { World } from '../world.js';
 
 export interface ReposOptions {
   hostname?: string;
   user?: string;
-  json?: boolean;
+  /** true: the provider's objects as they are; a comma-separated list: only those fields of each (gh's `--json name,url`). */
+  json?: boolean | string;
   jq?: string;
   limit?: string;
   visibility?: string;
   affiliation?: string;
   sort?: string;
   direction?: string;
+  maxPages?: string;
 }
 
 const VISIBILITIES = ['all', 'public', 'private'] as const;
@@ -40,6 +42,7 @@ export function reposQuery(opts: ReposOptions, env: NodeJS.ProcessEnv = {}): Rep
   }
   if (opts.sort !== undefined) query.sort = oneOf(opts.sort, SORTS, '--sort');
   if (opts.direction !== undefined) query.direction = oneOf(opts.direction, DIRECTIONS, '--direction');
+  if (opts.maxPages !== undefined) query.maxPages = positiveInteger(opts.maxPages, '--max-pages');
   // Pages in flight at once; 1 reads the listing one page after another (the benchmark's baseline).
   const concurrency = env.OAUTHCLI_PAGE_CONCURRENCY;
   if (concurrency) query.concurrency = positiveInteger(concurrency, 'OAUTHCLI_PAGE_CONCURRENCY');
@@ -57,7 +60,21 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
   return value as T;
 }
 
+/** `--json name,html_url` → the fields; undefined for a bare --json. */
+export function jsonFields(json: ReposOptions['json']): string[] | undefined {
+  if (typeof json !== 'string') return undefined;
+  const fields = [...new Set(json.split(',').map((f) => f.trim()))];
+  if (fields.some((f) => f === '')) throw usageError(`invalid --json '${json}' (a comma-separated list of fields, e.g. --json full_name,html_url)`);
+  return fields;
+}
+
 export async function run(world: World, providerName: string | undefined, opts: ReposOptions): Promise<number> {
+  // `repos --json github`: commander reads the provider as the fields' list; a provider name is not a field.
+  if (typeof opts.json === 'string' && providerName === undefined && world.providers.names().includes(opts.json.toLowerCase())) {
+    providerName = opts.json;
+    opts = { ...opts, json: true };
+  }
+  const fields = jsonFields(opts.json);
   const query = reposQuery(opts, world.env);
   const account = world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user });
   const provider = world.providers.get(account.provider);
@@ -79,10 +96,12 @@ export async function run(world: World, providerName: string | undefined, opts: 
 
   const progress = progressLine(world, 'repositories');
   const totals: Totals = { count: 0, more: false };
-  const counted = tally(pages, progress, totals);
+  const tallied = tally(pages, progress, totals);
+  const counted = fields ? selectFields(tallied, fields) : tallied;
   if (opts.jq) await writeFiltered(world, counted, opts.jq, progress);
   else if (asJson) await writeJson(world, counted, progress);
-  else await writeTable(world, counted, progress);
+  else if (world.stdout.isTTY) await writeTable(world, counted, progress);
+  else await writeTabSeparated(world, counted);
   progress.clear();
   listings.remember(listing, totals.lastPage ?? 1);
   const { count, more } = totals;
@@ -182,5 +201,44 @@ async function writeTable(world: World, pages: AsyncIterable<RepoPage>, progress
       if (world.stdout.isTTY) progress.clear();
       await writeResult(world, table.render(page.repos));
     }
+  }
+}
+
+/**
+ * `--json FIELDS`: each repository with only those fields, in the order asked for. A field the
+ * provider's repositories do not have is a usage error naming those they have (as gh's
+ * "Unknown JSON field"), found on the first repository.
+ */
+async function* selectFields(pages: AsyncIterable<RepoPage>, fields: readonly string[]): AsyncGenerator<RepoPage> {
+  let checked = false;
+  for await (const page of pages) {
+    // Control characters arrive escaped (pageJson): JSON.parse reads them.
+    const json = pageJson(page);
+    const items = json.length ? (JSON.parse(`[${Buffer.concat(json).toString('utf8')}]`) as Array<Record<string, unknown>>) : [];
+    if (!checked && items.length) {
+      checked = true;
+      const unknown = fields.filter((f) => !Object.hasOwn(items[0]!, f));
+      if (unknown.length) throw usageError(`unknown --json field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `'${f}'`).join(', ')} (the repositories have: ${Object.keys(items[0]!).join(', ')})`, 'bad_json_field');
+    }
+    page.release?.();
+    const picked = items.map((item) => JSON.stringify(Object.fromEntries(fields.map((f) => [f, item[f] ?? null]))));
+    yield { ...page, json: picked.length ? [Buffer.from(picked.join(','))] : [], controls: /[\u0000-\u001f\u007f-\u009f]/.test(picked.join('')) };
+  }
+}
+
+/**
+ * stdout not a terminal, no --json: gh's form for scripts (`gh repo list` piped, pkg/cmd/repo/list
+ * in cli/cli): one line a repository, tab-separated OWNER/NAME, description (whitespace runs made
+ * one space), visibility with ", fork" and ", archived", the time updated (RFC 3339); no header,
+ * nothing cut. Provider text passes the sanitizer: a tab or newline in it cannot add a field or line.
+ */
+async function writeTabSeparated(world: World, pages: AsyncIterable<RepoPage>): Promise<void> {
+  for await (const page of pages) {
+    if (!page.repos?.length) continue;
+    const lines = page.repos.map((repo) => {
+      const info = [repo.visibility.toLowerCase(), repo.fork ? 'fork' : '', repo.archived ? 'archived' : ''].filter(Boolean).join(', ');
+      return [repo.name, repo.description ?? '', info, repo.updatedAt ?? ''].map((field) => safeText(field.replace(/\s+/g, ' ').trim())).join('\t');
+    });
+    await writeResult(world, `${lines.join('\n')}\n`);
   }
 }

@@ -2,13 +2,15 @@
 // If revocation fails, the local copy stays, so the user can try again. It all runs under the
 // account's lock, so a refresh in flight finishes first and its new tokens are the ones revoked.
 import { AppError, failure, notSignedIn } from '../../errors.js';
-import { clientCredentials, describeAccount, forgetAccount, openSession, revokeAtProvider, withAccount } from '../../session.js';
+import { clientCredentials, describeAccount, forgetAccount, loginCommandFor, openSession, revokeAtProvider, selectOnlyAccount, withAccount } from '../../session.js';
 import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 
 export async function run(world: World, provider: string | undefined, opts: { hostname?: string; user?: string }): Promise<number> {
-  const account = world.selectAccount({ provider, hostname: opts.hostname, user: opts.user });
+  // Destructive: with several accounts matching, refuse and list them rather than pick one.
+  const account = selectOnlyAccount(world, { provider, hostname: opts.hostname, user: opts.user }, 'revoke');
+  world.loginHint = loginCommandFor(world.providers.get(account.provider), account.host, world.env);
   const onWait = () => world.info(`Waiting for another oauthcli process that is refreshing the token of ${safeText(describeAccount(account))}…`);
   const session = await withAccount(
     world,

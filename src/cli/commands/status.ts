@@ -1,6 +1,7 @@
 // `oauthcli status`: every account (stored, or given by OAUTHCLI_<PROVIDER>_TOKEN), and whether
 // its token still works: each provider is asked, all at once, each with a short timeout
-// (`--offline` asks nobody). ✓ works, ✗ does not (exit 1), ? could not tell.
+// (`--offline` asks nobody). ✓ works, ✗ does not (exit 1), ? could not tell. `-h HOST` limits it
+// to one host, as `gh auth status -h`.
 import { AppError } from '../../errors.js';
 import { envAccounts, fetchSessionProfile, openSession } from '../../session.js';
 import type { AccountMeta } from '../../store/accounts.js';
@@ -10,6 +11,7 @@ import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
 import type { World } from '../world.js';
 
 export interface StatusOptions {
+  hostname?: string;
   json?: boolean;
   jq?: string;
   offline?: boolean;
@@ -33,25 +35,39 @@ interface Row {
   /** Why not valid, or why it could not be told. */
   problem?: string;
   needsLogin: boolean;
+  /** The variable a token from the environment is in. */
+  envVar?: string;
+  /** The keychain (or file) could not be read: said once for all rows, not on each. */
+  storageError?: string;
 }
 
+/**
+ * Exit 1, as `gh auth status`, when no account is signed in (on the host -h names) or a token the
+ * provider was asked about does not work, or the tokens could not be read; else 0.
+ */
 export async function run(world: World, opts: StatusOptions): Promise<number> {
-  const fromEnv = envAccounts(world);
-  const stored = world.accounts.list().sort((a, b) => `${a.provider} ${a.host} ${a.login}`.localeCompare(`${b.provider} ${b.host} ${b.login}`));
+  const host = opts.hostname?.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const onHost = (a: AccountMeta) => !host || a.host === host;
+  const fromEnv = envAccounts(world).filter(onHost);
+  const stored = world.accounts
+    .list()
+    .filter(onHost)
+    .sort((a, b) => `${a.provider} ${a.host} ${a.login}`.localeCompare(`${b.provider} ${b.host} ${b.login}`));
   const rows = await Promise.all([...fromEnv, ...stored].map((a) => row(world, a, Boolean(opts.offline))));
-  const anyInvalid = rows.some((r) => r.valid === false);
+  const storageErrors = [...new Set(rows.flatMap((r) => (r.storageError ? [r.storageError] : [])))];
+  const failed = rows.length === 0 || rows.some((r) => r.valid === false) || storageErrors.length > 0;
+  for (const message of storageErrors) world.info(`oauthcli: ${safeText(world.redact(message))}`);
   if (opts.json || opts.jq) {
-    const out = rows.map(({ current, needsLogin, problem, ...r }) => ({ ...r, current, needsLogin, ...(problem ? { problem: world.redact(problem) } : {}) }));
+    const out = rows.map(({ current, needsLogin, problem, storageError: _, ...r }) => ({ ...r, current, needsLogin, ...(problem ? { problem: world.redact(problem) } : {}) }));
     await printJson(world, out, opts.jq);
-    return anyInvalid ? 1 : 0;
+    return failed ? 1 : 0;
   }
   if (rows.length === 0) {
-    await writeResult(world, 'No accounts are signed in. Run: oauthcli login github\n');
-    return 0;
+    world.info(`No account is signed in${host ? ` on ${safeText(host)}` : ''}. Run: oauthcli login github${host && host !== 'github.com' ? ` --hostname ${safeText(host)}` : ''}`);
+    return 1;
   }
   const paint = await paintFor(world, world.stdout);
-  const providers = [...new Set(rows.map((r) => world.providers.get(r.provider).displayName))];
-  const lines: string[] = [`Connected to ${providers.join(', ')}`];
+  const lines: string[] = [headline(rows, Boolean(opts.offline))];
   let lastHeading = '';
   for (const r of rows) {
     const heading = `${r.host} (${r.provider})`;
@@ -59,7 +75,7 @@ export async function run(world: World, opts: StatusOptions): Promise<number> {
     lastHeading = heading;
     const mark = r.valid === true ? paint.green('✓') : r.valid === false ? paint.red('✗') : opts.offline ? '-' : paint.yellow('?');
     const marks = [r.active ? 'active' : '', r.current ? 'current' : ''].filter(Boolean).join(', ');
-    const who = r.storage === 'env' ? `${r.login ? `${safeText(r.login)} ` : ''}(from OAUTHCLI_${world.providers.get(r.provider).envName}_TOKEN)` : safeText(r.login);
+    const who = r.storage === 'env' ? `${r.login ? `${safeText(r.login)} ` : ''}(from ${r.envVar})` : safeText(r.login);
     lines.push(`  ${mark} ${who}${marks ? ` (${marks})` : ''}`);
     const state = r.needsLogin
       ? paint.red('sign-in expired: run oauthcli login again')
@@ -71,11 +87,21 @@ export async function run(world: World, opts: StatusOptions): Promise<number> {
     lines.push(`    Storage: ${r.storage === 'insecure file' ? paint.yellow(r.storage) : r.storage}`);
   }
   await writeResult(world, `${lines.join('\n')}\n`);
-  return anyInvalid ? 1 : 0;
+  return failed ? 1 : 0;
+}
+
+/** What is true of the accounts as a whole: how many, and how many tokens work, do not, or were not checked. */
+export function headline(rows: ReadonlyArray<Pick<Row, 'valid'>>, offline: boolean): string {
+  const count = (valid: boolean | null) => rows.filter((r) => r.valid === valid).length;
+  const [working, broken, unknown] = [count(true), count(false), count(null)];
+  const noun = rows.length === 1 ? 'account' : 'accounts';
+  const parts = [working ? `${working} working` : '', broken ? `${broken} not working` : '', unknown ? `${unknown} ${offline ? 'not checked (--offline)' : 'not checked'}` : ''].filter(Boolean);
+  return `${rows.length} ${noun}: ${parts.join(', ')}`;
 }
 
 async function row(world: World, account: AccountMeta, offline: boolean): Promise<Row> {
   const base = {
+    ...(account.envVar ? { envVar: account.envVar } : {}),
     provider: account.provider,
     host: account.host,
     login: account.login,
@@ -88,8 +114,9 @@ async function row(world: World, account: AccountMeta, offline: boolean): Promis
   try {
     if (account.storage !== 'env') tokens = await world.secrets(account.storage).get(account.key);
   } catch (error) {
-    // A keychain we cannot read makes the row unknown, not the command fatal.
-    return { ...base, scopes: account.scopes, expiresAt: null, valid: null, problem: error instanceof AppError ? error.message : String(error) };
+    // A keychain we cannot read makes the row unknown, not the command fatal; its error is said once.
+    const message = error instanceof AppError ? error.message : String(error);
+    return { ...base, scopes: account.scopes, expiresAt: null, valid: null, problem: `the ${STORAGE_LABEL[account.storage]} could not be read`, storageError: message.split('\n')[0]! };
   }
   const known = { ...base, scopes: tokens?.scopes ?? account.scopes, expiresAt: tokens?.expiresAt ?? null };
   if (account.storage !== 'env' && !tokens) return { ...known, valid: false, problem: 'no token in storage' };
