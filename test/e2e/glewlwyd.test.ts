@@ -7,10 +7,14 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { enterUserCode, freePort, glewlwydInstalled, loginAndGrant, startGlewlwyd, type Glewlwyd } from '../support/glewlwyd.js';
 import { deviceCodeFrom, expectOneErrorLine, lastLine, makeWorld, WAIT_MS, type CliWorld } from './provider-harness.js';
+
+// Each test is a whole user story (add, sign in, whoami, token, refresh, sign out): a dozen CLI
+// runs, more than the default minute on a busy two-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 // glewlwyd is in .ci/run's package list: a machine without it is a broken set-up, not a skip.
 if (!glewlwydInstalled) throw new Error('glewlwyd is not installed (apt-get install glewlwyd)');

@@ -4,9 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeAuth0, startFakeCognito, type VendorFake } from '../support/vendor-oidc.js';
 import { deviceCodeFrom, expectOneErrorLine, lastLine, makeWorld, type CliWorld } from './provider-harness.js';
+
+// Each test is a whole user story (add, sign in, whoami, token, refresh, sign out): a dozen CLI
+// runs, more than the default minute on a busy two-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const API_AUDIENCE = 'https://api.example.com';
 
