@@ -45,7 +45,12 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .version(__OAUTHCLI_VERSION__, '-V, --version')
     .option('--debug', 'print an HTTP trace on stderr, with every secret redacted')
     .showSuggestionAfterError(true)
-    .addHelpText('after', ENV_HELP)
+    .addHelpText(
+      'after',
+      ENV_HELP +
+        '\n' +
+        examples('oauthcli app create github', 'oauthcli login github', 'oauthcli whoami', 'oauthcli repos -L 10', 'oauthcli setup-git'),
+    )
     // Help goes straight to fd 1. process.stdout (a stream; node:net for a pipe) is only built
     // when stdout may be a terminal, to learn its width: start-up is part of the product.
     .configureOutput({

@@ -1,5 +1,5 @@
 // Auth0 and Amazon Cognito as their documentation describes them (test/support/vendor-oidc.ts),
-// with the built CLI and the recipes of docs/readme-drafts/23-providers.md: sign in, whoami,
+// with the built CLI and the README's provider recipes: sign in, whoami,
 // a token for the resource asked for, refresh, sign out.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -19,8 +19,8 @@ function everyCommand(command: Command): Command[] {
 describe('help', () => {
   const program = buildProgram({ execute: () => async () => undefined });
 
-  it('every command and command group ends its --help with examples', () => {
-    const commands = everyCommand(program);
+  it('the program, every command and every command group end their --help with examples', () => {
+    const commands = [program, ...everyCommand(program)];
     expect(commands.length).toBeGreaterThan(15);
     for (const command of commands) {
       expect(helpOf(command), command.name()).toMatch(/\nExamples:\n( {2}\$ .*\n)+\s*$/);
