@@ -263,3 +263,19 @@ export function checkIssuerUrl(text: string): string {
   return text.trim();
 }
 
+/** What an issuer offers, read from its discovery document: for `provider add` to say and to remember. */
+export interface IssuerOffer {
+  device: boolean;
+  revocation: boolean;
+  /** Whether `offline_access` is in its scopes_supported. */
+  offlineAccess: boolean;
+}
+
+export async function issuerOffer(http: Parameters<typeof discoverIssuer>[0], issuer: string, signal?: AbortSignal): Promise<IssuerOffer> {
+  const meta = await discoverIssuer(http, issuer, signal);
+  return {
+    device: Boolean(meta.device_authorization_endpoint),
+    revocation: Boolean(meta.revocation_endpoint),
+    offlineAccess: Array.isArray(meta.scopes_supported) && meta.scopes_supported.includes('offline_access'),
+  };
+}

@@ -4,11 +4,11 @@
 // - an account's refresh: refresh tokens are single use, and a provider that sees one twice may
 //   revoke the whole family, so only one process refreshes an account at a time. It is held
 //   across a token request, so it must stay fresh (not stale) for longer than that request may
-//   take (REQUEST_DEADLINE_MS), or a live holder could lose it mid-request.
+//   take (the HTTP client's REQUEST_DEADLINE_MS; storage makes no requests, so a test holds the
+//   two together), or a live holder could lose it mid-request.
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { failure } from '../errors.js';
-import { REQUEST_DEADLINE_MS } from '../http/limits.js';
 import { makePrivateFolder } from './private-file.js';
 
 export interface LockTiming {
@@ -19,8 +19,8 @@ export interface LockTiming {
 }
 
 export const FILE_LOCK: LockTiming = { staleMs: 10_000, waitMs: 20_000 };
-/** Stale only well after the refresh request's own deadline (plus the keychain write). */
-export const REFRESH_LOCK: LockTiming = { staleMs: REQUEST_DEADLINE_MS + 15_000, waitMs: REQUEST_DEADLINE_MS + 30_000 };
+/** Stale only well after a refresh request's own deadline, plus the keychain write (test/unit/lock-timing.test.ts holds it to the HTTP client's deadline). */
+export const REFRESH_LOCK: LockTiming = { staleMs: 45_000, waitMs: 60_000 };
 
 export async function withFileLock<T>(path: string, run: () => Promise<T>, timing: LockTiming = FILE_LOCK, what = path): Promise<T> {
   refuseForeignLock(`${path}.lock`);

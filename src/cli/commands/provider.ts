@@ -1,8 +1,7 @@
 // `oauthcli provider add|list|remove`: OpenID Connect issuers the user adds by name.
 import { failure, usageError } from '../../errors.js';
-import { discoverIssuer } from '../../oauth/discovery.js';
 import { BUILT_IN } from '../../providers/registry.js';
-import { checkIssuerUrl, customProvider } from '../../providers/oidc.js';
+import { checkIssuerUrl, customProvider, issuerOffer } from '../../providers/oidc.js';
 import { checkApiBase, checkParams, checkPrompt, checkRedirectUri, parseParams, redirectUriForPort } from '../../providers/oidc-settings.js';
 import type { AddedIssuer } from '../../store/accounts.js';
 import { printJson } from '../jq.js';
@@ -137,15 +136,15 @@ function applyChanges(settings: AddedIssuer, changes: Changes): AddedIssuer {
 
 /** Discovery now, so a typo is found here and not at the first login; it also tells whether offline_access is known. */
 async function save(world: World, key: string, settings: AddedIssuer, verb: 'Added' | 'Updated'): Promise<void> {
-  const meta = await discoverIssuer(await world.http(), settings.issuer, world.signal);
-  const offlineAccess = Array.isArray(meta.scopes_supported) && meta.scopes_supported.includes('offline_access');
+  const offer = await issuerOffer(await world.http(), settings.issuer, world.signal);
+  const { offlineAccess } = offer;
   const saved: AddedIssuer = { ...settings, offlineAccess };
   // The provider as login will build it: a setting it would refuse is refused now.
   customProvider(key, saved);
   await world.accounts.setProviderSettings(key, saved);
-  const flows = ['browser (PKCE)', ...(meta.device_authorization_endpoint ? ['device'] : [])].join(' and ');
+  const flows = ['browser (PKCE)', ...(offer.device ? ['device'] : [])].join(' and ');
   const scopes = saved.scopes ?? ['openid', 'profile', 'email', ...(offlineAccess ? ['offline_access'] : [])];
-  world.info(`✓ ${verb} ${key} (${settings.issuer}): ${flows} flow${meta.device_authorization_endpoint ? 's' : ''}${meta.revocation_endpoint ? ', revocation' : ''}. Sign in with: oauthcli login ${key}`);
+  world.info(`✓ ${verb} ${key} (${settings.issuer}): ${flows} flow${offer.device ? 's' : ''}${offer.revocation ? ', revocation' : ''}. Sign in with: oauthcli login ${key}`);
   world.info(`  scopes: ${scopes.join(' ')}${saved.redirectUri ? `; redirect URI (register it exactly): ${saved.redirectUri}` : ''}`);
 }
 
