@@ -5,7 +5,7 @@
 import { failure, notSignedIn } from './errors.js';
 import { formatDuration } from './duration.js';
 import type { Provider } from './providers/types.js';
-import { loginCommandFor, openSession, REFRESH_MARGIN_MS, type SessionDeps } from './session.js';
+import { idTokenExpiresAt, loginCommandFor, openSession, REFRESH_MARGIN_MS, type SessionDeps } from './session.js';
 import type { AccountMeta } from './store/accounts.js';
 
 export interface ToolCredential {
@@ -47,8 +47,7 @@ async function idTokenOf(deps: SessionDeps, tokens: { idToken?: string }, provid
     throw failure(why, { code: 'no_id_token' });
   }
   deps.rememberSecret(tokens.idToken);
-  const { idTokenExpiresAt } = await import('./oauth/id-token-expiry.js');
-  return { token: tokens.idToken, expiresAt: idTokenExpiresAt(tokens.idToken) };
+  return { token: tokens.idToken, expiresAt: await idTokenExpiresAt(tokens.idToken) };
 }
 
 /** A token that ends sooner than asked for: expired and not refreshable (sign in), or shorter-lived than asked (say so). */

@@ -542,3 +542,9 @@ export async function forgetAccount(deps: SessionDeps, account: AccountMeta): Pr
   await deps.secrets(account.storage).delete(account.key);
   await deps.accounts.remove(account.key);
 }
+
+/** When an account's ID token stops being good (its `exp`), for the programs it is handed to; jose loads only here. */
+export async function idTokenExpiresAt(idToken: string): Promise<string | undefined> {
+  const { idTokenExpiresAt: expiry } = await import('./oauth/id-token-expiry.js');
+  return expiry(idToken);
+}
