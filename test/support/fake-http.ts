@@ -36,6 +36,18 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/**
+ * How long a fake holds a listing page's answer: milliseconds, or a promise to wait for (a test
+ * holds a page until an event, such as other pages' requests arriving, instead of guessing a time).
+ */
+export type PageDelay = (page: number) => number | Promise<unknown>;
+
+/** Waits as `delay` says for `page` (nothing without a delay). */
+export function pageWait(delay: PageDelay | undefined, page: number, sleepMs: (ms: number) => Promise<void>): Promise<unknown> {
+  const d = delay ? delay(page) : 0;
+  return typeof d === 'number' ? sleepMs(d) : d;
+}
+
 /** Waits `ms`; the timer sits in `timers` so that closing the server can cancel it. */
 export function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
   if (!(ms > 0)) return Promise.resolve();

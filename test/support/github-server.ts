@@ -22,7 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReplies, pkceChallenge, randomChars, randomHex, randomUserCode, startFakeHttp } from './fake-http.ts';
-import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest } from './fake-http.ts';
+import type { Arrival, CommonRecordedHeaders, FaultSpec, PageDelay, Params, RecordedHttpRequest } from './fake-http.ts';
 import { createGitHubRest, gitHubSite, htmlErrorFault, rateLimitFault, type FakeUser, type GitHubSite } from './github-rest.ts';
 import { createBareRepo, isGitPath, serveGit, serviceOf, type GitRequestRecord } from './git-http.ts';
 import { createGitHubApps, type FakeGitHubApp, type ManifestPostRecord } from './github-apps.ts';
@@ -49,8 +49,11 @@ export interface FakeGitHubOptions extends FakeOAuthOptions<FakeUser, DeviceOpti
   tokenLifetime?: number | undefined;
   /** Refresh token lifetime in seconds (only with tokenLifetime). Default 15897600 (six months). */
   refreshTokenLifetime?: number | undefined;
-  /** Extra delay (ms) for `/user/repos?page=N`. */
-  pageDelay?: ((page: number) => number) | undefined;
+  /**
+   * Extra delay for `/user/repos?page=N`: milliseconds, or a promise the answer waits for (a test
+   * holds a page until an event, e.g. until other pages' requests have arrived).
+   */
+  pageDelay?: PageDelay | undefined;
   /** Which user clicks "Authorize" on the web consent page. Default: first user. */
   webLogin?: string | undefined;
   /** When set, `iss=<value>` is appended to authorize redirects (RFC 9207). */
@@ -70,7 +73,7 @@ export interface ResolvedOptions {
   tokenLifetime?: number | undefined;
   refreshTokenLifetime: number;
   latencyMs: number;
-  pageDelay?: ((page: number) => number) | undefined;
+  pageDelay?: PageDelay | undefined;
   webLogin?: string | undefined;
   issParam?: string | undefined;
   omitLastLink: boolean;
