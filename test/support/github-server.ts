@@ -141,6 +141,8 @@ export interface FakeGitHub extends FakeOAuthServer<GitHubTypes> {
   issueToken(login: string, opts?: { expired?: boolean; scopes?: string; refreshable?: boolean; flow?: 'device_code' | 'authorization_code' }): IssuedToken;
   /** Make a refresh token expire now (server side). */
   expireRefreshToken(refreshToken: string): void;
+  /** Make an access token expire now (server side), as if its lifetime had passed. */
+  expireAccessToken(accessToken: string): void;
   /**
    * Holds the answer to the next refresh_token grant: the server rotates (the old refresh token
    * is spent, the new tokens are live) and then waits until `release()` before answering, as a
@@ -543,6 +545,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       return issued;
     },
     expireRefreshToken: (refreshToken) => store.expire(refreshToken, 'refresh'),
+    expireAccessToken: (accessToken) => store.expire(accessToken, 'access'),
     holdNextRefresh() {
       let rotated!: (issued: IssuedToken) => void;
       let release!: () => void;
