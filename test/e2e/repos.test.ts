@@ -166,9 +166,10 @@ describe('repos --json', () => {
 
   it('Ctrl-C while later pages are on their way: exit 130, no trace', async () => {
     w.server.setRepos('octocat', 500);
-    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 5_000) });
+    // Pages 2-5 are never answered: they are on their way whenever the Ctrl-C comes.
+    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : new Promise(() => undefined)) });
     const cli = w.start(['repos']);
-    await cli.waitForStdout(/repo-0100/);
+    await cli.waitForStdout(/repo-0100/, 30_000);
     cli.kill('SIGINT');
     const res = await cli.exited;
     expect(res.code).toBe(130);
@@ -177,7 +178,8 @@ describe('repos --json', () => {
 
   it('a 404: exit 1, one line, nothing on stdout', async () => {
     w.server.setRepos('octocat', 10);
-    w.server.fail(REPOS, { status: 404, body: { message: 'Not Found' } });
+    // Every listing request answers 404, whatever a request of an earlier test arriving late takes.
+    w.server.fail(REPOS, { status: 404, body: { message: 'Not Found' }, times: Number.POSITIVE_INFINITY });
     const res = await repos(['--json']);
     expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
