@@ -37,15 +37,13 @@ const listingCache = () => join(w.sandbox.home, '.cache', 'oauthcli', 'listing-p
 
 /**
  * A CLI that stopped early (Ctrl-C, a closed pipe) can exit before this process has read the
- * requests it had already sent; they would land in the next test's record. Waits until no
- * request has arrived for 100 ms.
+ * requests it had already sent; they would land in the next test's record. Waits until the fake
+ * has seen every connection close (a request on a connection is read before its end), then for
+ * the turn that records them.
  */
 async function requestsSettled(): Promise<void> {
-  let seen = -1;
-  while (seen !== w.server.requests.length) {
-    seen = w.server.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until(() => w.server.openConnections() === 0, 'the CLI to hang up every connection');
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 const repos = (args: string[] = [], env: Record<string, string> = {}) => w.cli(['repos', ...args], { env });

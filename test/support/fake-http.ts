@@ -317,6 +317,8 @@ export interface LoopbackListener {
   loopbackUrl: string;
   /** Stops the server and destroys every open connection (keep-alive ones too), so tests end promptly. */
   shutdown(): Promise<void>;
+  /** Connections open now: 0 once every client has hung up (a CLI that exited, say). */
+  openConnections(): number;
 }
 
 /** An http or (with `tls`) https server for `handler`. */
@@ -344,6 +346,7 @@ export async function listenOnLoopback(server: Server, opts: ListenOptions = {})
     host,
     url: `${scheme}://${host}`,
     loopbackUrl: `${scheme}://127.0.0.1:${port}`,
+    openConnections: () => sockets.size,
     async shutdown() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -540,6 +543,7 @@ export async function startFakeHttp<H extends CommonRecordedHeaders>(opts: FakeH
     host: listener.host,
     url: listener.url,
     loopbackUrl: listener.loopbackUrl,
+    openConnections: listener.openConnections,
     requests,
     sleep: (ms) => sleep(ms, timers),
     fail(pathPrefix, spec) {
@@ -661,6 +665,8 @@ export interface FakeServerControls {
   clearFaults(): void;
   /** Recorded requests whose path starts with `pathPrefix` (and of `method`, when given). */
   requestCount(pathPrefix: string, method?: string): number;
+  /** Connections open now: 0 once every client has hung up, and then every request they sent is recorded. */
+  openConnections(): number;
   /**
    * Act as the user's browser for the web flow: GET the authorize URL, click
    * Authorize/Deny, and (by default) follow the redirect to the client's loopback.
@@ -679,6 +685,7 @@ export function serverControls(http: FakeHttp<unknown>, decisionPath: string): F
     fail: http.fail,
     clearFaults: http.clearFaults,
     requestCount: http.requestCount,
+    openConnections: http.openConnections,
     simulateBrowser: (authorizeUrl, o) => simulateBrowser(http.browse, authorizeUrl, decisionPath, o),
   };
 }
