@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge, startFakeGitLab, type FakeGitLab } from '../support/gitlab-server.js';
 import { filesContaining, type CliResult } from '../support/cli.js';
+import { until } from '../support/until.js';
 import { deviceCodeFrom, expectOneErrorLine, keychainLookup, makeWorld, type CliWorld } from './provider-harness.js';
 
 let server: FakeGitLab;
@@ -220,7 +221,13 @@ describe('repos for GitLab: /api/v4/projects', () => {
     // GitLab's links are our URL with its parameters sorted and another page: the second listing
     // asks for pages 2 and 3 with page 1, and for nothing twice.
     server.requests.length = 0;
-    server.setOptions({ pageDelay: (page) => (page === 1 ? 300 : 0) });
+    // Page 1 is answered once pages 2 and 3 have been asked for (or after 10 s, which fails below).
+    const projectRequests = () => server.requests.filter((r) => r.path === '/api/v4/projects').length;
+    let arrivedBeforePage1 = 0;
+    const page1Held = until(() => projectRequests() >= 3, 'pages 2 and 3', 10_000)
+      .catch(() => undefined)
+      .then(() => void (arrivedBeforePage1 = projectRequests()));
+    server.setOptions({ pageDelay: (page) => (page === 1 ? page1Held : 0) });
     try {
       const again = await w.cli(['repos', 'gitlab', '--json', '--hostname', server.host]);
       expect(again.stdout).toBe(json.stdout);
@@ -229,8 +236,8 @@ describe('repos for GitLab: /api/v4/projects', () => {
     }
     const second = server.requests.filter((r) => r.path === '/api/v4/projects');
     expect(second.map((r) => r.query.page ?? '1').sort()).toEqual(['1', '2', '3']);
-    // Pages 2 and 3 arrived while page 1 (300 ms) was still on its way.
-    expect(Math.max(...second.map((r) => r.time)) - Math.min(...second.map((r) => r.time))).toBeLessThan(290);
+    // Pages 2 and 3 arrived while page 1 was still on its way.
+    expect(arrivedBeforePage1).toBe(3);
 
     const table = await w.cli(['repos', '--hostname', server.host, '--limit', '5']);
     expect(table.code, table.stderr).toBe(0);

@@ -374,9 +374,9 @@ describe('waiting for the browser', () => {
     const port = Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port);
 
     await cli.waitForStderr(/no answer from the browser/, WAIT_MS);
-    const elapsed = Date.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(2000);
-    expect(elapsed).toBeLessThan(12_000);
+    // It waited its 2 s (a lower bound holds however loaded the machine is; how much longer it
+    // took says nothing about the CLI).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
     // Closed by the time the CLI says so, not only once the process is gone.
     expect(await portIsClosed(port)).toBe(true);
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN } from '../support/cli.js';
 import { rateLimitFault, type FaultSpec } from '../support/github-server.js';
+import { until } from '../support/until.js';
 import { setUp, type GitHubLab } from './harness.js';
 
 const CONTRACT_FIELDS = ['full_name', 'name', 'private', 'fork', 'archived', 'description', 'html_url', 'language', 'stargazers_count', 'updated_at'];
@@ -36,15 +37,13 @@ const listingCache = () => join(w.sandbox.home, '.cache', 'oauthcli', 'listing-p
 
 /**
  * A CLI that stopped early (Ctrl-C, a closed pipe) can exit before this process has read the
- * requests it had already sent; they would land in the next test's record. Waits until no
- * request has arrived for 100 ms.
+ * requests it had already sent; they would land in the next test's record. Waits until the fake
+ * has seen every connection close (a request on a connection is read before its end), then for
+ * the turn that records them.
  */
 async function requestsSettled(): Promise<void> {
-  let seen = -1;
-  while (seen !== w.server.requests.length) {
-    seen = w.server.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until(() => w.server.openConnections() === 0, 'the CLI to hang up every connection');
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 const repos = (args: string[] = [], env: Record<string, string> = {}) => w.cli(['repos', ...args], { env });
@@ -166,9 +165,10 @@ describe('repos --json', () => {
 
   it('Ctrl-C while later pages are on their way: exit 130, no trace', async () => {
     w.server.setRepos('octocat', 500);
-    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 5_000) });
+    // Pages 2-5 are never answered: they are on their way whenever the Ctrl-C comes.
+    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : new Promise(() => undefined)) });
     const cli = w.start(['repos']);
-    await cli.waitForStdout(/repo-0100/);
+    await cli.waitForStdout(/repo-0100/, 30_000);
     cli.kill('SIGINT');
     const res = await cli.exited;
     expect(res.code).toBe(130);
@@ -177,7 +177,8 @@ describe('repos --json', () => {
 
   it('a 404: exit 1, one line, nothing on stdout', async () => {
     w.server.setRepos('octocat', 10);
-    w.server.fail(REPOS, { status: 404, body: { message: 'Not Found' } });
+    // Every listing request answers 404, whatever a request of an earlier test arriving late takes.
+    w.server.fail(REPOS, { status: 404, body: { message: 'Not Found' }, times: Number.POSITIVE_INFINITY });
     const res = await repos(['--json']);
     expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
@@ -203,14 +204,20 @@ describe('repos, the second time', () => {
     noSecrets(cache);
 
     w.server.requests.length = 0;
+    // Page 1 is answered once all nine requests are in (or after 10 s, which fails below).
+    let arrivedBeforePage1 = 0;
+    const page1Held = until(() => repoRequests().length >= 9, 'pages 2-9', 10_000)
+      .catch(() => undefined)
+      .then(() => void (arrivedBeforePage1 = repoRequests().length));
+    w.server.setOptions({ latencyMs: 0, pageDelay: (page) => (page === 1 ? page1Held : 0) });
     const second = await repos(['--json']);
+    w.server.setOptions({ pageDelay: undefined });
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     const warm = arrivals();
     expect(warm.map((a) => a.page).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    // All nine arrived before page 1 could have been answered (300 ms): none waited for it.
-    const times = warm.map((a) => a.time);
-    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(290);
+    // All nine were asked for before page 1 was answered: none waited for it.
+    expect(arrivedBeforePage1).toBe(9);
   });
 
   it('a listing that shrank meanwhile: the right repositories, and the new count remembered', async () => {

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEVICE_CODE_GRANT as DEVICE_GRANT } from '../../src/oauth/device-grant.ts';
 import { htmlErrorFault, rateLimitFault, startFakeGitHub } from '../support/github-server.js';
 import type { FakeGitHub, FakeGitHubOptions } from '../support/github-server.js';
@@ -514,21 +514,48 @@ describe('REST API', () => {
     expect(empty.headers.get('link')).toBeNull();
   });
 
-  it('applies pageDelay and latency', async () => {
+  it('applies pageDelay and latency (on a fake clock: an answer comes when its delay has passed, not before)', async () => {
     const s = await start({ pageDelay: (p) => (p === 1 ? 300 : 0) });
     s.setRepos('octocat', 3);
     const { access_token } = s.issueToken('octocat');
     const headers = { authorization: `Bearer ${access_token}` };
-    let t = performance.now();
-    await (await fetch(`${s.url}/api/v3/user/repos?per_page=1&page=1`, { headers })).text();
-    expect(performance.now() - t).toBeGreaterThanOrEqual(290);
-    t = performance.now();
-    await (await fetch(`${s.url}/api/v3/user/repos?per_page=1&page=2`, { headers })).text();
-    expect(performance.now() - t).toBeLessThan(250);
-    s.setOptions({ latencyMs: 150 });
-    t = performance.now();
-    await (await fetch(`${s.url}/api/v3/user`, { headers })).text();
-    expect(performance.now() - t).toBeGreaterThanOrEqual(140);
+    // Resolves once the fake has recorded `n` requests (sockets are real; only timers are fake).
+    const recorded = async (n: number) => {
+      for (let turns = 0; s.requests.length < n; turns++) {
+        if (turns > 1_000_000) throw new Error(`the fake never recorded ${n} requests`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      // Page 2 has no delay: it is answered while the clock stands still.
+      expect(await (await fetch(`${s.url}/api/v3/user/repos?per_page=1&page=2`, { headers })).json()).toHaveLength(1);
+      // Page 1 waits its 300 ms, and the answer comes once they have passed.
+      let settled = false;
+      const first = fetch(`${s.url}/api/v3/user/repos?per_page=1&page=1`, { headers }).then(async (r) => {
+        settled = true;
+        return r.json();
+      });
+      await recorded(2);
+      await vi.advanceTimersByTimeAsync(299);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await first).toHaveLength(1);
+      // Latency delays every answer.
+      s.setOptions({ latencyMs: 150 });
+      settled = false;
+      const user = fetch(`${s.url}/api/v3/user`, { headers }).then(async (r) => {
+        settled = true;
+        return r.json();
+      });
+      await recorded(3);
+      await vi.advanceTimersByTimeAsync(149);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await user).toMatchObject({ login: 'octocat' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -581,12 +608,20 @@ describe('fault injection and recording', () => {
     expect(s.requestCount('/login/')).toBe(1);
   });
 
-  it('close() destroys keep-alive sockets', async () => {
-    const s = await startFakeGitHub();
+  it('close() destroys keep-alive sockets and requests still waiting for their answer', async () => {
+    // Without destroying them, server.close() would wait for the idle socket's keep-alive timeout
+    // and for ever for the held request.
+    const s = await startFakeGitHub({ pageDelay: () => new Promise(() => undefined) });
+    s.setRepos('octocat', 1);
+    const { access_token } = s.issueToken('octocat');
     await (await fetch(`${s.url}/api/v3/user`)).text();
-    const t = performance.now();
+    const held = fetch(`${s.url}/api/v3/user/repos`, { headers: { authorization: `Bearer ${access_token}` } }).then(
+      () => 'answered',
+      () => 'cut off',
+    );
+    while (s.requestCount('/api/v3/user/repos') === 0) await new Promise((resolve) => setImmediate(resolve));
     await s.close();
-    expect(performance.now() - t).toBeLessThan(1000);
+    expect(await held).toBe('cut off');
   });
 });
 

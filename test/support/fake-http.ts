@@ -36,6 +36,18 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/**
+ * How long a fake holds a listing page's answer: milliseconds, or a promise to wait for (a test
+ * holds a page until an event, such as other pages' requests arriving, instead of guessing a time).
+ */
+export type PageDelay = (page: number) => number | Promise<unknown>;
+
+/** Waits as `delay` says for `page` (nothing without a delay). */
+export function pageWait(delay: PageDelay | undefined, page: number, sleepMs: (ms: number) => Promise<void>): Promise<unknown> {
+  const d = delay ? delay(page) : 0;
+  return typeof d === 'number' ? sleepMs(d) : d;
+}
+
 /** Waits `ms`; the timer sits in `timers` so that closing the server can cancel it. */
 export function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
   if (!(ms > 0)) return Promise.resolve();
@@ -305,6 +317,8 @@ export interface LoopbackListener {
   loopbackUrl: string;
   /** Stops the server and destroys every open connection (keep-alive ones too), so tests end promptly. */
   shutdown(): Promise<void>;
+  /** Connections open now: 0 once every client has hung up (a CLI that exited, say). */
+  openConnections(): number;
 }
 
 /** An http or (with `tls`) https server for `handler`. */
@@ -332,6 +346,7 @@ export async function listenOnLoopback(server: Server, opts: ListenOptions = {})
     host,
     url: `${scheme}://${host}`,
     loopbackUrl: `${scheme}://127.0.0.1:${port}`,
+    openConnections: () => sockets.size,
     async shutdown() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -528,6 +543,7 @@ export async function startFakeHttp<H extends CommonRecordedHeaders>(opts: FakeH
     host: listener.host,
     url: listener.url,
     loopbackUrl: listener.loopbackUrl,
+    openConnections: listener.openConnections,
     requests,
     sleep: (ms) => sleep(ms, timers),
     fail(pathPrefix, spec) {
@@ -649,6 +665,8 @@ export interface FakeServerControls {
   clearFaults(): void;
   /** Recorded requests whose path starts with `pathPrefix` (and of `method`, when given). */
   requestCount(pathPrefix: string, method?: string): number;
+  /** Connections open now: 0 once every client has hung up, and then every request they sent is recorded. */
+  openConnections(): number;
   /**
    * Act as the user's browser for the web flow: GET the authorize URL, click
    * Authorize/Deny, and (by default) follow the redirect to the client's loopback.
@@ -667,6 +685,7 @@ export function serverControls(http: FakeHttp<unknown>, decisionPath: string): F
     fail: http.fail,
     clearFaults: http.clearFaults,
     requestCount: http.requestCount,
+    openConnections: http.openConnections,
     simulateBrowser: (authorizeUrl, o) => simulateBrowser(http.browse, authorizeUrl, decisionPath, o),
   };
 }

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { acceptsGzip, type FaultSpec, type Params, type Replies } from './fake-http.ts';
+import { acceptsGzip, pageWait, type FaultSpec, type PageDelay, type Params, type Replies } from './fake-http.ts';
 import { bearerToken, clientCredentials, type TokenRecord, type TokenStore } from './oauth-core.ts';
 
 export interface FakeUser {
@@ -57,7 +57,7 @@ export function gitHubSite(origin: string, path: string): GitHubSite {
 
 export interface GitHubRestContext {
   replies: Replies;
-  options: { clientId: string; clientSecret: string; omitLastLink: boolean; pageDelay?: ((page: number) => number) | undefined };
+  options: { clientId: string; clientSecret: string; omitLastLink: boolean; pageDelay?: PageDelay | undefined };
   findUser(login: string | undefined): FakeUser;
   repoCounts: Map<string, number>;
   store: TokenStore;
@@ -297,8 +297,7 @@ export function createGitHubRest(ctx: GitHubRestContext): GitHubRest {
       ...(links.length ? { link: links.join(', ') } : {}),
     });
     if (!headers) return unsupportedVersion(req, res);
-    const delay = options.pageDelay ? options.pageDelay(page) : 0;
-    void ctx.sleep(delay).then(() => {
+    void pageWait(options.pageDelay, page, ctx.sleep).then(() => {
       const type = { 'content-type': 'application/json; charset=utf-8', ...headers };
       if (!acceptsGzip(req)) return send(res, 200, repoPageJson(user, slice, site), type);
       // Gzipping a page costs ~10 ms: each is compressed once (send() would compress it on every

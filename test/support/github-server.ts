@@ -22,7 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReplies, pkceChallenge, randomChars, randomHex, randomUserCode, startFakeHttp } from './fake-http.ts';
-import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest } from './fake-http.ts';
+import type { Arrival, CommonRecordedHeaders, FaultSpec, PageDelay, Params, RecordedHttpRequest } from './fake-http.ts';
 import { createGitHubRest, gitHubSite, htmlErrorFault, rateLimitFault, type FakeUser, type GitHubSite } from './github-rest.ts';
 import { createBareRepo, isGitPath, serveGit, serviceOf, type GitRequestRecord } from './git-http.ts';
 import { createGitHubApps, type FakeGitHubApp, type ManifestPostRecord } from './github-apps.ts';
@@ -49,8 +49,11 @@ export interface FakeGitHubOptions extends FakeOAuthOptions<FakeUser, DeviceOpti
   tokenLifetime?: number | undefined;
   /** Refresh token lifetime in seconds (only with tokenLifetime). Default 15897600 (six months). */
   refreshTokenLifetime?: number | undefined;
-  /** Extra delay (ms) for `/user/repos?page=N`. */
-  pageDelay?: ((page: number) => number) | undefined;
+  /**
+   * Extra delay for `/user/repos?page=N`: milliseconds, or a promise the answer waits for (a test
+   * holds a page until an event, e.g. until other pages' requests have arrived).
+   */
+  pageDelay?: PageDelay | undefined;
   /** Which user clicks "Authorize" on the web consent page. Default: first user. */
   webLogin?: string | undefined;
   /** When set, `iss=<value>` is appended to authorize redirects (RFC 9207). */
@@ -70,7 +73,7 @@ export interface ResolvedOptions {
   tokenLifetime?: number | undefined;
   refreshTokenLifetime: number;
   latencyMs: number;
-  pageDelay?: ((page: number) => number) | undefined;
+  pageDelay?: PageDelay | undefined;
   webLogin?: string | undefined;
   issParam?: string | undefined;
   omitLastLink: boolean;
@@ -138,6 +141,8 @@ export interface FakeGitHub extends FakeOAuthServer<GitHubTypes> {
   issueToken(login: string, opts?: { expired?: boolean; scopes?: string; refreshable?: boolean; flow?: 'device_code' | 'authorization_code' }): IssuedToken;
   /** Make a refresh token expire now (server side). */
   expireRefreshToken(refreshToken: string): void;
+  /** Make an access token expire now (server side), as if its lifetime had passed. */
+  expireAccessToken(accessToken: string): void;
   /**
    * Holds the answer to the next refresh_token grant: the server rotates (the old refresh token
    * is spent, the new tokens are live) and then waits until `release()` before answering, as a
@@ -540,6 +545,7 @@ export async function startFakeGitHub(initial: FakeGitHubOptions = {}): Promise<
       return issued;
     },
     expireRefreshToken: (refreshToken) => store.expire(refreshToken, 'refresh'),
+    expireAccessToken: (accessToken) => store.expire(accessToken, 'access'),
     holdNextRefresh() {
       let rotated!: (issued: IssuedToken) => void;
       let release!: () => void;

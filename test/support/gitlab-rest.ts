@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params, Replies } from './fake-http.ts';
+import { pageWait, type PageDelay, type Params, type Replies } from './fake-http.ts';
 
 export interface FakeGitLabUser {
   id: number;
@@ -28,7 +28,7 @@ export interface GitLabRestContext {
   users: FakeGitLabUser[];
   findUser(username: string | undefined): FakeGitLabUser;
   projectCounts: Map<string, number>;
-  options: { pageDelay?: ((page: number) => number) | undefined; omitTotals?: boolean | undefined };
+  options: { pageDelay?: PageDelay | undefined; omitTotals?: boolean | undefined };
   /** The username a request's token belongs to, when it has one of `scopes`; otherwise answered 401/403. */
   authenticate(req: IncomingMessage, res: ServerResponse, scopes: string[]): string | undefined;
   sleep(ms: number): Promise<void>;
@@ -255,8 +255,7 @@ export function createGitLabRest(ctx: GitLabRestContext): (req: IncomingMessage,
       'x-prev-page': page > 1 ? String(page - 1) : '',
       ...(omitTotals ? {} : { 'x-total': total, 'x-total-pages': totalPages }),
     };
-    const delay = ctx.options.pageDelay ? ctx.options.pageDelay(page) : 0;
-    void ctx.sleep(delay).then(() => sendJson(res, 200, slice.map((r) => projectJson(r, truthy(q.simple), viewer)), headers));
+    void pageWait(ctx.options.pageDelay, page, ctx.sleep).then(() => sendJson(res, 200, slice.map((r) => projectJson(r, truthy(q.simple), viewer)), headers));
   }
 
   return (req, res, method, path, q, u) => {

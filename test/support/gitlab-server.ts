@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReplies, escapeHtml, pkceChallenge, randomChars, randomHex as hex, startFakeHttp } from './fake-http.ts';
-import type { Arrival, CommonRecordedHeaders, FaultSpec, Params, RecordedHttpRequest } from './fake-http.ts';
+import type { Arrival, CommonRecordedHeaders, FaultSpec, PageDelay, Params, RecordedHttpRequest } from './fake-http.ts';
 import { createGitLabRest, type FakeGitLabUser } from './gitlab-rest.ts';
 import { DEVICE_CODE_GRANT, bearerToken, clientCredentials, consentPage, createAuthCodes, createDeviceFlow, createTokenStore, devicePageHtml, fakeOAuthServer, isLoopbackRedirect, optionSetter, splitScopes } from './oauth-core.ts';
 import type { DeviceFlowUserOptions, FakeOAuthOptions, FakeOAuthServer, GrantType, OAuthGrantRecord, TokenRecord } from './oauth-core.ts';
@@ -48,8 +48,8 @@ export interface FakeGitLabOptions extends FakeOAuthOptions<FakeGitLabUser, Devi
   grantedScopes?: string | undefined;
   /** Which user clicks Authorize on the consent page (username). Default: first user. */
   webUser?: string | undefined;
-  /** Extra delay (ms) for /api/v4/projects?page=N. */
-  pageDelay?: ((page: number) => number) | undefined;
+  /** Extra delay for /api/v4/projects?page=N: milliseconds, or a promise the answer waits for. */
+  pageDelay?: PageDelay | undefined;
   /**
    * Like GitLab for collections above 10,000 items: omit x-total, x-total-pages and rel="last".
    * Default: automatic (only above 10,000).
@@ -66,7 +66,7 @@ export interface ResolvedGitLabOptions {
   tokenLifetime: number;
   grantedScopes?: string | undefined;
   webUser?: string | undefined;
-  pageDelay?: ((page: number) => number) | undefined;
+  pageDelay?: PageDelay | undefined;
   latencyMs: number;
   omitTotals?: boolean | undefined;
 }

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { run, type ApiOptions } from '../../src/cli/commands/api.js';
 import { reportError } from '../../src/cli/errors.js';
-import { fakeHttpClient, type FakeAnswer, type FakeHttpClient } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 const TOKEN = 'gho_unitTestToken0123456789';
@@ -15,14 +15,16 @@ afterEach(() => {
 });
 
 interface Setup {
+  /** No request may be made (a usage error): any request fails the test. */
+  noRequests?: boolean;
   answer?: (req: Parameters<Parameters<typeof fakeHttpClient>[0]>[0]) => FakeAnswer | Promise<FakeAnswer>;
   tty?: boolean;
   stdin?: string;
   env?: NodeJS.ProcessEnv;
 }
 
-function setup({ answer = () => ({ body: { ok: true } }), tty = false, stdin, env = {} }: Setup = {}): { t: TestWorld; http: FakeHttpClient } {
-  const http = fakeHttpClient(answer);
+function setup({ answer = () => ({ body: { ok: true } }), noRequests = false, tty = false, stdin, env = {} }: Setup = {}): { t: TestWorld; http: FakeHttpClient } {
+  const http = noRequests ? noRequestsHttpClient() : fakeHttpClient(answer);
   const t = testWorld({ env: { OAUTHCLI_GITHUB_TOKEN: TOKEN, ...env }, http, tty, ...(stdin === undefined ? {} : { stdin }) });
   worlds.push(t);
   return { t, http };
@@ -124,7 +126,7 @@ describe('refused before anything is sent (exit 2)', () => {
     ['stdin twice', ['/user'], { input: '-', field: ['a=@-'] }, /stdin can be read only once/],
     ['an unknown provider', ['nope', '/user'], {}, /unknown provider 'nope'/],
   ])('%s', async (_what, args, opts, message) => {
-    const { t, http } = setup();
+    const { t, http } = setup({ noRequests: true });
     expect(await api(t, args, opts)).toBe(2);
     expect(t.stderr()).toMatch(message);
     expect(t.stderr().trim().split('\n')).toHaveLength(1);

@@ -7,7 +7,7 @@ import { handleAction, type HelperOutcome } from '../../src/docker/credential-he
 import { registryHost } from '../../src/docker/registries.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
 import type { TokenSet } from '../../src/token-set.js';
-import { fakeHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 const worlds: TestWorld[] = [];
@@ -17,8 +17,9 @@ afterEach(() => {
 
 const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
 
-function make(): { t: TestWorld; http: FakeHttpClient } {
-  const http = fakeHttpClient((req) =>
+/** `refreshes`: the test refreshes, so the token endpoint answers (and must be asked); otherwise no request may be made. */
+function make({ refreshes = false } = {}): { t: TestWorld; http: FakeHttpClient } {
+  const http = !refreshes ? noRequestsHttpClient() : fakeHttpClient((req) =>
     req.url.pathname.endsWith('/access_token')
       ? { body: { access_token: 'ghu_refreshed', refresh_token: 'ghr_refreshed', expires_in: 28_800, token_type: 'bearer', scope: 'read:packages' } }
       : { status: 404, body: {} },
@@ -82,7 +83,7 @@ describe('get', () => {
   });
 
   it('refreshes a token about to expire first, and saves the new one', async () => {
-    const { t, http } = make();
+    const { t, http } = make({ refreshes: true });
     const a = await account(t, { provider: 'github', host: 'github.com', login: 'octocat', scopes: ['read:packages'] }, { refreshToken: 'ghr_old', expiresAt: inMinutes(1) });
     const out = await helper(t, ['get'], 'ghcr.io');
     expect(JSON.parse(out.stdout)).toMatchObject({ Secret: 'ghu_refreshed' });

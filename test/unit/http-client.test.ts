@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpClient } from '../../src/http/client.js';
 
 const servers: Server[] = [];
@@ -13,6 +13,31 @@ afterEach(async () => {
     await new Promise((r) => s.close(r));
   }
 });
+
+/**
+ * Runs `body` with a fake clock for the client's deadline (setTimeout and Date; undici's own
+ * timers of a second or less are setTimeout too): a test moves the clock to the deadline itself
+ * instead of waiting for it, so the time a message states is the deadline, however loaded the
+ * machine is. Sockets and the servers' own intervals stay real.
+ */
+async function withFakeClock(body: () => Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  try {
+    await body();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+/** Whether `promise` has settled, looked at after the pending microtasks. */
+function settledFlag(promise: Promise<unknown>): () => boolean {
+  let settled = false;
+  promise.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  return () => settled;
+}
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
@@ -47,12 +72,20 @@ describe('the HTTP client', () => {
     expect(plain).toEqual([]);
   });
 
-  it('gives up on a server that does not answer, with one clear failure', async () => {
-    const silent = await listen(() => undefined);
+  it('gives up on a server that does not answer, at the deadline, with one clear failure', async () => {
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const silent = await listen(() => arrived());
     const http = createHttpClient();
-    const started = Date.now();
-    await expect(http.request({ url: `${silent}/user`, deadlineMs: 300 })).rejects.toMatchObject({ kind: 'failure', message: expect.stringMatching(/did not answer within/) });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    await withFakeClock(async () => {
+      const failing = http.request({ url: `${silent}/user`, deadlineMs: 1_000 }).catch((e: unknown) => e);
+      const settled = settledFlag(failing);
+      await arrival;
+      await vi.advanceTimersByTimeAsync(999);
+      expect(settled()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await failing).toMatchObject({ kind: 'failure', message: expect.stringMatching(/did not answer within 1 s$/) });
+    });
   });
 
   it('refuses plain http to anything but a loopback host, before connecting', async () => {
@@ -80,21 +113,28 @@ describe('the HTTP client', () => {
 });
 
 describe('limits', () => {
-  it('stops reading an endless body at the size limit: one line, memory bounded', async () => {
+  it('stops reading an endless body at the size limit: one line, and it hangs up', async () => {
     const chunk = Buffer.alloc(64 * 1024, 120);
+    let sent = 0;
+    let hungUp!: () => void;
+    const closed = new Promise<void>((resolve) => (hungUp = resolve));
     const endless = await listen((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const pump = () => {
-        while (res.write(chunk)) if (res.destroyed) return;
-        res.once('drain', pump);
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+        if (!res.destroyed) res.once('drain', pump);
       };
       pump();
       res.on('error', () => undefined);
+      res.on('close', hungUp);
     });
-    const before = process.memoryUsage().rss;
+    // A client that read the whole body before checking it would never finish (the body has no
+    // end); one that stops at the limit and hangs up leaves the server only what the sockets'
+    // buffers took.
     const res = await createHttpClient().request({ url: `${endless}/token`, maxBodyBytes: 2 * 1024 * 1024 });
     await expect(res.json()).rejects.toMatchObject({ code: 'response_too_large', message: expect.stringMatching(/larger than 2 MiB/) });
-    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+    await closed;
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('refuses a body whose content-length is over the limit before reading it', async () => {
@@ -109,19 +149,32 @@ describe('limits', () => {
       const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 100);
       res.on('close', () => clearInterval(timer));
     });
-    const started = Date.now();
-    const res = await createHttpClient().request({ url: `${drip}/token`, deadlineMs: 800 });
-    await expect(res.json()).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(/did not finish sending its answer within 1 s/) });
-    expect(Date.now() - started).toBeLessThan(3_000);
+    await withFakeClock(async () => {
+      const res = await createHttpClient().request({ url: `${drip}/token`, deadlineMs: 800 });
+      const failing = res.json().catch((e: unknown) => e);
+      const settled = settledFlag(failing);
+      await vi.advanceTimersByTimeAsync(799);
+      expect(settled()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await failing).toMatchObject({ code: 'timeout', message: expect.stringMatching(/did not finish sending its answer within 1 s$/) });
+    });
   });
 
   it('a silent server: one attempt (not three), and the message is true', async () => {
     let requests = 0;
-    const silent = await listen(() => void requests++);
-    const started = Date.now();
-    await expect(createHttpClient().request({ url: `${silent}/user`, retry: true, deadlineMs: 500 })).rejects.toMatchObject({ message: expect.stringMatching(/did not answer within 1 s/) });
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const silent = await listen(() => {
+      requests++;
+      arrived();
+    });
+    await withFakeClock(async () => {
+      const failing = createHttpClient().request({ url: `${silent}/user`, retry: true, deadlineMs: 500 }).catch((e: unknown) => e);
+      await arrival;
+      await vi.advanceTimersByTimeAsync(500);
+      expect(await failing).toMatchObject({ message: expect.stringMatching(/did not answer within 1 s$/) });
+    });
     expect(requests).toBe(1);
-    expect(Date.now() - started).toBeLessThan(2_500);
   });
 });
 
@@ -149,14 +202,28 @@ describe('compressed answers', () => {
     expect(asked).toEqual(Array(4).fill('gzip, deflate, br'));
   });
 
-  it('counts the decoded bytes against the size limit: a 100 KB gzip bomb of 100 MB stops at the limit', async () => {
+  it('counts the decoded bytes against the size limit: gzip bombs without end stop at the limit, and the client hangs up', async () => {
     const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(200 * 1024);
-    const server = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb));
-    const before = process.memoryUsage().rss;
+    let sent = 0;
+    let hungUp!: () => void;
+    const closed = new Promise<void>((resolve) => (hungUp = resolve));
+    // One gzip member of 100 MB after another (RFC 1952 §2.2: a gzip file is a series of members),
+    // without end: a client that decoded the whole answer before counting would never finish.
+    const server = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const pump = () => {
+        while (!res.destroyed && res.write(bomb)) sent += bomb.length;
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+      res.on('error', () => undefined);
+      res.on('close', hungUp);
+    });
     const res = await createHttpClient().request({ url: `${server}/user`, maxBodyBytes: 2 * 1024 * 1024 });
     await expect(res.json()).rejects.toMatchObject({ code: 'response_too_large', message: expect.stringMatching(/larger than 2 MiB/) });
-    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+    await closed;
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('an answer that says gzip but is not: one line, no stack, no body', async () => {

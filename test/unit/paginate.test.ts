@@ -3,12 +3,13 @@
 // retries, and the links it refuses to follow.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient } from '../../src/http/client.js';
 import { jsonArrayChunkSpans } from '../../src/http/json-spans.js';
 import { paginate, parseLinkHeader, type Page } from '../../src/http/paginate.js';
 import type { ResponseTimeBudget } from '../../src/http/response-time-budget.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-server.js';
+import { until } from '../support/until.js';
 
 interface Repo {
   full_name: string;
@@ -19,39 +20,59 @@ let server: FakeGitHub;
 let token: string;
 const noWait = async () => undefined;
 
-beforeAll(async () => {
+// A fresh fake per test: a request a test aborted can still reach a shared fake after that test
+// ended, and would then count among the next test's requests.
+beforeEach(async () => {
   server = await startFakeGitHub();
   token = server.issueToken('octocat').access_token;
 });
-afterAll(async () => {
+afterEach(async () => {
   await server.close();
 });
-afterEach(() => {
-  server.clearFaults();
-  server.setOptions({ pageDelay: undefined, omitLastLink: false, latencyMs: 0 });
-  server.requests.length = 0;
-});
 
-/** An HttpClient that also records the most requests it ever had in flight at once. */
-function trackingClient(): HttpClient & { maxInFlight: number } {
+/** An HttpClient that also records the most requests it ever had in flight at once, and how many are in flight now. */
+function trackingClient(): HttpClient & { maxInFlight: number; inFlight: number } {
   const inner = createHttpClient({ sleep: noWait });
-  let inFlight = 0;
   const client = {
     maxInFlight: 0,
+    inFlight: 0,
     async request(req: Parameters<HttpClient['request']>[0]) {
-      inFlight += 1;
-      client.maxInFlight = Math.max(client.maxInFlight, inFlight);
+      client.inFlight += 1;
+      client.maxInFlight = Math.max(client.maxInFlight, client.inFlight);
       try {
         const res = await inner.request(req);
         // Count the body too: a page is in flight until it has been read.
         const body = await res.bytes();
         return { ...res, bytes: async () => body, text: async () => body.toString(), json: async <T>() => JSON.parse(body.toString()) as T };
       } finally {
-        inFlight -= 1;
+        client.inFlight -= 1;
       }
     },
   };
   return client;
+}
+
+/**
+ * A pageDelay that holds the answers to the pages `held` picks until `count` listing requests have
+ * arrived at the fake, and records how many had arrived when they were let go. A client that waits
+ * for a held answer before asking for the rest is let go after `giveUpMs`, and then fails the
+ * test's assertion on `arrivedAtRelease` rather than its timeout.
+ */
+function holdUntilArrived(held: (page: number) => boolean, count: number, giveUpMs = 10_000) {
+  const state: { arrivedAtRelease?: number } = {};
+  let release: Promise<void> | undefined;
+  server.setOptions({
+    pageDelay: (page) => {
+      if (!held(page)) return 0;
+      release ??= until(() => repoRequests().length >= count, `${count} listing requests`, giveUpMs)
+        .catch(() => undefined)
+        .then(() => {
+          state.arrivedAtRelease = repoRequests().length;
+        });
+      return release;
+    },
+  });
+  return state;
 }
 
 function list(
@@ -101,14 +122,14 @@ describe('paginate', () => {
 
   it('fetches the pages after the first in parallel', async () => {
     server.setRepos('octocat', 900);
-    server.setOptions({ latencyMs: 200 });
+    // Pages 2..9 are answered only once all nine requests have arrived: they were all asked for
+    // before any of them was answered.
+    const held = holdUntilArrived((page) => page > 1, 9);
     const pages = await collect(list());
     expect(names(pages)).toEqual(expected(900));
-    // Pages 2..9 were all asked for before any of them could have been answered.
     const later = repoRequests().filter((r) => r.query.page !== undefined && r.query.page !== '1');
     expect(later).toHaveLength(8);
-    const times = later.map((r) => r.time);
-    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(150);
+    expect(held.arrivedAtRelease).toBe(9);
   });
 
   it("holds pages back once they have taken the provider's server-time budget (GitHub's secondary limit)", async () => {
@@ -125,13 +146,28 @@ describe('paginate', () => {
 
   it('yields each page as soon as it and the pages before it are in', async () => {
     server.setRepos('octocat', 300);
-    server.setOptions({ pageDelay: (page) => (page === 3 ? 400 : 0) });
-    const started = Date.now();
-    const arrivals: number[] = [];
-    for await (const page of list()) arrivals.push(Date.now() - started);
-    expect(arrivals).toHaveLength(3);
-    expect(arrivals[2]!).toBeGreaterThanOrEqual(400);
-    expect(arrivals[1]!).toBeLessThan(arrivals[2]! - 200); // page 2 did not wait for page 3
+    // Page 3 is answered when the test has page 2 (or, if page 2 waited for it, after 10 s).
+    let releasePage3!: () => void;
+    const page3Gate = new Promise<void>((resolve) => {
+      releasePage3 = resolve;
+    });
+    const giveUp = setTimeout(() => releasePage3(), 10_000);
+    let page3Answered = false;
+    server.setOptions({ pageDelay: (page) => (page === 3 ? page3Gate.then(() => void (page3Answered = true)) : 0) });
+    const seen: { number: number; page3Answered: boolean }[] = [];
+    try {
+      for await (const page of list()) {
+        seen.push({ number: page.number, page3Answered });
+        if (page.number === 2) releasePage3();
+      }
+    } finally {
+      clearTimeout(giveUp);
+    }
+    expect(seen).toEqual([
+      { number: 1, page3Answered: false },
+      { number: 2, page3Answered: false }, // page 2 did not wait for page 3
+      { number: 3, page3Answered: true },
+    ]);
   });
 
   it('follows rel="next" one page at a time when there is no rel="last"', async () => {
@@ -220,23 +256,37 @@ describe('paginate', () => {
       })(),
     ).rejects.toThrow(/HTTP 503/);
     expect(seen).toEqual([1]);
-    await new Promise((r) => setTimeout(r, 100)); // let a request aborted mid-flight land first
     server.clearFaults();
     server.setOptions({ pageDelay: undefined });
-    server.fail('/api/v3/user/repos', { status: 404, body: { message: 'Not Found' } });
+    // Every request answers 404, page 1's too, however many requests aborted above arrive late.
+    server.fail('/api/v3/user/repos', { status: 404, body: { message: 'Not Found' }, times: Number.POSITIVE_INFINITY });
     await expect(collect(list())).rejects.toThrow(/HTTP 404/);
   });
 
   it('stopping early leaves no request unanswered and no unhandled rejection', async () => {
     server.setRepos('octocat', 1000);
-    server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 100) });
-    let taken = 0;
-    for await (const page of list({ concurrency: 8 })) {
-      taken += page.items.length;
-      break;
+    // The pages after page 1 are never answered while the test runs: only an abort ends them.
+    server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : new Promise(() => undefined)) });
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const http = trackingClient();
+      let taken = 0;
+      for await (const page of list({ http, concurrency: 8 })) {
+        taken += page.items.length;
+        break;
+      }
+      expect(taken).toBe(100);
+      expect(http.maxInFlight).toBe(8);
+      // Every request the listing started has ended (aborted), and a turn of the event loop later
+      // none of them left a rejection unhandled.
+      await until(() => http.inFlight === 0, 'the requests in flight to be aborted');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
     }
-    expect(taken).toBe(100);
-    await new Promise((r) => setTimeout(r, 150));
   });
 });
 
@@ -245,34 +295,36 @@ describe("with last time's page count (expectedLastPage)", () => {
 
   it('asks for the pages together with page 1, and for no page more', async () => {
     server.setRepos('octocat', 900);
-    server.setOptions({ latencyMs: 200 });
+    // Page 1 is answered only once all nine requests have arrived: all nine were asked for before it
+    // was answered.
+    const held = holdUntilArrived((page) => page === 1, 9);
     const pages = await collect(list({ expectedLastPage: 9 }));
     expect(names(pages)).toEqual(expected(900));
     expect(pages.map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(pages.at(-1)!.more).toBe(false);
     expect(pagesAsked()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(pages[0]).toMatchObject({ lastPage: 9, predictable: true });
-    // All nine were asked for before page 1 could have been answered (200 ms).
-    const times = repoRequests().map((r) => r.time);
-    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(190);
+    expect(held.arrivedAtRelease).toBe(9);
   });
 
   it('a listing that shrank: the pages past its last are dropped, and the listing is whole', async () => {
     server.setRepos('octocat', 300);
+    // Page 1 is answered once the guessed pages' requests are in: pages 4-6 were asked for on the
+    // guess (and answered with empty arrays), never handed on.
+    const held = holdUntilArrived((page) => page === 1, 6);
     const pages = await collect(list({ expectedLastPage: 6 }));
     expect(names(pages)).toEqual(expected(300));
     expect(pages.map((p) => p.number)).toEqual([1, 2, 3]);
     expect(pages.at(-1)!.more).toBe(false);
-    // Pages 4-6 were asked for on the guess (and answered with empty arrays), never handed on.
-    await new Promise((r) => setTimeout(r, 50));
+    expect(held.arrivedAtRelease).toBe(6);
     expect(pagesAsked()).toEqual([1, 2, 3, 4, 5, 6]);
 
     server.requests.length = 0;
+    server.setOptions({ pageDelay: undefined });
     server.setRepos('octocat', 40);
     const one = await collect(list({ expectedLastPage: 6 }));
     expect(names(one)).toEqual(expected(40));
     expect(one).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 50)); // the dropped pages' answers land in this test
   });
 
   it('a listing that grew: the pages past the guess come as usual', async () => {
@@ -307,10 +359,12 @@ describe("with last time's page count (expectedLastPage)", () => {
 
   it('a guessed page that page 1 links to by another URL is asked for again by that URL', async () => {
     let seen: string[] = [];
-    const other = createServer((req, res) => {
+    const other = createServer(async (req, res) => {
       seen.push(req.url!);
       const url = new URL(req.url!, 'http://x');
       const page = Number(url.searchParams.get('page') ?? '1');
+      // Page 1 answers once the two guessed pages' requests are in, so all of them are seen.
+      if (page === 1) await until(() => seen.length >= 3, 'the guessed pages 2 and 3').catch(() => undefined);
       res.setHeader('content-type', 'application/json');
       // The provider's links carry a cursor the first URL did not have.
       const next = page < 3 ? `</items?cursor=c&page=${page + 1}>; rel="next", ` : '';
@@ -330,7 +384,6 @@ describe("with last time's page count (expectedLastPage)", () => {
       expect(pages.flatMap((p) => p.items.map((r) => r.name))).toEqual(['1', '2', '3']);
       // Nothing for a later listing to guess from: its links are not the first URL's.
       expect(pages[0]).toMatchObject({ lastPage: 3, predictable: false });
-      await new Promise((r) => setTimeout(r, 50));
       expect(seen.sort()).toEqual(['/items', '/items?cursor=c&page=2', '/items?cursor=c&page=3', '/items?page=2', '/items?page=3']);
     } finally {
       other.closeAllConnections();

@@ -13,7 +13,7 @@ import type { AccountMeta } from '../../src/store/accounts.js';
 import { withAccountLock } from '../../src/store/lock.js';
 import type { SecretStore } from '../../src/store/secrets.js';
 import type { TokenSet } from '../../src/token-set.js';
-import { fakeHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
 import { MemoryKeyring, testWorld, type TestWorld } from '../support/test-world.js';
 import { until } from '../support/until.js';
 
@@ -78,7 +78,7 @@ describe('a refresh whose account was signed out meanwhile', () => {
     const refreshing = openSession(w.world, account).catch((e: unknown) => e);
     await until(() => http.requests.some((r) => isGrant(r.url)), 'the refresh grant', 5_000);
     // Another process (an older oauthcli, say) signs out without the lock.
-    const other = make({ http: fakeHttpClient(() => ({ status: 500 })), configDir: w.configDir, keyring: w.keyring });
+    const other = make({ http: noRequestsHttpClient(), configDir: w.configDir, keyring: w.keyring });
     await other.world.secrets('keychain').delete(KEY);
     await other.world.accounts.remove(KEY);
     answer();
@@ -126,7 +126,7 @@ describe('Ctrl-C while a refresh is answered', () => {
     await openSession(deps, account);
     expect(sections).toEqual(['hold', 'request', 'saved ghu_new']);
 
-    const early = make({ http: fakeHttpClient(() => rotated), signal: AbortSignal.abort() });
+    const early = make({ http: noRequestsHttpClient(), signal: AbortSignal.abort() });
     await expect(openSession(early.world, await signedIn(early))).rejects.toMatchObject({ kind: 'interrupted' });
   });
 });
@@ -157,7 +157,7 @@ describe('a store that cannot take the new tokens', () => {
   }
 
   it('no room before the refresh: nothing is sent, one line naming the full disk (exit 1)', async () => {
-    const http = fakeHttpClient(() => rotated);
+    const http = noRequestsHttpClient();
     const w = make({ http });
     const account = await signedIn(w);
     const store = fullStore(w, { room: true, writes: 0 });
@@ -242,7 +242,7 @@ describe("GitHub's 404 for a token it did not issue to this app", () => {
 
 describe('switch', () => {
   it('never makes active an account another process removed after this one listed it', async () => {
-    const w = make({ http: fakeHttpClient(() => ({ status: 500 })) });
+    const w = make({ http: noRequestsHttpClient() });
     await signedIn(w, { accessToken: 'gho_a', tokenType: 'bearer', scopes: [] }, { key: `github:${HOST}:hubot`, login: 'hubot' });
     await signedIn(w);
     const other = make({ configDir: w.configDir, keyring: w.keyring });
@@ -265,7 +265,7 @@ describe('a refresh that waited for a logout', () => {
         return super.read(account);
       }
     }
-    const w = make({ http: fakeHttpClient(() => rotated), keyring: new CountingKeyring() });
+    const w = make({ http: noRequestsHttpClient(), keyring: new CountingKeyring() });
     const account = await signedIn(w);
     reads = 0;
     let release!: () => void;

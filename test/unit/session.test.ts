@@ -7,7 +7,7 @@ import { openSession, selectAccount } from '../../src/session.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
 import { KeychainStore } from '../../src/store/secrets.js';
 import type { TokenSet } from '../../src/token-set.js';
-import { fakeHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
 import { MemoryKeyring, testWorld, type TestWorld } from '../support/test-world.js';
 import { until } from '../support/until.js';
 
@@ -50,7 +50,7 @@ const refreshAnswer = (n: number): FakeAnswer => ({
 
 describe('openSession', () => {
   it('hands out a fresh token with one keychain read and no request', async () => {
-    const http = fakeHttpClient(() => ({ status: 500 }));
+    const http = noRequestsHttpClient();
     const w = make({ http });
     const account = await signedIn(w, { accessToken: 'gho_fresh', tokenType: 'bearer', scopes: ['repo'] });
     const session = await openSession(w.world, account);
@@ -118,7 +118,7 @@ describe('openSession', () => {
   });
 
   it('a keychain that cannot be reached is a keychain error (exit 1), never "not signed in"', async () => {
-    const w = make({ http: fakeHttpClient(() => ({})) });
+    const w = make({ http: noRequestsHttpClient() });
     const account = await signedIn(w, { accessToken: 'gho_x', tokenType: 'bearer', scopes: [] });
     const broken = new KeychainStore({ read: async () => Promise.reject(new Error('org.freedesktop.DBus.Error.ServiceUnknown')), write: async () => undefined, remove: async () => true });
     const deps = { ...w.world, secrets: () => broken };
@@ -126,7 +126,7 @@ describe('openSession', () => {
   });
 
   it('a token missing from the keychain for a known account says so', async () => {
-    const w = make({ http: fakeHttpClient(() => ({})) });
+    const w = make({ http: noRequestsHttpClient() });
     await w.world.accounts.saveActive(meta());
     await expect(openSession(w.world, w.world.accounts.get(KEY)!)).rejects.toMatchObject({ kind: 'not-signed-in', message: expect.stringMatching(/OS keychain has no token for octocat on ghe\.example\.com/) });
   });
@@ -134,7 +134,7 @@ describe('openSession', () => {
 
 describe('tokens from the environment', () => {
   it('OAUTHCLI_GITHUB_TOKEN stands in for the stored account of the default host, needs no keychain, and is never refreshed', async () => {
-    const http = fakeHttpClient(() => ({ status: 500 }));
+    const http = noRequestsHttpClient();
     const w = make({ http, env: { OAUTHCLI_GITHUB_TOKEN: 'gho_from_env', OAUTHCLI_GITHUB_HOST: HOST } });
     await signedIn(w, { accessToken: 'gho_stored', tokenType: 'bearer', scopes: [] });
     const account = selectAccount(w.world, { provider: 'github' });

@@ -8,7 +8,7 @@ import { google } from '../../src/providers/google.js';
 import type { Provider } from '../../src/providers/types.js';
 import { signIn, type SignInRequest } from '../../src/signin/sign-in.js';
 import type { SignInUi } from '../../src/signin/ui.js';
-import { fakeHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 const worlds: TestWorld[] = [];
@@ -56,8 +56,9 @@ function request(provider: Provider, over: Partial<SignInRequest> = {}): SignInR
   };
 }
 
-function world(answer: (req: HttpRequest & { url: URL }) => FakeAnswer, env: NodeJS.ProcessEnv = {}) {
-  const http = fakeHttpClient(answer);
+/** `answer` null: no request may be made (any request fails the test). */
+function world(answer: ((req: HttpRequest & { url: URL }) => FakeAnswer) | null, env: NodeJS.ProcessEnv = {}) {
+  const http = answer === null ? noRequestsHttpClient() : fakeHttpClient(answer);
   const w = testWorld({ http, env });
   worlds.push(w);
   return { w, http };
@@ -65,7 +66,7 @@ function world(answer: (req: HttpRequest & { url: URL }) => FakeAnswer, env: Nod
 
 describe('checked before anything starts', () => {
   it("Google's device flow without a device client: a usage error naming what Google needs, and no request", async () => {
-    const { w, http } = world(() => ({ status: 500 }), { OAUTHCLI_GOOGLE_CLIENT_ID: 'desktop', OAUTHCLI_GOOGLE_CLIENT_SECRET: 's' });
+    const { w, http } = world(null, { OAUTHCLI_GOOGLE_CLIENT_ID: 'desktop', OAUTHCLI_GOOGLE_CLIENT_SECRET: 's' });
     const { ui, shown } = playingUi();
     await expect(signIn(w.world, ui, request(google, { flow: 'device' }))).rejects.toMatchObject({
       kind: 'usage',

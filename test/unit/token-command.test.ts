@@ -7,7 +7,7 @@ import { run } from '../../src/cli/commands/token.js';
 import { reportError } from '../../src/cli/errors.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
 import type { TokenSet } from '../../src/token-set.js';
-import { fakeHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 const worlds: TestWorld[] = [];
@@ -34,11 +34,13 @@ interface Setup {
   /** The refresh grant's answer: a new token set lasting this many seconds. */
   refreshLifetime?: number;
   refreshIdToken?: string;
+  /** The test refreshes: the provider's token endpoint answers (and must be asked). Without it no request may be made. */
+  refreshes?: boolean;
 }
 
-async function setup({ tokens, account = {}, env = {}, refreshLifetime = 28_800, refreshIdToken }: Setup): Promise<{ t: TestWorld; http: FakeHttpClient }> {
+async function setup({ tokens, account = {}, env = {}, refreshLifetime = 28_800, refreshIdToken, refreshes = false }: Setup): Promise<{ t: TestWorld; http: FakeHttpClient }> {
   let n = 0;
-  const http = fakeHttpClient((req) => {
+  const http = !refreshes ? noRequestsHttpClient() : fakeHttpClient((req) => {
     if (!req.url.pathname.endsWith('/login/oauth/access_token')) return { status: 404, body: { message: 'Not Found' } };
     n += 1;
     return {
@@ -98,7 +100,7 @@ describe('token --json', () => {
 
 describe('token --min-valid', () => {
   it('refreshes a token that expires sooner than asked (30 min left, 1h asked), and prints the new one', async () => {
-    const { t, http } = await setup({ tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(30), tokenType: 'bearer', scopes: ['repo'] } });
+    const { t, http } = await setup({ refreshes: true, tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(30), tokenType: 'bearer', scopes: ['repo'] } });
     expect(await token(t, { minValid: '1h', json: true })).toBe(0);
     const printed = JSON.parse(t.stdout()) as { token: string; expiresAt: string };
     expect(printed.token).toBe('ghu_refreshed1');
@@ -116,14 +118,14 @@ describe('token --min-valid', () => {
   });
 
   it('still refreshes within the usual 5 minutes when less is asked', async () => {
-    const { t, http } = await setup({ tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(2), tokenType: 'bearer', scopes: ['repo'] } });
+    const { t, http } = await setup({ refreshes: true, tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(2), tokenType: 'bearer', scopes: ['repo'] } });
     expect(await token(t, { minValid: '30s' })).toBe(0);
     expect(t.stdout()).toBe('ghu_refreshed1\n');
     expect(refreshes(http)).toHaveLength(1);
   });
 
   it('says so (exit 1) when even a fresh token lasts less than asked: 8 h tokens, 10 h asked', async () => {
-    const { t, http } = await setup({ tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(60), tokenType: 'bearer', scopes: ['repo'] } });
+    const { t, http } = await setup({ refreshes: true, tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(60), tokenType: 'bearer', scopes: ['repo'] } });
     // parseDuration's ceiling is a day; 10 h is within it.
     expect(await token(t, { minValid: '10h' })).toBe(1);
     expect(refreshes(http)).toHaveLength(1);
@@ -162,7 +164,7 @@ describe('token --id-token', () => {
 
   it('an ID token about to end is refreshed even while the access token lasts', async () => {
     const fresh = idToken(60, 'after');
-    const { t, http } = await setup({
+    const { t, http } = await setup({ refreshes: true,
       tokens: { accessToken: 'ghu_fresh', refreshToken: 'ghr_1', expiresAt: inMinutes(120), idToken: idToken(1), tokenType: 'bearer', scopes: ['openid'] },
       refreshIdToken: fresh,
     });
@@ -201,7 +203,7 @@ describe('token --exec-credential', () => {
 
   it('refreshes an expired token first, and wraps the ID token with --id-token', async () => {
     const id = idToken(55);
-    const { t, http } = await setup({
+    const { t, http } = await setup({ refreshes: true,
       tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(-10), tokenType: 'bearer', scopes: ['openid'] },
       refreshIdToken: id,
       env: { KUBERNETES_EXEC_INFO: info('client.authentication.k8s.io/v1') },
