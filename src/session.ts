@@ -267,7 +267,9 @@ async function refreshLocked(
       fresh.refreshToken = current.refreshToken;
       if (current.refreshTokenExpiresAt) fresh.refreshTokenExpiresAt = current.refreshTokenExpiresAt;
     }
+    // A refreshed ID token replaces the stored one only once checked (keepIdToken, after the save).
     if (current.idToken) fresh.idToken = current.idToken;
+    else delete fresh.idToken;
     // Saved before anything else can fail: the rotated refresh token is spent already.
     const saved = await saveRefreshed(deps, { account, provider, endpoints }, store, current, fresh);
     if (saved === fresh && response.id_token) await keepIdToken(deps, store, provider, account, endpoints, clientId, fresh, response.id_token);
@@ -355,7 +357,13 @@ async function keepIdToken(
   idToken: string,
 ): Promise<void> {
   deps.rememberSecret(idToken);
-  if (!provider.checkRefreshedIdToken) return;
+  if (!provider.checkRefreshedIdToken) {
+    // Not an OpenID Connect provider: its ID token says nothing oauthcli relies on, and whoever
+    // it is handed to (kubectl's API server) validates it.
+    next.idToken = idToken;
+    await store.set(account.key, next);
+    return;
+  }
   try {
     await provider.checkRefreshedIdToken(await deps.http(), {
       endpoints: await endpoints(),

@@ -146,7 +146,7 @@ describe('__complete', () => {
   it('providers: an added name that is not a plain word (a hand-edited config) is left out', async () => {
     const t = withConfig({ accounts: {}, active: {}, providers: { ...config.providers, '$(touch x)': { issuer: 'https://x.example', clientId: 'x' } } });
     await complete(t.world, 'providers');
-    expect(t.stdout()).toBe('github\ngoogle\ngitlab\ncorp\n');
+    expect(t.stdout()).toBe('github\ngoogle\ngitlab\nentra\ncorp\n');
   });
 
   it('nothing to say, or a question it does not know: empty output, exit 0', async () => {

@@ -84,7 +84,7 @@ describe('runJq', () => {
     const consoleError = vi.spyOn(console, 'error');
     await expect(runJq('0', 'reduce range(5000) as $i (0; [.])')).rejects.toMatchObject({ kind: 'usage', code: 'jq_failed', message: expect.not.stringContaining('\n') });
     expect(consoleError).not.toHaveBeenCalled();
-    expect(await runJq('{"a":1}', '.a')).toBe('1');
+    expect(await runJq('{"a":1}', '.a')).toBe('1\n');
   });
 
   it('brackets inside strings, and escaped quotes, do not count', () => {

@@ -245,7 +245,12 @@ describe('a server that revokes only refresh tokens (RFC 7009 §2.2.1 unsupporte
 
 describe('revoke and logout when the server refuses a public client, in process', () => {
   let t: TestWorld | undefined;
-  afterEach(() => t?.cleanup());
+  let first: TestWorld | undefined;
+  // The two worlds share one config folder: it goes when the test is over, not before.
+  afterEach(() => {
+    t?.cleanup();
+    first?.cleanup();
+  });
 
   async function signedInWorld(): Promise<{ w: TestWorld; http: ReturnType<typeof fakeHttpClient>; key: string }> {
     const http = fakeHttpClient((req) => {
@@ -261,7 +266,7 @@ describe('revoke and logout when the server refuses a public client, in process'
     const key = `glew:idp.example:sub-1`;
     await t.world.secrets('keychain').set(key, { accessToken: 'at-1', refreshToken: 'rt-1', tokenType: 'bearer', scopes: ['openid'], expiresAt: '2099-01-01T00:00:00.000Z' });
     await t.world.accounts.saveActive({ key, provider: 'glew', host: 'idp.example', login: 'alice', id: 'sub-1', scopes: ['openid'], storage: 'keychain', signedInAt: '2026-12-01T00:00:00Z' });
-    setup.cleanup();
+    first = setup;
     return { w: t, http, key };
   }
 
