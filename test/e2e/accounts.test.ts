@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Issue 6: several accounts per provider and host, switch, --user, and logout of one.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

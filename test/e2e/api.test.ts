@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `oauthcli api`, the built CLI against the fake GitHub (signed in with the device flow, token in
 // the keychain): pagination with --jq, -f/-F typing as the server receives it, the error
 // contract, foreign hosts refused before any request, no token in any output. Where Debian's

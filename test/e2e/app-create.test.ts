@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `oauthcli app create github` end to end: the built CLI, Debian's Chromium (driven by
 // playwright-core) loading the loopback start page, which posts the manifest to the fake GitHub;
 // Chromium clicks "Create GitHub App" and is sent back to the listener. Then `login github --web`

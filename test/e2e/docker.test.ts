@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // docker-credential-oauthcli as docker runs it, and setup-docker. There is no Docker engine here;
 // docker itself only ever runs the helper by name from PATH with one argument and talks to it over
 // stdin/stdout (docker/cli, cli/config/credentials/native_store.go, through

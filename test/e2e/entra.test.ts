@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Microsoft Entra ID, end to end through the built CLI against the fake Entra
 // (test/support/entra-server.ts, Microsoft's documented behaviour), reached with
 // --hostname 127.0.0.1:PORT: the browser flow in a real Chromium and the device flow, the

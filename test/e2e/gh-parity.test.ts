@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // What a gh user types works as in gh (issue #24), the built CLI against the fake GitHub, signed in
 // with the device flow: -q output, and the rest of the items as they land.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

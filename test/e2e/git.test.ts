@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `setup-git` and `git-credential` end to end: Debian's real git (clone, push, fetch, ls-remote,
 // `git credential fill|approve|reject`) runs the built CLI as its credential helper against the
 // fake GitHub, which serves repositories over git's smart HTTP behind Basic auth whose password

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // GitLab, end to end against a local fake of its Doorkeeper OAuth endpoints and REST API, reached
 // with --hostname 127.0.0.1:PORT: a public ("non confidential") application, so PKCE and no
 // secret; the device flow; /api/v4/user; rotating refresh tokens; RFC 7009 revocation; logout.

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // A REAL third-party OpenID Connect server, glewlwyd 2.7.5 from Debian (test/support/glewlwyd.ts),
 // with the built CLI and Debian's Chromium: glewlwyd compares redirect URIs as exact strings, so
 // the browser flow works only with the fixed port of `provider add --redirect-port`; the device

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Google, end to end against a local fake with Google's documented shapes (discovery, the
 // "Desktop app" client that needs its secret, access_type=offline, non-rotating refresh tokens,
 // HTTP 428 authorization_pending, verification_url, 400 invalid_grant / invalid_token), reached

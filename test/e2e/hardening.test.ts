@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // A hostile or broken provider, concurrent use, bad input: the built CLI against the fake GitHub.
 // Provider text never drives the terminal; limits hold; nothing stored is lost; one clear line.
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `setup-kubectl` and `token --exec-credential` end to end with the real kubectl (/usr/bin/kubectl,
 // or Debian's kubernetes-client 1.20 in CI): kubectl runs the built CLI as its exec credential
 // plugin against an HTTPS Kubernetes API stand-in (test/support/kube-apiserver.ts) that lets in

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Issue 4: expiring tokens, refresh safe across processes, token, refresh, revoke, and a logout
 // that revokes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

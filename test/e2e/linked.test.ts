@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Linked identities: one local profile signed in to GitHub, Google and GitLab at once. status
 // lists every connection, whoami with no provider shows the profile and each identity (fetched
 // live), whoami with a provider keeps the contract's object, and logout --all forgets everything,

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Issue 2: device-flow sign-in, the keychain, whoami, status, logout and the contract's exit codes.
 import { statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `login --git/--no-git` and the question after an interactive sign-in (issue 22, item 5), with
 // the built CLI and Debian's git: the flags in plain pipes, the question in a real terminal
 // (tmux, test/support/terminal.ts), and never a question when stdin is not a terminal.

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // The browser sign-in (`login github --web`): authorization code + PKCE through a loopback
 // redirect, driven end to end from the built CLI with a real Chromium (Debian's, never a
 // downloaded one) clicking the fake GitHub's consent page.

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Any OpenID Connect issuer added with `oauthcli provider add`, end to end against a REAL
 // authorization server (oidc-provider): discovery, the browser flow in a real Chromium (Debian's,
 // never a downloaded one), the device flow, the automatic choice, refresh with rotation, RFC 7009

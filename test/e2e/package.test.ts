@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // The package as a user gets it: `npm pack`, then `npm install -g` of the tarball into a prefix
 // of its own, then sign in with the installed binary against the local GitHub (device flow, the
 // real keychain) and ask who that is. Also what ships: no sources, no maps, one native addon.

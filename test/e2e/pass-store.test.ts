@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Issue 25: the pass store, end to end. The built CLI against the fake GitHub, with Debian's real
 // gpg and pass (test/support/gpg.ts): a GNUPGHOME and a password store in the sandbox's HOME
 // (~/.gnupg, ~/.password-store, pass's defaults). The pass-only tests run with no D-Bus session

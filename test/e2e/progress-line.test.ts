@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // The progress line ("Fetched 100 of ~1,000 repositories…") never outlives the command, however
 // it ends: Ctrl-C, an error from a later page, `| head` closing the pipe. Seen in a real terminal
 // (tmux, test/support/terminal.ts), with stdout away from the screen so the screen holds stderr.

@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // The corporate network, for real: a forward proxy (proxy-chain) that the CLI reaches through
 // HTTPS_PROXY and that tunnels (CONNECT) to a GitHub Enterprise host name with no DNS entry,
 // served over TLS with a certificate from a CA this test makes (openssl), trusted through

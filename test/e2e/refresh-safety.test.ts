@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Issue 21 items 2-4, with spawned CLIs against the fake GitHub: a logout or revoke racing a
 // refresh the server holds open, Ctrl-C and SIGTERM while a rotating refresh is answered, a full
 // disk (a small tmpfs) before and after the refresh is sent, and revocations GitHub answers 404

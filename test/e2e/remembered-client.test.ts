@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Issue 22: a sign-in made with the client given inline (`OAUTHCLI_GITHUB_CLIENT_ID=… oauthcli
 // login github`) keeps working once the variables are gone: the built CLI, the fake GitHub, the
 // suite's Secret Service.

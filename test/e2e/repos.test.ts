@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `oauthcli repos`: parallel pagination seen from outside (order, requests made, retries), the
 // JSON and table outputs, closed pipes, flag validation, rate limits and the exit codes.
 import { spawn } from 'node:child_process';

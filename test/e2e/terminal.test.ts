@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // What a person sees in a real terminal (tmux, test/support/terminal.ts): the device flow's code
 // before any browser, Enter to open it while the poll goes on, the clipboard, the paste route of
 // `--web --no-browser` and of a browser that cannot be opened, progress of a long listing on

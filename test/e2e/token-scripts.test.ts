@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `oauthcli token` for scripts and kubectl, spawned as they run it (the fast path reads the same
 // flags as commander): --json, --min-valid, --id-token and --exec-credential against the fake
 // GitHub, whose tokens here last an hour.

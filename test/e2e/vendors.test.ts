@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // Auth0 and Amazon Cognito as their documentation describes them (test/support/vendor-oidc.ts),
 // with the built CLI and the README's provider recipes: sign in, whoami,
 // a token for the resource asked for, refresh, sign out.

@@ -13,13 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** The Debian packages that make a Secret Service for the tests. */
-export const KEYRING_PACKAGES = 'gnome-keyring dbus libsecret-tools';
-
-function onPath(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
+import { KEYRING_PACKAGES, keychainTestFiles, missingKeyringPrograms } from './keychain-files.ts';
 
 function busConfig(serviceDir: string): string {
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -82,11 +76,12 @@ export default async function setup(): Promise<() => void> {
   for (const name of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR']) delete process.env[name];
 
   // OAUTHCLI_TEST_KEYCHAIN=none runs the suite as a machine without Secret Service software would.
-  const missing = process.env.OAUTHCLI_TEST_KEYCHAIN === 'none' ? ['(OAUTHCLI_TEST_KEYCHAIN=none)'] : ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'secret-tool'].filter((c) => !onPath(c));
+  const missing = missingKeyringPrograms();
   if (missing.length > 0) {
     delete process.env.DBUS_SESSION_BUS_ADDRESS;
     process.env.OAUTHCLI_TEST_KEYCHAIN = 'none';
-    process.stderr.write(`\nKeychain tests skipped: no Secret Service software here (${missing.join(', ')}). Install it with: apt-get install ${KEYRING_PACKAGES}\n\n`);
+    const skipped = keychainTestFiles(process.cwd()).length;
+    process.stderr.write(`\nKeychain tests skipped (${skipped} files): no Secret Service software here (${missing.join(', ')}). Install it with: apt-get install ${KEYRING_PACKAGES}\n\n`);
     return () => rmSync(root, { recursive: true, force: true });
   }
 
