@@ -7,7 +7,7 @@ import { run as repos } from '../../src/cli/commands/repos.js';
 import { run as status } from '../../src/cli/commands/status.js';
 import { run as whoami } from '../../src/cli/commands/whoami.js';
 import { byCodePoint, ghJqOutput } from '../../src/cli/jq-format.js';
-import { fakeHttpClient } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 
@@ -50,9 +50,10 @@ afterEach(() => {
   for (const w of worlds.splice(0)) w.cleanup();
 });
 
-function world(): TestWorld {
+/** `requests` false: the command asks nothing of GitHub (provider list). */
+function world(requests = true): TestWorld {
   const repo = (i: number) => ({ full_name: `octocat/r${i}`, name: `r${i}`, private: i === 2, fork: false, archived: false, description: i === 1 ? '<b> & co' : null, html_url: `https://github.com/octocat/r${i}`, language: null, stargazers_count: i, updated_at: '2024-01-01T00:00:00Z' });
-  const http = fakeHttpClient((req) => {
+  const http = !requests ? noRequestsHttpClient() : fakeHttpClient((req) => {
     if (req.url.pathname === '/user') return { headers: { 'x-oauth-scopes': 'repo, read:org' }, body: { login: 'octocat', id: 1, name: 'The Octocat', email: null, html_url: 'https://github.com/octocat' } };
     if (req.url.pathname === '/user/repos') return { body: [repo(1), repo(2)] };
     return { status: 404, body: { message: 'Not Found' } };
@@ -76,7 +77,7 @@ describe('every command with -q prints as gh', () => {
   });
 
   it('provider list -q: arrays compact', async () => {
-    const t = world();
+    const t = world(false);
     expect(await list(t.world, { jq: '[.[].name] | .[0:2]' })).toBe(0);
     expect(t.stdout()).toBe('["github","google"]\n');
   });

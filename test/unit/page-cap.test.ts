@@ -7,7 +7,7 @@ import { run as api } from '../../src/cli/commands/api.js';
 import { run as repos } from '../../src/cli/commands/repos.js';
 import { reportError } from '../../src/cli/errors.js';
 import { MAX_LISTING_PAGES } from '../../src/http/limits.js';
-import { fakeHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 const worlds: TestWorld[] = [];
@@ -77,7 +77,7 @@ describe('page caps', () => {
   });
 
   it('a bad --max-pages is a usage error before any request', async () => {
-    const http = endless();
+    const http = noRequestsHttpClient();
     const t = world(http);
     expect(await cli(t, () => api(t.world, 'user/repos', undefined, { rawField: [], field: [], header: [], paginate: true, maxPages: '0' }))).toBe(2);
     expect(await cli(t, () => repos(t.world, undefined, { maxPages: 'many' }))).toBe(2);

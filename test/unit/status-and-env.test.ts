@@ -7,7 +7,7 @@ import { run as status } from '../../src/cli/commands/status.js';
 import { run as whoami } from '../../src/cli/commands/whoami.js';
 import { reportError } from '../../src/cli/errors.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
-import { fakeHttpClient, type FakeAnswer, type FakeHttpClient } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer, type FakeHttpClient } from '../support/fake-http-client.js';
 import { MemoryKeyring, testWorld, type TestWorld } from '../support/test-world.js';
 
 const worlds: TestWorld[] = [];
@@ -24,8 +24,9 @@ const userAnswer = (refuse: string[] = []) => (req: { url: URL; headers?: Record
   return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
 };
 
-function world(env: NodeJS.ProcessEnv, answer = userAnswer(), keyring?: MemoryKeyring): { t: TestWorld; http: FakeHttpClient } {
-  const http = fakeHttpClient(answer);
+/** `answer` null: no request may be made. */
+function world(env: NodeJS.ProcessEnv, answer: ReturnType<typeof userAnswer> | null = userAnswer(), keyring?: MemoryKeyring): { t: TestWorld; http: FakeHttpClient } {
+  const http = answer ? fakeHttpClient(answer) : noRequestsHttpClient();
   const t = testWorld({ env, http, ...(keyring ? { keyring } : {}) });
   worlds.push(t);
   return { t, http };
@@ -83,7 +84,7 @@ describe("gh's token variables", () => {
   });
 
   it('GH_ENTERPRISE_TOKEN without GH_HOST: no host to send it to, so it is not used', async () => {
-    const { t, http } = world({ GH_ENTERPRISE_TOKEN: TOKENS.GH_ENTERPRISE_TOKEN });
+    const { t, http } = world({ GH_ENTERPRISE_TOKEN: TOKENS.GH_ENTERPRISE_TOKEN }, null);
     expect(await cli(t, () => whoami(t.world, 'github', {}))).toBe(4);
     expect(http.requests).toEqual([]);
   });
@@ -100,11 +101,11 @@ async function signedIn(t: TestWorld, ...accounts: AccountMeta[]): Promise<void>
 
 describe('status', () => {
   it('no account: one line on stderr, nothing on stdout, exit 1 (as gh auth status); --json: [] and exit 1', async () => {
-    const { t } = world({});
+    const { t } = world({}, null);
     expect(await status(t.world, {})).toBe(1);
     expect(t.stdout()).toBe('');
     expect(t.stderr()).toBe('No account is signed in. Run: oauthcli login github\n');
-    const j = world({});
+    const j = world({}, null);
     expect(await status(j.t.world, { json: true })).toBe(1);
     expect(j.t.stdout()).toBe('[]\n');
   });
@@ -139,7 +140,7 @@ describe('status', () => {
         throw new Error(`org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files ${'x'.repeat(200)}`);
       }
     }
-    const { t } = world({}, userAnswer(), new BrokenKeyring());
+    const { t } = world({}, null, new BrokenKeyring());
     await t.world.accounts.saveActive(stored('octocat'));
     await t.world.accounts.saveActive(stored('hubot'));
     await t.world.accounts.saveActive(stored('monalisa', 'ghe.corp.example'));
@@ -153,11 +154,11 @@ describe('status', () => {
   });
 
   it('-h HOST: only that host\'s accounts; none there: exit 1 naming the host', async () => {
-    const { t } = world({});
+    const { t } = world({}, null);
     await signedIn(t, stored('octocat'), stored('monalisa', 'ghe.corp.example'));
     expect(await status(t.world, { hostname: 'ghe.corp.example', offline: true, jq: '.[].login' })).toBe(0);
     expect(t.stdout()).toBe('monalisa\n');
-    const none = world({});
+    const none = world({}, null);
     await signedIn(none.t, stored('octocat'));
     expect(await status(none.t.world, { hostname: 'gitlab.example' })).toBe(1);
     expect(none.t.stderr()).toBe('No account is signed in on gitlab.example. Run: oauthcli login github --hostname gitlab.example\n');

@@ -14,7 +14,7 @@ import { AppError } from '../../src/errors.js';
 import type { HttpRequest } from '../../src/http/client.js';
 import { chooseStorage } from '../../src/store/choose-storage.js';
 import { keychainAdvice } from '../../src/store/storage-advice.js';
-import { fakeHttpClient, type FakeAnswer } from '../support/fake-http-client.js';
+import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer, type FakeHttpClient } from '../support/fake-http-client.js';
 import { setUpGpg, type GpgLab } from '../support/gpg.js';
 import { MemoryKeyring, testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -81,13 +81,18 @@ describe('the error line with its hints', () => {
 
 describe('in process: login --storage pass, token, status, storage migrate', () => {
   const worlds: TestWorld[] = [];
+  // One client for all the worlds ("processes") of a test: what the test asks of GitHub, in all.
+  let http: FakeHttpClient | undefined;
   afterEach(() => {
     for (const w of worlds.splice(0)) w.cleanup();
+    http = undefined;
   });
   const answer = (req: HttpRequest & { url: URL }): FakeAnswer =>
     req.url.pathname === '/user' ? { body: { login: 'octocat', id: 1 }, headers: { 'x-oauth-scopes': 'repo' } } : { status: 404, body: {} };
-  const world = (options: { stdin?: string; keyring?: MemoryKeyring; configDir?: string } = {}) => {
-    const w = testWorld({ http: fakeHttpClient(answer), env: { PATH: process.env.PATH, HOME: root, ...lab.env, OAUTHCLI_GITHUB_CLIENT_ID: 'cid' }, ...options });
+  const world = (options: { stdin?: string; keyring?: MemoryKeyring; configDir?: string; noRequests?: boolean } = {}) => {
+    const { noRequests, ...parts } = options;
+    http ??= noRequests ? noRequestsHttpClient() : fakeHttpClient(answer);
+    const w = testWorld({ http, env: { PATH: process.env.PATH, HOME: root, ...lab.env, OAUTHCLI_GITHUB_CLIENT_ID: 'cid' }, ...parts });
     worlds.push(w);
     return w;
   };
@@ -134,7 +139,7 @@ describe('in process: login --storage pass, token, status, storage migrate', () 
         throw new Error('failed to connect to socket /run/user/1000/bus: No such file or directory');
       }
     }
-    const w = world({ stdin: 'gho_inprocess_token_0123456789\n', keyring: new NoKeychain() });
+    const w = world({ stdin: 'gho_inprocess_token_0123456789\n', keyring: new NoKeychain(), noRequests: true });
     const error = await login(w.world, 'github', { ...loginOptions, storage: undefined as unknown as string }).catch((e: unknown) => e);
     const stderr: string[] = [];
     const code = reportError(error, { stderr: { write: (t: string) => stderr.push(t) } as unknown as NodeJS.WritableStream, debug: false, redact: (t) => t });
