@@ -1,3 +1,4 @@
+// @needs-keychain: these tests sign in and keep tokens in the OS keychain.
 // `oauthcli api -q` on a deeply nested answer, the built CLI against the fake GitHub: one line on
 // stderr, exit 2 (as for a bad filter), never "unexpected error" nor jq's own abort text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -14,7 +14,7 @@ export const KEYRING_PACKAGES = 'gnome-keyring dbus libsecret-tools';
 
 /** The programs the suite's private Secret Service needs that this machine lacks (or a reason it is not to be used). */
 export function missingKeyringPrograms(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.OAUTHCLI_TEST_KEYCHAIN === 'none') return ['(OAUTHCLI_TEST_KEYCHAIN=none)'];
+  if (env.OAUTHCLI_TEST_KEYCHAIN === 'none') return ['OAUTHCLI_TEST_KEYCHAIN=none'];
   const onPath = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
   return ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'secret-tool'].filter((c) => !onPath(c));
 }

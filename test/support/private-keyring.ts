@@ -81,7 +81,7 @@ export default async function setup(): Promise<() => void> {
     delete process.env.DBUS_SESSION_BUS_ADDRESS;
     process.env.OAUTHCLI_TEST_KEYCHAIN = 'none';
     const skipped = keychainTestFiles(process.cwd()).length;
-    process.stderr.write(`\nKeychain tests skipped (${skipped} files): no Secret Service software here (${missing.join(', ')}). Install it with: apt-get install ${KEYRING_PACKAGES}\n\n`);
+    process.stderr.write(`\nKeychain tests skipped (${skipped} files): no Secret Service here (${missing.join(', ')}). Install it with: apt-get install ${KEYRING_PACKAGES}\n\n`);
     return () => rmSync(root, { recursive: true, force: true });
   }
 
