@@ -34,7 +34,8 @@ let context: BrowserContext | undefined;
 beforeEach(async () => {
   glew = await startGlewlwyd({ redirectPort: await freePort() });
   w = makeWorld();
-}, 60_000);
+  // A new glewlwyd each test: its database, then its admin API's set-up, on a busy machine.
+}, 180_000);
 afterEach(async () => {
   await context?.close();
   context = undefined;

@@ -125,8 +125,9 @@ async function startVendor(d: Dialect, clientId: string, user: VendorUser): Prom
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const kid = randomBase64url(8);
   const jwks: { keys: JWK[] } = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }] };
+  // Every token has its own `jti`, as Auth0's and Cognito's do: two minted in the same second differ.
   const sign = (claims: Record<string, unknown>, lifetime = 3600) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).setIssuedAt().setExpirationTime(`${lifetime}s`).sign(privateKey);
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).setJti(randomBase64url(16)).setIssuedAt().setExpirationTime(`${lifetime}s`).sign(privateKey);
   const codes = createAuthCodes<{ nonce?: string | undefined; audience?: string | undefined }>();
   const devices = createDeviceFlow(() => ({ interval: 1, expiresIn: 600, pendingPolls: 0, outcome: 'manual', slowDownIncrement: 0, enforceInterval: false }));
   const store = createTokenStore(() => undefined);
