@@ -2,7 +2,7 @@
 // client credentials, a writable config, a usable keychain), choose the flow, run it, learn who
 // signed in, and store the account — tokens first, then its metadata, so an account on record
 // always has its tokens.
-import { failure, interrupted, usageError } from '../errors.js';
+import { AppError, failure, interrupted, usageError } from '../errors.js';
 import { OAuthError } from '../oauth/errors.js';
 import { defaultHostFor } from '../providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from '../providers/types.js';
@@ -63,14 +63,22 @@ export async function signIn(deps: SessionDeps, ui: SignInUi, req: SignInRequest
   // The client's secret goes with the tokens it issued (the secret store only): refresh and
   // revocation then work without the environment variable this sign-in may have used.
   if (plan && result.used.clientSecret) tokens.clientSecret = result.used.clientSecret;
-  const profile = await provider.fetchProfile(http, {
-    endpoints,
-    tokens,
-    clientId,
-    ...(result.idToken ? { idToken: result.idToken } : {}),
-    ...(result.nonce ? { nonce: result.nonce } : {}),
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
+  const profile = await provider
+    .fetchProfile(http, {
+      endpoints,
+      tokens,
+      clientId,
+      ...(result.idToken ? { idToken: result.idToken } : {}),
+      ...(result.nonce ? { nonce: result.nonce } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    })
+    .catch((error: unknown) => {
+      // A pasted token the provider refuses was never "stored": say what happened to it.
+      if (!plan && error instanceof AppError && error.code === 'bad_credentials') {
+        throw failure(`${host} refused the token read from stdin (HTTP 401): check that it is a valid token for ${host}; nothing was stored`, { code: 'token_refused', cause: error });
+      }
+      throw error;
+    });
   if (profile.scopes) tokens.scopes = profile.scopes;
   // Validated above: kept with the tokens for later `whoami` and `token --id-token`.
   if (result.idToken) tokens.idToken = result.idToken;
