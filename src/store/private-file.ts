@@ -10,7 +10,7 @@
 //   one a killed process left behind is removed by the next write.
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fchmodSync, lstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { failure } from '../errors.js';
 
@@ -125,10 +125,12 @@ export function writePrivateFileSync(path: string, text: string): void {
 
 /**
  * Removes the temp files of `path` (`<name>.<pid>.<anything>.tmp`) that a process killed mid-write
- * left behind, once older than STALE_TEMP_MS: they may hold a whole token set. Only regular files
- * of the user's; best effort.
+ * left behind, once older than `olderThanMs`: they may hold a whole token set. Without a lock
+ * another write may be under way, hence STALE_TEMP_MS; under the lock every writer of `path`
+ * holds, none can be, and 0 removes them all. Only regular files of the user's; best effort.
  */
-export function removeStaleTempFiles(path: string, now = Date.now()): void {
+export function removeStaleTempFiles(path: string, olderThanMs = STALE_TEMP_MS): void {
+  const now = Date.now();
   const folder = dirname(path);
   const prefix = `${basename(path)}.`;
   let names: string[];
@@ -143,7 +145,7 @@ export function removeStaleTempFiles(path: string, now = Date.now()): void {
     const file = join(folder, name);
     try {
       const st = lstatSync(file);
-      if (!st.isFile() || (uid !== undefined && st.uid !== uid) || now - st.mtimeMs < STALE_TEMP_MS) continue;
+      if (!st.isFile() || (uid !== undefined && st.uid !== uid) || now - st.mtimeMs < olderThanMs) continue;
       unlinkSync(file);
     } catch {
       // Gone meanwhile, or not ours to remove.
@@ -173,19 +175,5 @@ export function tightenMode(path: string, mode: number, kind: 'file' | 'folder')
     // Not ours to change: the next write sets the file's mode anyway.
   } finally {
     closeSync(fd);
-  }
-}
-
-/**
- * Removes temp files of `path` that a killed process left behind (they may hold a secret). Only
- * safe under the lock every writer of `path` holds: no other write can be in progress.
- */
-export async function removeAllTempFiles(path: string): Promise<void> {
-  const prefix = `${basename(path)}.`;
-  const names = await readdir(dirname(path)).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const temp = join(dirname(path), name);
-    if ((await lstat(temp).catch(() => undefined))?.isFile()) await rm(temp, { force: true }).catch(() => undefined);
   }
 }

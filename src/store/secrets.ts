@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppError, failure } from '../errors.js';
 import type { TokenSet } from '../token-set.js';
 import { withFileLock } from './lock.js';
-import { makePrivateFolder, removeAllTempFiles, writePrivateFile } from './private-file.js';
+import { makePrivateFolder, removeStaleTempFiles, writePrivateFile } from './private-file.js';
 
 export const KEYCHAIN_SERVICE = 'oauthcli';
 /** `env`: a token from OAUTHCLI_<PROVIDER>_TOKEN, never stored by oauthcli. */
@@ -295,8 +295,8 @@ export class InsecureFileStore implements SecretStore {
   private async change(apply: (all: Record<string, TokenSet>) => boolean): Promise<boolean> {
     await makePrivateFolder(this.configDir);
     return withFileLock(this.path, async () => {
-      // A temp file a killed writer left holds every token the file held then.
-      await removeAllTempFiles(this.path);
+      // A temp file a killed writer left holds every token the file held then; under the lock none is in use.
+      removeStaleTempFiles(this.path, 0);
       const all = await this.readAll();
       if (!apply(all)) return false;
       await writePrivateFile(this.path, `${JSON.stringify(all, null, 2)}\n`);
