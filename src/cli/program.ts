@@ -404,16 +404,9 @@ export async function run(argv: string[]): Promise<number> {
 
 /** "login" or "provider add": the command the user was typing, for "Run 'oauthcli … --help'". */
 function commandPath(program: Command, argv: string[]): string {
-  const path: string[] = [];
-  let current = program;
-  for (const word of argv) {
-    if (word.startsWith('-')) continue;
-    const sub = current.commands.find((c) => c.name() === word || c.aliases().includes(word));
-    if (!sub) break;
-    path.push(sub.name());
-    current = sub;
-  }
-  return path.join(' ');
+  const names: string[] = [];
+  for (let c: Command | null = commandAt(program, argv); c && c !== program; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 /** The command the words of argv name, as deep as they go (the program itself for none). */
@@ -438,8 +431,7 @@ function unknownHelpTopic(program: Command, argv: string[]): string | undefined 
     if (!sub) {
       const names = current.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());
       const near = closest(word, names);
-      const where = current === program ? 'oauthcli' : `oauthcli ${commandPath(program, argv.slice(1))}`;
-      return usageLine(`unknown help topic '${word}'${near ? ` (did you mean '${near}'?)` : ''}`, where === 'oauthcli' ? '' : where.slice('oauthcli '.length));
+      return usageLine(`unknown help topic '${word}'${near ? ` (did you mean '${near}'?)` : ''}`, commandPath(program, argv.slice(1)));
     }
     current = sub;
   }
