@@ -81,6 +81,9 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** The longest one step of a start (the started line, one admin call, a shutdown) may take. */
+const STEP_MS = 20_000;
+
 /** Starts one; a start that fails (another program took the free port first) is tried again on another port, twice at most. */
 export async function startGlewlwyd(opts: { redirectPort: number }): Promise<Glewlwyd> {
   for (let attempt = 1; ; attempt++) {
@@ -165,7 +168,10 @@ async function startOnce(opts: { redirectPort: number }): Promise<Glewlwyd> {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      // A glewlwyd that hangs in its shutdown is killed: the next test needs the machine.
+      const kill = setTimeout(() => child.kill('SIGKILL'), STEP_MS);
       await exited;
+      clearTimeout(kill);
     }
     rmSync(root, { recursive: true, force: true });
   };
@@ -216,10 +222,14 @@ function startedLine(child: ChildProcess, output: () => string): Promise<void> {
         child.stdout!.off('data', check);
         child.stderr!.off('data', check);
         child.off('exit', exited);
+        clearTimeout(timer);
         resolve();
       }
     };
     const exited = (code: number | null) => reject(new Error(`glewlwyd exited (${String(code)})`));
+    // A start that never says so is given up (and tried again by startGlewlwyd) rather than waited on for ever.
+    const timer = setTimeout(() => reject(new Error(`no "started" line within ${STEP_MS / 1000} s`)), STEP_MS);
+    timer.unref();
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);
     child.once('exit', exited);
@@ -230,11 +240,11 @@ function startedLine(child: ChildProcess, output: () => string): Promise<void> {
 /** The admin API (API.md), with the session cookie of the admin's password login. */
 async function configure(origin: string, user: GlewlwydUser, redirectUri: string, confidential: { clientId: string; clientSecret: string }): Promise<void> {
   const api = `${origin}/api`;
-  const login = await fetch(`${api}/auth/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+  const login = await fetch(`${api}/auth/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), signal: AbortSignal.timeout(STEP_MS) });
   if (login.status !== 200) throw new Error(`admin login: HTTP ${login.status}`);
   const cookie = (login.headers.getSetCookie()[0] ?? '').split(';')[0]!;
   const call = async (method: string, path: string, body: unknown) => {
-    const res = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+    const res = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body), signal: AbortSignal.timeout(STEP_MS) });
     if (res.status !== 200) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
   };
 
