@@ -48,6 +48,7 @@ async function lab(): Promise<DockerLab> {
         if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return reject(error);
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
       });
+      child.stdin!.on('error', () => undefined);
       child.stdin!.end(input);
     });
   return { w, configFile: join(dockerConfig, 'config.json'), helper };

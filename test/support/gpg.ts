@@ -41,6 +41,9 @@ function run(program: string, args: string[], env: NodeJS.ProcessEnv, input?: st
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(`${program} is not installed (apt install gnupg pass)`));
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
     });
+    // EPIPE when the program exits before reading its input (`pass` on a store that is not set up):
+    // its exit status says why, so the write's error is not a second failure.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(input ?? '');
   });
 }
