@@ -9,11 +9,12 @@ import v8 from 'node:v8';
  * undici parses HTTP with llhttp compiled to WebAssembly. V8 recompiles a hot wasm function with
  * its optimising compiler in the background, and a process cannot exit before that job ends: for
  * llhttp's parser that is about 100 ms of CPU and 12-20 MB of memory, spent after the last request
- * when the command is short (whoami: 0.39 s → 0.31 s) and on the second core during a listing.
+ * when the command is short (about a fifth of `whoami`'s time) and on the second core during a
+ * listing.
  * Baseline code (Liftoff) is fast enough for HTTP, and for the item scan of json-spans.ts. A
- * tiering budget no short command reaches keeps the counting rare; a long listing still spent it
- * (50,000 repositories: the parser or the scan recompiled in most runs, peak RSS 101 MiB instead
- * of 88), so tier-up is also limited to a function index no module has. Set when the first HTTP
+ * tiering budget no short command reaches keeps the counting rare; a long listing still spends it
+ * (50,000 repositories: the parser or the scan would be recompiled in most runs, ~13 MiB more at
+ * the peak), so tier-up is also limited to a function index no module has. Set when the first HTTP
  * client is made, before either module is compiled; safe to call again.
  */
 export function keepWebAssemblyInBaselineCode(): void {
@@ -26,8 +27,8 @@ const NO_FUNCTION = 1_000_000;
 
 /**
  * jq (jq-wasm, src/cli/jq.ts) is the WebAssembly that gains from the optimising compiler: filtering
- * a whole listing of 5,000 repositories (28 MB) took 1.66 s in baseline code against 1.47 s when
- * its hot functions were recompiled. It runs once the requests are over, so the filter set above
+ * a whole listing of 5,000 repositories (28 MB) takes about an eighth less time once its hot
+ * functions are recompiled. It runs once the requests are over, so the filter set above
  * is lifted for it; the budget stays, so a short filter still never waits on a compile job.
  */
 export function letWebAssemblyTierUp(): void {
@@ -41,9 +42,9 @@ export function letWebAssemblyTierUp(): void {
  * it moves to the old generation is garbage a page or two later (the socket buffers of a page,
  * held by undici's views of its headers): allowed to grow by a fifth between full collections
  * instead of by V8's estimate (up to 4×), the old generation sheds it as it goes instead of
- * holding ~11 MB of it. Peak RSS for 50,000 repositories: 115 → 101 MiB when this came, and still
- * 103 → 87 MiB once bodies were decoded in one call and WebAssembly kept in baseline code (5,000:
- * unchanged), in the same time. Set when a listing starts; safe to call again.
+ * holding ~11 MB of it. Together these keep the peak RSS of 50,000 repositories ~16 MiB lower in
+ * the same time (5,000: no difference); docs/benchmarks.md has the figures. Set when a listing
+ * starts; safe to call again.
  */
 export function keepListingHeapSmall(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
