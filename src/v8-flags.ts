@@ -1,9 +1,21 @@
 // The V8 flags this CLI changes at run time, through node:v8 (Node's API for it), each where it
 // starts to matter and not at start-up: node:v8 and a changed flag set cost the commands that
 // make no request (token, status --offline) 5-10 ms. Each flag here is one V8 reads when it
-// decides (to tier up, to grow a space), so a change made late still takes effect; every Node.js
-// this CLI supports (22.20 and later) has them.
+// decides (to tier up, to grow a space), so a change made late still takes effect. V8 prints
+// "unrecognized flag" for one it does not know, and there is no cheap way to ask it first, so the
+// flags are set only on the Node.js majors the suite runs on (test/unit/v8-flags.test.ts checks
+// each flag against `node --v8-options`); a later Node runs without them, silently: slower, not
+// noisier.
 import v8 from 'node:v8';
+
+/** The newest Node.js major whose V8 flags are tested (package.json "engines" says the same). */
+export const NEWEST_TESTED_NODE_MAJOR = 26;
+
+const testedNode = Number(process.versions.node.split('.')[0]) <= NEWEST_TESTED_NODE_MAJOR;
+
+function setFlag(flag: string): void {
+  if (testedNode) v8.setFlagsFromString(flag);
+}
 
 /**
  * undici parses HTTP with llhttp compiled to WebAssembly. V8 recompiles a hot wasm function with
@@ -18,8 +30,8 @@ import v8 from 'node:v8';
  * client is made, before either module is compiled; safe to call again.
  */
 export function keepWebAssemblyInBaselineCode(): void {
-  v8.setFlagsFromString('--wasm-tiering-budget=2000000000');
-  v8.setFlagsFromString(`--wasm-tier-up-filter=${NO_FUNCTION}`);
+  setFlag('--wasm-tiering-budget=2000000000');
+  setFlag(`--wasm-tier-up-filter=${NO_FUNCTION}`);
 }
 
 /** A function index no module has (the filter's default, -1, lets every function tier up). */
@@ -32,7 +44,7 @@ const NO_FUNCTION = 1_000_000;
  * is lifted for it; the budget stays, so a short filter still never waits on a compile job.
  */
 export function letWebAssemblyTierUp(): void {
-  v8.setFlagsFromString('--wasm-tier-up-filter=-1');
+  setFlag('--wasm-tier-up-filter=-1');
 }
 
 /**
@@ -47,6 +59,6 @@ export function letWebAssemblyTierUp(): void {
  * starts; safe to call again.
  */
 export function keepListingHeapSmall(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-  v8.setFlagsFromString('--heap-growing-percent=20');
+  setFlag('--semi-space-growth-factor=1');
+  setFlag('--heap-growing-percent=20');
 }
