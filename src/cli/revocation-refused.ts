@@ -2,7 +2,7 @@
 // §2.1 lets it ask every client to authenticate): the tokens are forgotten here, the access token
 // runs out on its own, and the sessions end where the provider keeps them.
 import { AppError } from '../errors.js';
-import type { Session } from '../session.js';
+import type { Session } from '../session/session.js';
 import type { TokenSet } from '../token-set.js';
 import { safeText } from './output.js';
 

@@ -5,7 +5,9 @@
 import type { HttpClient } from '../http/client.js';
 import { redactText } from '../http/redact.js';
 import { ProviderRegistry } from '../providers/registry.js';
-import { loginCommandFor, selectAccount, type AccountSelector, type SessionDeps } from '../session.js';
+import { selectAccount, type AccountSelector } from '../session/account-choice.js';
+import type { SessionDeps } from '../session/deps.js';
+import { loginCommandFor } from '../session/sign-in-needed.js';
 import { AccountStore, type AccountMeta } from '../store/accounts.js';
 import { cacheDirFor, configDirFor } from '../store/config-file.js';
 import { lazyStore } from '../store/lazy-store.js';

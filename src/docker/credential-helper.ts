@@ -11,8 +11,8 @@
 // under the same lock as every command; never a sign-in), and hears `store` and `erase` without
 // acting: what docker hands over after `docker login` is not oauthcli's to keep, and a failed
 // pull is no reason to forget a sign-in.
-import { credentialFor } from '../credential.js';
-import type { SessionDeps } from '../session.js';
+import { credentialFor } from '../session/tool-credential.js';
+import type { SessionDeps } from '../session/deps.js';
 import { accountForRegistry, answeredRegistries, registryHost, type RegistryDeps } from './registries.js';
 
 export const NOT_FOUND = 'credentials not found in native keychain';

@@ -4,7 +4,10 @@
 // without an account (git then asks its next helper), nothing over plain http to a host that is
 // not loopback, and never a prompt.
 import { isLoopbackHost } from '../http/insecure-hosts.js';
-import { envAccount, expiredSignIn, openSession, type SessionDeps } from '../session.js';
+import type { SessionDeps } from '../session/deps.js';
+import { envAccount } from '../session/env-accounts.js';
+import { openSession } from '../session/open-session.js';
+import { expiredSignIn } from '../session/sign-in-needed.js';
 import type { AccountMeta } from '../store/accounts.js';
 import type { CredentialAnswer, CredentialRequest } from './credential-protocol.js';
 

@@ -8,7 +8,7 @@ import { formPostPage } from '../oauth/form-post-page.js';
 import { createState } from '../oauth/pkce.js';
 import { pages } from '../oauth/pages.js';
 import { startRedirectListener } from '../oauth/redirect-listener.js';
-import type { SessionDeps } from '../session.js';
+import type { SessionDeps } from '../session/deps.js';
 import { appSecretKey, saveAppSecret } from '../store/app-secrets.js';
 
 export interface CreateAppRequest {

@@ -4,7 +4,7 @@ import { failure } from '../errors.js';
 import { clientAuth } from '../oauth/client-auth.js';
 import { pollForDeviceToken, requestDeviceAuthorization } from '../oauth/device.js';
 import { tokenSetFrom } from '../oauth/token-response.js';
-import type { SessionDeps } from '../session.js';
+import type { SessionDeps } from '../session/deps.js';
 import type { FlowParams, FlowResult } from './flow-result.js';
 import type { SignInUi } from './ui.js';
 

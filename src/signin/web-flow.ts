@@ -6,7 +6,7 @@ import { clientAuth } from '../oauth/client-auth.js';
 import { codeChallengeS256, createCodeVerifier, createState } from '../oauth/pkce.js';
 import { startRedirectListener } from '../oauth/redirect-listener.js';
 import { tokenSetFrom } from '../oauth/token-response.js';
-import type { SessionDeps } from '../session.js';
+import type { SessionDeps } from '../session/deps.js';
 import type { FlowParams, FlowResult } from './flow-result.js';
 import type { SignInUi } from './ui.js';
 

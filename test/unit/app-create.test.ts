@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { create } from '../../src/cli/commands/app.js';
 import { github } from '../../src/providers/github.js';
-import { openSession } from '../../src/session.js';
+import { openSession } from '../../src/session/open-session.js';
 import { createGitHubApp } from '../../src/signin/create-app.js';
 import { signIn } from '../../src/signin/sign-in.js';
 import type { SignInUi } from '../../src/signin/ui.js';

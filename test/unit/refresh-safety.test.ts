@@ -8,7 +8,7 @@ import { run as logout } from '../../src/cli/commands/logout.js';
 import { run as revoke } from '../../src/cli/commands/revoke.js';
 import { run as switchAccount } from '../../src/cli/commands/switch.js';
 import { AppError } from '../../src/errors.js';
-import { openSession } from '../../src/session.js';
+import { openSession } from '../../src/session/open-session.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
 import { withAccountLock } from '../../src/store/lock.js';
 import type { SecretStore } from '../../src/store/secrets.js';

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSession, revokeAtProvider } from '../../src/session.js';
+import { openSession } from '../../src/session/open-session.js';
+import { revokeAtProvider } from '../../src/session/revoke.js';
 import { signIn } from '../../src/signin/sign-in.js';
 import type { SignInUi } from '../../src/signin/ui.js';
 import { github } from '../../src/providers/github.js';

@@ -1,9 +1,10 @@
-// src/session.ts in process, through the test seam: which account, a fresh token without a
+// src/session/ in process, through the test seam: which account, a fresh token without a
 // request, refresh under the cross-process lock (deterministically: the first refresh is held
 // while a second session starts), refusals, redaction, keychain faults, tokens from the env.
 import { afterEach, describe, expect, it } from 'vitest';
 import { reportError } from '../../src/cli/errors.js';
-import { openSession, selectAccount } from '../../src/session.js';
+import { selectAccount } from '../../src/session/account-choice.js';
+import { openSession } from '../../src/session/open-session.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
 import { KeychainStore } from '../../src/store/secrets.js';
 import type { TokenSet } from '../../src/token-set.js';

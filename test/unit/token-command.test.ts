@@ -1,7 +1,7 @@
-// `oauthcli token` in process (src/cli/commands/token.ts and src/credential.ts through the World
-// seam, refreshes answered by a fake HTTP client): --json, --min-valid, --id-token and
-// --exec-credential in both API versions kubectl asks for, and the one line (with its exit code)
-// each failure gives. A refresh grant's shape is GitHub's (expiring user tokens).
+// `oauthcli token` in process (src/cli/commands/token.ts and src/session/tool-credential.ts
+// through the World seam, refreshes answered by a fake HTTP client): --json, --min-valid,
+// --id-token and --exec-credential in both API versions kubectl asks for, and the one line (with
+// its exit code) each failure gives. A refresh grant's shape is GitHub's (expiring user tokens).
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/token.js';
 import { reportError } from '../../src/cli/errors.js';

@@ -2,7 +2,7 @@
 import { parseDuration } from '../../duration.js';
 import { AppError, failure, usageError } from '../../errors.js';
 import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
-import { loginCommandFor } from '../../session.js';
+import { loginCommandFor } from '../../session/sign-in-needed.js';
 import { signIn } from '../../signin/sign-in.js';
 import { chooseStorage } from '../../store/choose-storage.js';
 import { keychainUnavailable } from '../../store/secrets.js';

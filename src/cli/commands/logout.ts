@@ -2,7 +2,11 @@
 // locally; revoke at the provider when we can, and say plainly what happened there.
 // `--all` does that for every linked identity.
 import { AppError, usageError } from '../../errors.js';
-import { clientCredentials, configuredTenant, describeAccount, forgetAccount, openSession, revokeAtProvider, selectOnlyAccount, withAccount } from '../../session.js';
+import { forgetAccount, withAccount } from '../../session/account-changes.js';
+import { describeAccount, selectOnlyAccount } from '../../session/account-choice.js';
+import { clientCredentials, configuredTenant } from '../../session/client-credentials.js';
+import { openSession } from '../../session/open-session.js';
+import { revokeAtProvider } from '../../session/revoke.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';

@@ -2,7 +2,7 @@
 // --scopes a,b: sign in again asking for the account's current scopes plus these, keeping the
 // account (gh's `auth refresh -s`).
 import { usageError } from '../../errors.js';
-import { openSession } from '../../session.js';
+import { openSession } from '../../session/open-session.js';
 import { signIn } from '../../signin/sign-in.js';
 import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
 import { terminalOf, terminalSignInUi } from '../signin-ui.js';

@@ -4,7 +4,7 @@
 // are never parsed and printed again as a whole, and memory stays bounded.
 import { usageError } from '../../errors.js';
 import type { RepoPage, RepoQuery } from '../../providers/types.js';
-import { openSession } from '../../session.js';
+import { openSession } from '../../session/open-session.js';
 import { ListingPages } from '../../store/listing-pages.js';
 import { filterJson } from '../jq.js';
 import { escapeJsonControls, paintFor, safeText, writeResult } from '../output.js';

@@ -2,7 +2,12 @@
 // If revocation fails, the local copy stays, so the user can try again. It all runs under the
 // account's lock, so a refresh in flight finishes first and its new tokens are the ones revoked.
 import { AppError, failure, notSignedIn } from '../../errors.js';
-import { clientCredentials, describeAccount, forgetAccount, loginCommandFor, openSession, revokeAtProvider, selectOnlyAccount, withAccount } from '../../session.js';
+import { forgetAccount, withAccount } from '../../session/account-changes.js';
+import { describeAccount, selectOnlyAccount } from '../../session/account-choice.js';
+import { clientCredentials } from '../../session/client-credentials.js';
+import { openSession } from '../../session/open-session.js';
+import { revokeAtProvider } from '../../session/revoke.js';
+import { loginCommandFor } from '../../session/sign-in-needed.js';
 import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';

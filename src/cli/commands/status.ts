@@ -3,7 +3,9 @@
 // (`--offline` asks nobody). ✓ works, ✗ does not (exit 1), ? could not tell. `-h HOST` limits it
 // to one host, as `gh auth status -h`.
 import { AppError } from '../../errors.js';
-import { envAccounts, fetchSessionProfile, openSession } from '../../session.js';
+import { envAccounts } from '../../session/env-accounts.js';
+import { openSession } from '../../session/open-session.js';
+import { fetchSessionProfile } from '../../session/profile.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import type { TokenSet } from '../../token-set.js';
 import { printJson } from '../jq.js';

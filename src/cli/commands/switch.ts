@@ -2,7 +2,8 @@
 // (and host) the active one. With two accounts and no --user, the other one, as gh does.
 import { notSignedIn, usageError } from '../../errors.js';
 import { normalizeHost } from '../../providers/registry.js';
-import { activateAccount, loginCommandFor } from '../../session.js';
+import { activateAccount } from '../../session/account-changes.js';
+import { loginCommandFor } from '../../session/sign-in-needed.js';
 import { safeText } from '../output.js';
 import type { World } from '../world.js';
 

@@ -4,7 +4,7 @@
 // that long; `--id-token` hands out the OpenID Connect ID token instead; `--exec-credential` wraps
 // it in the ExecCredential kubectl's exec plugins answer (src/kube/exec-credential.ts). Nothing
 // here ever starts a sign-in: kubectl and scripts get one line on stderr saying what to run.
-import { credentialFor } from '../../credential.js';
+import { credentialFor } from '../../session/tool-credential.js';
 import { parseDuration } from '../../duration.js';
 import { usageError } from '../../errors.js';
 import { safeJson, writeResult } from '../output.js';

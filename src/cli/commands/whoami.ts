@@ -1,7 +1,9 @@
 // `oauthcli whoami [provider]`: the profile, fetched live with the stored token. With no
 // provider and several linked identities, each of them.
 import { AppError } from '../../errors.js';
-import { describeAccount, fetchSessionProfile, openSession } from '../../session.js';
+import { describeAccount } from '../../session/account-choice.js';
+import { openSession } from '../../session/open-session.js';
+import { fetchSessionProfile } from '../../session/profile.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import { EXIT_CODES } from '../errors.js';
 import { printJson } from '../jq.js';

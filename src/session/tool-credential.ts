@@ -2,11 +2,14 @@
 // OpenID Connect ID token of an account, valid for at least as long as the caller needs, with
 // its expiry. It comes through openSession, so it is refreshed under the same lock as every
 // command; a sign-in is never started from here.
-import { failure, notSignedIn } from './errors.js';
-import { formatDuration } from './duration.js';
-import type { Provider } from './providers/types.js';
-import { idTokenExpiresAt, loginCommandFor, openSession, REFRESH_MARGIN_MS, type SessionDeps } from './session.js';
-import type { AccountMeta } from './store/accounts.js';
+import { failure, notSignedIn } from '../errors.js';
+import { formatDuration } from '../duration.js';
+import type { Provider } from '../providers/types.js';
+import type { AccountMeta } from '../store/accounts.js';
+import type { SessionDeps } from './deps.js';
+import { openSession } from './open-session.js';
+import { REFRESH_MARGIN_MS } from './refresh.js';
+import { loginCommandFor } from './sign-in-needed.js';
 
 export interface ToolCredential {
   account: AccountMeta;
@@ -48,6 +51,12 @@ async function idTokenOf(deps: SessionDeps, tokens: { idToken?: string }, provid
   }
   deps.rememberSecret(tokens.idToken);
   return { token: tokens.idToken, expiresAt: await idTokenExpiresAt(tokens.idToken) };
+}
+
+/** When an account's ID token stops being good (its `exp`), for the programs it is handed to; jose loads only here. */
+async function idTokenExpiresAt(idToken: string): Promise<string | undefined> {
+  const { idTokenExpiresAt: expiry } = await import('../oauth/id-token-expiry.js');
+  return expiry(idToken);
 }
 
 /** A token that ends sooner than asked for: expired and not refreshable (sign in), or shorter-lived than asked (say so). */
