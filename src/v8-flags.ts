@@ -38,7 +38,7 @@ export function keepWebAssemblyInBaselineCode(): void {
 const NO_FUNCTION = 1_000_000;
 
 /**
- * jq (jq-wasm, src/cli/jq.ts) is the WebAssembly that gains from the optimising compiler: filtering
+ * jq (jq-wasm, src/cli/json/jq.ts) is the WebAssembly that gains from the optimising compiler: filtering
  * a whole listing of 5,000 repositories (28 MB) takes about an eighth less time once its hot
  * functions are recompiled. It runs once the requests are over, so the filter set above
  * is lifted for it; the budget stays, so a short filter still never waits on a compile job.

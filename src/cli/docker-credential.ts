@@ -14,7 +14,7 @@ let out: string;
 let code: number;
 let redact = (text: string) => text;
 try {
-  const [{ createWorld }, { handleAction }, { readStdin }] = await Promise.all([import('./world.js'), import('../docker/credential-helper.js'), import('./stdin.js')]);
+  const [{ createWorld }, { handleAction }, { readStdin }] = await Promise.all([import('./world.js'), import('../docker/credential-helper.js'), import('./terminal/stdin.js')]);
   // OAUTHCLI_DEBUG=1: the HTTP trace on stderr, secrets redacted (docker does not show it; a person running the helper by hand sees it).
   const world = createWorld({ signal: interrupts.signal, debug: debugFromEnv() });
   redact = world.redact;
@@ -22,7 +22,7 @@ try {
   out = outcome.stdout;
   code = outcome.exitCode;
 } catch (error) {
-  const { safeText } = await import('./output.js');
+  const { safeText } = await import('./terminal/safe-text.js');
   const message = error instanceof Error ? error.message : String(error);
   out = `${safeText(redact(`oauthcli: ${message.split('\n')[0] ?? message}`))}\n`;
   code = 1;

@@ -3,7 +3,7 @@
 // sanitizer (provider text in a message never drives the terminal).
 import { AppError, type ErrorKind } from '../errors.js';
 import { fileSystemState } from '../store/write-failure.js';
-import { safeText } from './output.js';
+import { safeText } from './terminal/safe-text.js';
 
 export const EXIT_CODES: Record<ErrorKind, number> = {
   failure: 1,

@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import { isSetUp, helperCommand, setUpGit, systemGit, type GitRunner } from '../git/setup.js';
 import { withGists } from './commands/setup-git.js';
-import { paintFor } from './output.js';
+import { paintFor } from './terminal/paint.js';
 import type { World } from './world.js';
 
 export async function offerGitSetup(world: World, host: string, choice: boolean | undefined, git: GitRunner = systemGit(world.env)): Promise<void> {

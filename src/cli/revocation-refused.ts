@@ -4,7 +4,7 @@
 import { AppError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import type { TokenSet } from '../token-set.js';
-import { safeText } from './output.js';
+import { safeText } from './terminal/safe-text.js';
 
 export function isRevocationRefused(error: unknown): error is AppError {
   return error instanceof AppError && error.code === 'revocation_needs_client_auth';

@@ -2,7 +2,7 @@
 // when it fails. Shared by the commander program and the fast path (src/cli/fast-path.ts), so a
 // command behaves the same whichever way it was reached.
 import { reportError } from './errors.js';
-import { clearLines } from './screen-lines.js';
+import { clearLines } from './terminal/screen-lines.js';
 import type { World } from './world.js';
 
 export type CommandModule = { run(world: World, ...args: never[]): Promise<number | void> };

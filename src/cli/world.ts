@@ -12,11 +12,11 @@ import { AccountStore, type AccountMeta } from '../store/accounts.js';
 import { cacheDirFor, configDirFor } from '../store/config-file.js';
 import { lazyStore } from '../store/lazy-store.js';
 import { InsecureFileStore, KeychainStore, type SecretStore, type StorageKind } from '../store/secrets.js';
-import { safeText } from './output.js';
-import { passPrompt } from './pass-prompt.js';
-import type { InStream, OutStream } from './streams.js';
+import { safeText } from './terminal/safe-text.js';
+import { passPrompt } from './terminal/pass-prompt.js';
+import type { InStream, OutStream } from './terminal/streams.js';
 
-export type { InStream, OutStream } from './streams.js';
+export type { InStream, OutStream } from './terminal/streams.js';
 
 export interface World extends SessionDeps {
   stdout: OutStream;
@@ -129,7 +129,7 @@ export function createWorld(parts: WorldParts = {}): World {
     openBrowser:
       parts.openBrowser ??
       (async (url) => {
-        const { openBrowser } = await import('./browser.js');
+        const { openBrowser } = await import('./terminal/browser.js');
         return openBrowser(url, env, world.platform);
       }),
   };

@@ -234,7 +234,7 @@ export interface RepoPage {
    * the brackets, as views of the chunks the page arrived in (nothing copied).
    */
   json?: Buffer[];
-  /** With `json`: its strings may hold raw control or invisible characters (see escapeJsonControls in src/cli/output.ts). */
+  /** With `json`: its strings may hold raw control or invisible characters (see escapeJsonControls in src/cli/terminal/output.ts). */
   controls?: boolean;
   /** With `json`: frees its memory now, once it is written out (its buffers are empty afterwards). */
   release?(): void;

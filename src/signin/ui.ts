@@ -1,4 +1,4 @@
-// What a sign-in needs from whoever shows it to the user (the terminal, in src/cli/signin-ui.ts;
+// What a sign-in needs from whoever shows it to the user (the terminal, in src/cli/terminal/signin-ui.ts;
 // a recording fake in tests). The sign-in itself prints nothing and reads nothing from the user.
 
 export interface DeviceCode {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { complete, run } from '../../src/cli/commands/completion.js';
-import { allCommands, completionSpec, VALUES, type CommandSpec } from '../../src/cli/completion-spec.js';
+import { allCommands, completionSpec, VALUES, type CommandSpec } from '../../src/cli/completion/spec.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { AppError } from '../../src/errors.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/api.js';
 import { reportError } from '../../src/cli/errors.js';
-import { MAX_JQ_DEPTH, nestedDeeperThan, runJq } from '../../src/cli/jq.js';
+import { MAX_JQ_DEPTH, nestedDeeperThan, runJq } from '../../src/cli/json/jq.js';
 import { fakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 

@@ -1,4 +1,4 @@
-// gh's way of printing --jq results (src/cli/jq-format.ts), each case as Debian's gh 2.23 printed
+// gh's way of printing --jq results (src/cli/json/jq-format.ts), each case as Debian's gh 2.23 printed
 // it for the same value (test/e2e/api.test.ts runs the same filters through gh itself), and the
 // commands that take -q (whoami, status, provider list, repos) printing through it in process.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { list } from '../../src/cli/commands/provider.js';
 import { run as repos } from '../../src/cli/commands/repos.js';
 import { run as status } from '../../src/cli/commands/status.js';
 import { run as whoami } from '../../src/cli/commands/whoami.js';
-import { byCodePoint, ghJqOutput } from '../../src/cli/jq-format.js';
+import { byCodePoint, ghJqOutput } from '../../src/cli/json/jq-format.js';
 import { fakeHttpClient, noRequestsHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 

@@ -1,8 +1,8 @@
 // The one sanitizer provider text passes through on its way to a terminal: it can never move the
 // cursor, clear the screen, set the clipboard (OSC 52) or plant a hyperlink (OSC 8).
 import { describe, expect, it } from 'vitest';
-import { escapeJsonControls, safeJson, safeLines, safeText } from '../../src/cli/output.js';
-import { openBrowser } from '../../src/cli/browser.js';
+import { escapeJsonControls, safeJson, safeLines, safeText } from '../../src/cli/terminal/safe-text.js';
+import { openBrowser } from '../../src/cli/terminal/browser.js';
 
 const OSC52 = '\u001b]52;c;ZWNobyBwd25lZA==\u0007';
 const OSC8 = '\u001b]8;;https://evil.example\u001b\\click\u001b]8;;\u001b\\';

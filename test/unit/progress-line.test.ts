@@ -2,8 +2,8 @@
 // calls clearLines on return, on error before the error's line, on Ctrl-C, and at process exit)
 // leaves no line on the screen. The real terminal cases are in test/e2e/progress-line.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { progressLine } from '../../src/cli/progress.js';
-import { clearLines } from '../../src/cli/screen-lines.js';
+import { progressLine } from '../../src/cli/terminal/progress.js';
+import { clearLines } from '../../src/cli/terminal/screen-lines.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 const worlds: TestWorld[] = [];

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as repos } from '../../src/cli/commands/repos.js';
 import { reportError } from '../../src/cli/errors.js';
-import { displayWidth, RepoTable } from '../../src/cli/table.js';
+import { displayWidth, RepoTable } from '../../src/cli/terminal/repo-table.js';
 import type { RepoSummary } from '../../src/providers/types.js';
 import { fakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
@@ -73,7 +73,7 @@ describe('repos in a pipe: gh\'s tab-separated form', () => {
     expect(await repos(t.world, undefined, {})).toBe(0);
     expect(t.stdout()).toBe(
       'octocat/hello-world\tAbout hello-world\tpublic\t2026-01-07T00:00:00Z\n' +
-        // The escape character is made harmless (src/cli/output.ts safeText): no terminal control.
+        // The escape character is made harmless (src/cli/terminal/output.ts safeText): no terminal control.
         'acme/tools\tline one line two [2J\tprivate, fork, archived\t2026-01-07T00:00:00Z\n' +
         `octocat/${long}\t\tpublic\t2026-01-07T00:00:00Z\n`,
     );

@@ -3,7 +3,7 @@
 // and the URL is known to be on an origin the provider owns, before the keychain is read or
 // anything is sent. The pieces: src/api/fields.ts (-f/-F), encode.ts (query and JSON),
 // endpoint.ts (where), headers.ts (-H), send.ts (redirects), graphql.ts, error-message.ts;
-// ../api-output.ts prints.
+// ../json/api-printer.ts prints.
 import { readFileSync } from 'node:fs';
 import { addPerPage, resolveEndpoint, type Target } from '../../api/endpoint.js';
 import { errorBodyMessage, graphqlErrors } from '../../api/error-message.js';
@@ -20,8 +20,8 @@ import type { Provider } from '../../providers/types.js';
 import { configuredTenant } from '../../session/client-credentials.js';
 import { openSession } from '../../session/open-session.js';
 import { loginCommandFor } from '../../session/sign-in-needed.js';
-import { ApiPrinter } from '../api-output.js';
-import { readStdinBytes } from '../stdin.js';
+import { ApiPrinter } from '../json/api-printer.js';
+import { readStdinBytes } from '../terminal/stdin.js';
 import type { World } from '../world.js';
 
 export interface ApiOptions {

@@ -4,8 +4,9 @@ import { parseDuration } from '../../duration.js';
 import { usageError } from '../../errors.js';
 import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
 import { createGitHubApp, newAppName, type CreateAppUi } from '../../signin/create-app.js';
-import { paintFor, safeText } from '../output.js';
-import { browserFailure, spinner } from '../signin-ui.js';
+import { paintFor } from '../terminal/paint.js';
+import { safeText } from '../terminal/safe-text.js';
+import { browserFailure, spinner } from '../terminal/signin-ui.js';
 import type { World } from '../world.js';
 
 export interface AppCreateOptions {

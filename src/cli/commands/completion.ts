@@ -3,11 +3,11 @@
 // providers|users [provider]` (hidden) is what the scripts run at completion time for the names
 // only the config knows.
 import { usageError } from '../../errors.js';
-import { bashScript } from '../completion-bash.js';
-import { fishScript } from '../completion-fish.js';
-import { completionSpec } from '../completion-spec.js';
-import { zshScript } from '../completion-zsh.js';
-import { writeResult } from '../output.js';
+import { bashScript } from '../completion/bash.js';
+import { fishScript } from '../completion/fish.js';
+import { completionSpec } from '../completion/spec.js';
+import { zshScript } from '../completion/zsh.js';
+import { writeResult } from '../terminal/streams.js';
 import type { Command } from 'commander';
 import type { World } from '../world.js';
 

@@ -4,8 +4,9 @@
 // forget a sign-in). stdout carries the answer and nothing else; no prompt, ever.
 import { answerGet } from '../../git/credential.js';
 import { formatCredentialAnswer, parseCredentialRequest } from '../../git/credential-protocol.js';
-import { safeText, writeResult } from '../output.js';
-import { readStdin } from '../stdin.js';
+import { safeText } from '../terminal/safe-text.js';
+import { writeResult } from '../terminal/streams.js';
+import { readStdin } from '../terminal/stdin.js';
 import type { World } from '../world.js';
 
 /** git's input is a few short lines; read no more than this. */

@@ -6,9 +6,10 @@ import { loginCommandFor } from '../../session/sign-in-needed.js';
 import { signIn } from '../../signin/sign-in.js';
 import { chooseStorage } from '../../store/choose-storage.js';
 import { keychainUnavailable } from '../../store/secrets.js';
-import { paintFor, safeText } from '../output.js';
-import { terminalOf, terminalSignInUi } from '../signin-ui.js';
-import { readStdin } from '../stdin.js';
+import { paintFor } from '../terminal/paint.js';
+import { safeText } from '../terminal/safe-text.js';
+import { terminalOf, terminalSignInUi } from '../terminal/signin-ui.js';
+import { readStdin } from '../terminal/stdin.js';
 import type { World } from '../world.js';
 
 export interface LoginOptions {

@@ -4,9 +4,9 @@ import { BUILT_IN } from '../../providers/registry.js';
 import { checkIssuerUrl, customProvider, issuerOffer } from '../../providers/oidc.js';
 import { checkApiBase, checkParams, checkPrompt, checkRedirectUri, parseParams, redirectUriForPort } from '../../providers/oidc-settings.js';
 import type { AddedIssuer } from '../../store/accounts.js';
-import { printJson } from '../jq.js';
-import { writeResult } from '../output.js';
-import { readStdin } from '../stdin.js';
+import { printJson } from '../json/jq.js';
+import { writeResult } from '../terminal/streams.js';
+import { readStdin } from '../terminal/stdin.js';
 import type { World } from '../world.js';
 import { splitList } from './login.js';
 

@@ -4,8 +4,11 @@
 import { usageError } from '../../errors.js';
 import { openSession } from '../../session/open-session.js';
 import { signIn } from '../../signin/sign-in.js';
-import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
-import { terminalOf, terminalSignInUi } from '../signin-ui.js';
+import { formatExpiry } from '../terminal/expiry.js';
+import { paintFor } from '../terminal/paint.js';
+import { safeText } from '../terminal/safe-text.js';
+import { writeResult } from '../terminal/streams.js';
+import { terminalOf, terminalSignInUi } from '../terminal/signin-ui.js';
 import type { World } from '../world.js';
 import { splitList } from './login.js';
 

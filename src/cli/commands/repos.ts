@@ -6,9 +6,11 @@ import { usageError } from '../../errors.js';
 import type { RepoPage, RepoQuery } from '../../providers/types.js';
 import { openSession } from '../../session/open-session.js';
 import { ListingPages } from '../../store/listing-pages.js';
-import { filterJson } from '../jq.js';
-import { escapeJsonControls, paintFor, safeText, writeResult } from '../output.js';
-import { progressLine, thousands, type Progress } from '../progress.js';
+import { filterJson } from '../json/jq.js';
+import { paintFor } from '../terminal/paint.js';
+import { escapeJsonControls, safeText } from '../terminal/safe-text.js';
+import { writeResult } from '../terminal/streams.js';
+import { progressLine, thousands, type Progress } from '../terminal/progress.js';
 import type { World } from '../world.js';
 
 export interface ReposOptions {
@@ -193,7 +195,7 @@ function writeAll(stream: NodeJS.WritableStream, pieces: readonly Uint8Array[]):
 async function writeTable(world: World, pages: AsyncIterable<RepoPage>, progress: Progress): Promise<void> {
   const paint = await paintFor(world, world.stdout);
   // The table's module (string widths, a grapheme segmenter) loads only for a table.
-  const { RepoTable } = await import('../table.js');
+  const { RepoTable } = await import('../terminal/repo-table.js');
   const table = new RepoTable({ paint, width: world.stdout.isTTY ? world.stdout.columns || 80 : undefined });
   for await (const page of pages) {
     if (page.repos?.length) {

@@ -9,7 +9,7 @@ import { openSession } from '../../session/open-session.js';
 import { revokeAtProvider } from '../../session/revoke.js';
 import { loginCommandFor } from '../../session/sign-in-needed.js';
 import { isRevocationRefused, whatStaysValid } from '../revocation-refused.js';
-import { safeText } from '../output.js';
+import { safeText } from '../terminal/safe-text.js';
 import type { World } from '../world.js';
 
 export async function run(world: World, provider: string | undefined, opts: { hostname?: string; user?: string }): Promise<number> {

@@ -6,7 +6,7 @@ import { usageError } from '../../errors.js';
 import { kubeconfigSnippet, removeKubectlSetup, setUpKubectl, systemKubectl, type KubeEntry } from '../../kube/kubeconfig.js';
 import { selfCommand } from '../../launcher.js';
 import { defaultHostFor, normalizeHost } from '../../providers/registry.js';
-import { writeResult } from '../output.js';
+import { writeResult } from '../terminal/streams.js';
 import type { World } from '../world.js';
 
 interface SetupKubectlOptions {

@@ -2,7 +2,8 @@
 // or one provider's) to another secret store, one line per account.
 import { storageOfWord, wordOfStorage, type StoredKind } from '../../store/choose-storage.js';
 import { migrateAccount, type Migration } from '../../store/migrate.js';
-import { paintFor, safeText, type Paint } from '../output.js';
+import { paintFor, type Paint } from '../terminal/paint.js';
+import { safeText } from '../terminal/safe-text.js';
 import type { World } from '../world.js';
 
 export interface MigrateOptions {

@@ -4,7 +4,7 @@ import { notSignedIn, usageError } from '../../errors.js';
 import { normalizeHost } from '../../providers/registry.js';
 import { activateAccount } from '../../session/account-changes.js';
 import { loginCommandFor } from '../../session/sign-in-needed.js';
-import { safeText } from '../output.js';
+import { safeText } from '../terminal/safe-text.js';
 import type { World } from '../world.js';
 
 export async function run(world: World, providerName: string, opts: { hostname?: string; user?: string }): Promise<number> {

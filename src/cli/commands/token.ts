@@ -7,7 +7,8 @@
 import { credentialFor } from '../../session/tool-credential.js';
 import { parseDuration } from '../../duration.js';
 import { usageError } from '../../errors.js';
-import { safeJson, writeResult } from '../output.js';
+import { safeJson } from '../terminal/safe-text.js';
+import { writeResult } from '../terminal/streams.js';
 import type { World } from '../world.js';
 
 interface TokenOptions {

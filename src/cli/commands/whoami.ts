@@ -6,8 +6,11 @@ import { openSession } from '../../session/open-session.js';
 import { fetchSessionProfile } from '../../session/profile.js';
 import type { AccountMeta } from '../../store/accounts.js';
 import { EXIT_CODES } from '../errors.js';
-import { printJson } from '../jq.js';
-import { formatExpiry, paintFor, safeText, writeResult } from '../output.js';
+import { printJson } from '../json/jq.js';
+import { formatExpiry } from '../terminal/expiry.js';
+import { paintFor } from '../terminal/paint.js';
+import { safeText } from '../terminal/safe-text.js';
+import { writeResult } from '../terminal/streams.js';
 import type { World } from '../world.js';
 
 export interface WhoamiOptions {

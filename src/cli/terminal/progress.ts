@@ -1,9 +1,9 @@
 // A progress line on stderr for long listings ("Fetched 1,200 of ~3,000 repositories"), drawn
 // only when stderr is a terminal someone watches (also when stdout is piped), cleared before
 // anything else is written to the same screen and whenever the command ends (screen-lines.ts).
-import { interactiveStderr } from './output.js';
+import { interactiveStderr } from './spinner.js';
 import { registerLine } from './screen-lines.js';
-import type { World } from './world.js';
+import type { World } from '../world.js';
 
 export interface Progress {
   /** Redraws the line. */

@@ -1,9 +1,9 @@
 // `oauthcli completion bash`: a bash completion function generated from the command tree
-// (completion-spec.ts). The tables are `case` statements (no associative arrays: macOS still
+// (spec.ts). The tables are `case` statements (no associative arrays: macOS still
 // ships bash 3.2); the engine walks the words before the cursor to find the command path, the
 // positional arguments given so far, and whether the previous word is a flag waiting for its
 // value. Provider names and logins are asked of `oauthcli __complete` when needed.
-import { allCommands, type CommandSpec, type ValueSource } from './completion-spec.js';
+import { allCommands, type CommandSpec, type ValueSource } from './spec.js';
 
 /** A word in single quotes, safe for any shell of the sh family. */
 export function shQuote(word: string): string {

@@ -1,9 +1,9 @@
 // `oauthcli completion zsh`: a completion function for zsh's completion system (compsys), generated
-// from the command tree (completion-spec.ts): one `_arguments` call per command, with each flag's
+// from the command tree (spec.ts): one `_arguments` call per command, with each flag's
 // description, whether it takes a value, and what the value and the arguments may be. Provider
 // names and logins are asked of `oauthcli __complete` when needed.
-import { allCommands, type CommandSpec, type FlagSpec, type ValueSource } from './completion-spec.js';
-import { shQuote } from './completion-bash.js';
+import { allCommands, type CommandSpec, type FlagSpec, type ValueSource } from './spec.js';
+import { shQuote } from './bash.js';
 
 /** A name usable in a zsh function name. */
 const fn = (path: string[]) => `_oauthcli_cmd${path.map((p) => `_${p.replace(/[^A-Za-z0-9]/g, '_')}`).join('')}`;

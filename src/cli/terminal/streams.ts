@@ -19,3 +19,11 @@ export interface Terminal {
   env: NodeJS.ProcessEnv;
   debug: boolean;
 }
+
+/** Writes a result to stdout; a closed pipe (`| head`) ends the process quietly. */
+export function writeResult(world: { stdout: OutStream }, text: string | Uint8Array): Promise<void> {
+  return new Promise((resolve) => {
+    if (!world.stdout.write(text)) world.stdout.once('drain', resolve);
+    else resolve();
+  });
+}

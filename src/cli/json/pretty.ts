@@ -2,7 +2,7 @@
 // indent; keys bright blue, strings green, booleans yellow, null cyan, punctuation bright white,
 // numbers plain). Every string passes safeJson, so a provider's text never drives the terminal;
 // numbers are printed exactly as the provider wrote them (a 64-bit id is not rounded).
-import { safeJson } from './output.js';
+import { safeJson } from '../terminal/safe-text.js';
 
 const INDENT = '  ';
 const COLORS = { delim: '1;38', key: '1;34', null: '36', string: '32', bool: '33' } as const;

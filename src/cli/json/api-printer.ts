@@ -1,19 +1,21 @@
 // What `oauthcli api` writes on stdout, page by page, as gh's processResponse does:
 // - `-i`: the status line and the headers (sorted, Go's canonical names, CRLF) before each body;
 // - the body as received when stdout is not a terminal; on a terminal, JSON laid out and
-//   coloured (json-pretty.ts) and any other text with its control characters shown, not obeyed;
+//   coloured (pretty.ts) and any other text with its control characters shown, not obeyed;
 // - `--paginate`: the pages of a JSON array come out as ONE array (what gh does since 2.31;
 //   gh 2.23 printed `[…][…]`, which is not JSON); pages that are not arrays (a search answer,
 //   GraphQL) come out one after another, each on its own line, a stream jq reads;
 // - `-q`: jq on each page (as gh), printed as jq -r prints;
 // - `--silent`: no body;
 // - an error page: its body as is (never through jq), after closing an array left open.
-import { failure } from '../errors.js';
-import { jsonArraySpans } from '../http/json-spans.js';
+import { failure } from '../../errors.js';
+import { jsonArraySpans } from '../../http/json-spans.js';
 import { filterJson } from './jq.js';
-import { parseExact, prettyDelim, prettyJson } from './json-pretty.js';
-import { colorLevel, safeLines, safeText, writeResult } from './output.js';
-import type { World } from './world.js';
+import { parseExact, prettyDelim, prettyJson } from './pretty.js';
+import { colorLevel } from '../terminal/paint.js';
+import { safeLines, safeText } from '../terminal/safe-text.js';
+import { writeResult } from '../terminal/streams.js';
+import type { World } from '../world.js';
 
 export interface PrintOptions {
   include: boolean;

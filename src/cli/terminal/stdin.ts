@@ -1,7 +1,7 @@
 // Reading stdin when a command takes its input there (a token, a client secret, git's request):
 // bounded, so a wrong file piped in is refused early instead of read whole.
-import { failure } from '../errors.js';
-import type { World } from './world.js';
+import { failure } from '../../errors.js';
+import type { World } from '../world.js';
 
 /** All of stdin as text; throws `tooLong` (or a generic failure) once more than `maxBytes` arrived. */
 export async function readStdin(world: Pick<World, 'stdin'>, maxBytes: number, tooLong?: () => Error): Promise<string> {

@@ -4,9 +4,10 @@
 // columns give way first (cut with "…"), and it goes only when the terminal is very narrow.
 // Text from the provider passes the one sanitizer: a description must not drive the terminal.
 import stringWidth from 'string-width';
-import type { RepoSummary } from '../providers/types.js';
-import { timeAgo } from '../duration.js';
-import { safeText, type Paint } from './output.js';
+import type { RepoSummary } from '../../providers/types.js';
+import { timeAgo } from '../../duration.js';
+import { type Paint } from './paint.js';
+import { safeText } from './safe-text.js';
 
 export interface RepoTableOptions {
   paint: Paint;

@@ -1,19 +1,6 @@
-// Terminal-aware output: colours only for a terminal (and never with NO_COLOR), a spinner only
-// when both streams are terminals, results on stdout and everything else on stderr, and the one
-// sanitizer every piece of provider text passes through on its way to a terminal.
-import { formatDuration } from '../duration.js';
-import type { OutStream, Terminal } from './streams.js';
-
-export interface Paint {
-  bold(s: string): string;
-  dim(s: string): string;
-  green(s: string): string;
-  yellow(s: string): string;
-  red(s: string): string;
-  cyan(s: string): string;
-}
-
-const plain: Paint = { bold: (s) => s, dim: (s) => s, green: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
+// The one sanitizer every piece of provider text passes through on its way to a terminal or to
+// stdout: a provider can never drive the user's terminal (no control sequence, no invisible
+// character that reorders or hides text), as a line, as lines, or inside JSON.
 
 /**
  * What a terminal must never be handed from a provider, as regular-expression ranges: C0 and C1
@@ -49,68 +36,6 @@ export function safeText(text: unknown): string {
  */
 export function safeLines(text: string): string {
   return text.replace(CONTROL_BUT_LINES, (c) => unicodeEscape(c.charCodeAt(0)));
-}
-
-export function colorLevel(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): 0 | 1 | 2 | 3 {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) {
-    if (force === '0' || force === 'false') return 0;
-    const n = Number(force);
-    return n >= 1 && n <= 3 ? (n as 1 | 2 | 3) : 1;
-  }
-  if (!stream.isTTY || env.TERM === 'dumb') return 0;
-  return 1;
-}
-
-/** Colours for one stream; chalk loads only when colour is on. */
-export async function paintFor(world: Pick<Terminal, 'env'>, stream: { isTTY?: boolean }): Promise<Paint> {
-  const level = colorLevel(world.env, stream);
-  if (level === 0) return plain;
-  const { Chalk } = await import('chalk');
-  const chalk = new Chalk({ level });
-  return { bold: chalk.bold, dim: chalk.dim, green: chalk.green, yellow: chalk.yellow, red: chalk.red, cyan: chalk.cyan };
-}
-
-export interface Spinner {
-  update(text: string): void;
-  stop(): void;
-}
-
-/** Whether stderr is a terminal a person watches (a spinner or progress line is worth drawing). */
-export function interactiveStderr(world: Pick<Terminal, 'stderr' | 'env' | 'debug'>): boolean {
-  // ora loops forever (blocking the event loop, so even Ctrl-C is ignored) on a terminal that
-  // reports 0 columns, e.g. a pty whose size was never set: nothing animated there.
-  return Boolean(world.stderr.isTTY && world.stderr.columns) && !world.env.CI && !world.debug;
-}
-
-export async function startSpinner(world: Terminal, text: string): Promise<Spinner> {
-  if (!interactiveStderr(world) || !world.stdout.isTTY) return { update() {}, stop() {} };
-  const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: world.stderr as NodeJS.WriteStream, discardStdin: false }).start();
-  return {
-    update(t) {
-      spinner.text = t;
-    },
-    stop() {
-      spinner.stop();
-    },
-  };
-}
-
-/** Writes a result to stdout; a closed pipe (`| head`) ends the process quietly. */
-export function writeResult(world: { stdout: OutStream }, text: string | Uint8Array): Promise<void> {
-  return new Promise((resolve) => {
-    if (!world.stdout.write(text)) world.stdout.once('drain', resolve);
-    else resolve();
-  });
-}
-
-export function formatExpiry(expiresAt: string | undefined | null, now = Date.now()): string {
-  if (!expiresAt) return 'does not expire';
-  const ms = Date.parse(expiresAt) - now;
-  if (ms <= 0) return `expired ${formatDuration(-ms)} ago`;
-  return `expires in ${formatDuration(ms)} (${expiresAt})`;
 }
 
 /**

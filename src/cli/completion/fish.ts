@@ -1,9 +1,9 @@
 // `oauthcli completion fish`: `complete` rules generated from the command tree
-// (completion-spec.ts). One helper reads the command line before the cursor into the command
+// (spec.ts). One helper reads the command line before the cursor into the command
 // path and the number of arguments given (knowing which flags take a value), so a rule applies
 // only where its command is being typed; provider names and logins are asked of
 // `oauthcli __complete` when needed. File names are offered only for `--input`.
-import { allCommands, type CommandSpec, type FlagSpec, type ValueSource } from './completion-spec.js';
+import { allCommands, type CommandSpec, type FlagSpec, type ValueSource } from './spec.js';
 
 /** A word in fish single quotes. */
 export function fishQuote(word: string): string {

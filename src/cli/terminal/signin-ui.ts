@@ -3,12 +3,14 @@
 // browser that could not be opened said at once with the paste route offered, and no spinner
 // drawn over what the user types.
 import { createInterface } from 'node:readline';
-import type { SignInRequest } from '../signin/sign-in.js';
-import type { DeviceCode, PasteTarget, SignInUi, Waiting } from '../signin/ui.js';
+import type { SignInRequest } from '../../signin/sign-in.js';
+import type { DeviceCode, PasteTarget, SignInUi, Waiting } from '../../signin/ui.js';
 import { browserCommand, canOpenBrowser } from './browser.js';
 import { copyToClipboard } from './clipboard.js';
-import { interactiveStderr, paintFor, safeText, startSpinner, type Paint } from './output.js';
-import type { World } from './world.js';
+import { paintFor, type Paint } from './paint.js';
+import { safeText } from './safe-text.js';
+import { interactiveStderr, startSpinner } from './spinner.js';
+import type { World } from '../world.js';
 
 export interface TerminalSignInOptions {
   /** -c/--clipboard: copy the one-time code. */

@@ -2,7 +2,7 @@
 // argument), else the system browser through `open`. Never fatal: the URL is always printed too,
 // and a browser that could not be opened is reported at once (the caller offers another route).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { isSafeWebUrl } from '../http/insecure-hosts.js';
+import { isSafeWebUrl } from '../../http/insecure-hosts.js';
 
 /** How long a launcher may take to fail before we take it that the browser opened. */
 const LAUNCH_GRACE_MS = 1_500;

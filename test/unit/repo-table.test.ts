@@ -1,7 +1,8 @@
-// src/cli/table.ts: the repository table's layout, cutting, cleaning and relative times.
+// src/cli/terminal/repo-table.ts: the repository table's layout, cutting, cleaning and relative times.
 import { describe, expect, it } from 'vitest';
-import { safeText, type Paint } from '../../src/cli/output.js';
-import { displayWidth, fit, RepoTable } from '../../src/cli/table.js';
+import { type Paint } from '../../src/cli/terminal/paint.js';
+import { safeText } from '../../src/cli/terminal/safe-text.js';
+import { displayWidth, fit, RepoTable } from '../../src/cli/terminal/repo-table.js';
 import { timeAgo } from '../../src/duration.js';
 import { summarizeGitHubRepo, type GitHubRepo } from '../../src/providers/github-repos.js';
 import type { RepoSummary } from '../../src/providers/types.js';

@@ -1,10 +1,11 @@
 // --jq (-q): jq's own language, by jq itself (1.8, compiled to WebAssembly: the jq-wasm package,
 // MIT). Loaded only when --jq is given; a command without it pays nothing. Results print as gh
 // prints them (jq-format.ts); on a terminal, control characters in them are shown, not obeyed.
-import { usageError } from '../errors.js';
+import { usageError } from '../../errors.js';
 import { ghJqOutput } from './jq-format.js';
-import { safeJson, safeLines, writeResult } from './output.js';
-import type { World } from './world.js';
+import { safeJson, safeLines } from '../terminal/safe-text.js';
+import { writeResult } from '../terminal/streams.js';
+import type { World } from '../world.js';
 
 type Jq = Awaited<ReturnType<typeof import('jq-wasm/inline')['loadJq']>>;
 let loading: Promise<Jq> | undefined;
@@ -13,7 +14,7 @@ function jq(): Promise<Jq> {
   // The "inline" build carries its WebAssembly in the module: nothing to locate on disk. Any
   // requests are over by now, so jq's WebAssembly may be optimised (src/v8-flags.ts; node:v8
   // loads only here, not with every command that can print JSON).
-  loading ??= Promise.all([import('../v8-flags.js'), import('jq-wasm/inline')]).then(([flags, m]) => {
+  loading ??= Promise.all([import('../../v8-flags.js'), import('jq-wasm/inline')]).then(([flags, m]) => {
     flags.letWebAssemblyTierUp();
     return m.loadJq();
   });
