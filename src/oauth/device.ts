@@ -4,7 +4,7 @@
 // margin: 20 %, 40 % once the server said slow_down. The server's numbers are clamped: a broken
 // or hostile server must not make us poll a thousand times a second or overflow a timer.
 import type { HttpClient } from '../http/client.js';
-import { defaultSleep } from '../http/client.js';
+import { defaultSleep } from '../http/retry.js';
 import { isSafeWebUrl } from '../http/insecure-hosts.js';
 import { failure } from '../errors.js';
 import { clientAuthFields, type ClientAuth } from './client-auth.js';
