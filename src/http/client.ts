@@ -17,7 +17,7 @@ import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { AppError, failure, interrupted } from '../errors.js';
 import { keepWebAssemblyInBaselineCode } from '../v8-flags.js';
 import { ACCEPT_ENCODING, decode, decoderFor, releaseDecoded } from './decode.js';
-import { isLoopbackHostname } from './insecure-hosts.js';
+import { hasSecureScheme, isLoopbackHostname } from './insecure-hosts.js';
 import { CONNECT_TIMEOUT_MS, MAX_BODY_BYTES, REQUEST_DEADLINE_MS } from './limits.js';
 import { networkFailure } from './network-failure.js';
 import { proxyFor, proxySettings } from './proxy.js';
@@ -107,11 +107,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   async function once(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.url);
-    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
-      throw failure(`refusing to send a request to ${url.origin} over plain http: only loopback hosts may use http`, { code: 'insecure_url' });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw failure(`unsupported URL scheme in ${url.protocol}//${url.host}`, { code: 'insecure_url' });
+    if (!hasSecureScheme(url)) {
+      throw url.protocol === 'http:'
+        ? failure(`refusing to send a request to ${url.origin} over plain http: only loopback hosts may use http`, { code: 'insecure_url' })
+        : failure(`unsupported URL scheme in ${url.protocol}//${url.host}`, { code: 'insecure_url' });
     }
     const headers: Record<string, string> = { 'user-agent': options.userAgent ?? 'oauthcli', 'accept-encoding': ACCEPT_ENCODING, ...lowerKeys(req.headers ?? {}) };
     let body: string | Uint8Array | undefined = req.body;

@@ -4,7 +4,7 @@
 // these with a few settings; issuers added with `oauthcli provider add` are others.
 import { AppError, failure, usageError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
-import { isLoopbackHostname } from '../http/insecure-hosts.js';
+import { hasSecureScheme } from '../http/insecure-hosts.js';
 import { discoverIssuer } from '../oauth/discovery.js';
 import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
 import { revokeTokenSet } from '../oauth/revoke.js';
@@ -255,7 +255,7 @@ export function checkIssuerUrl(text: string): string {
   } catch {
     throw usageError(`'${text}' is not a URL`, 'bad_issuer');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+  if (!hasSecureScheme(url)) {
     throw usageError(`the issuer must use https (plain http is allowed only on loopback addresses): ${text}`, 'bad_issuer');
   }
   if (url.search || url.hash || text.includes('?') || text.includes('#')) throw usageError(`an issuer URL has no query or fragment: ${text}`, 'bad_issuer');
