@@ -5,8 +5,7 @@
 import { AppError, failure, interrupted, notSignedIn, usageError } from './errors.js';
 import type { HttpClient } from './http/client.js';
 import { clientAuth } from './oauth/client-auth.js';
-import { OAuthError } from './oauth/errors.js';
-import { REFRESH_REFUSALS, refreshTokenGrant } from './oauth/refresh.js';
+import { isRefreshRefusal, refreshTokenGrant } from './oauth/refresh.js';
 import { tokenSetFrom } from './oauth/token-response.js';
 import { defaultHostFor, normalizeHost, type ProviderRegistry } from './providers/registry.js';
 import type { Credentials, Endpoints, Profile, Provider } from './providers/types.js';
@@ -251,7 +250,7 @@ async function refreshLocked(
         headers: provider.oauthHeaders,
       });
     } catch (error) {
-      if (error instanceof OAuthError && REFRESH_REFUSALS.has(error.code ?? '')) {
+      if (isRefreshRefusal(error, provider.refreshRefusals)) {
         // Nothing is written to the keychain; the account is marked so every command says so.
         await deps.accounts.markNeedsLogin(account.key);
         throw expiredSignIn(deps, account, provider);
