@@ -21,6 +21,11 @@ export function originFor(host: string): string {
   return `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
 }
 
+/** The rule every URL we send to, open or keep is held to: https, or plain http to a loopback host. */
+export function hasSecureScheme(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
+}
+
 /**
  * A URL we may open in a browser or show as one to open: https, or http on a loopback host.
  * Never javascript:, file:, data: or plain http across a network, whoever sent it.
@@ -34,5 +39,5 @@ export function isSafeWebUrl(text: unknown): text is string {
     return false;
   }
   if (url.username || url.password) return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
+  return hasSecureScheme(url);
 }

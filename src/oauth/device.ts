@@ -4,7 +4,7 @@
 // margin: 20 %, 40 % once the server said slow_down. The server's numbers are clamped: a broken
 // or hostile server must not make us poll a thousand times a second or overflow a timer.
 import type { HttpClient } from '../http/client.js';
-import { defaultSleep } from '../http/client.js';
+import { defaultSleep } from '../http/retry.js';
 import { isSafeWebUrl } from '../http/insecure-hosts.js';
 import { failure } from '../errors.js';
 import { clientAuthFields, type ClientAuth } from './client-auth.js';
@@ -32,6 +32,8 @@ export interface DeviceAuthorizationRequest {
   scopes: string[];
   /** Extra parameters the provider wants (Auth0's audience); never the ones set here. */
   extraParams?: Record<string, string>;
+  /** Fields of the answer the server names otherwise than RFC 8628: its name → the RFC's. */
+  responseAliases?: Readonly<Record<string, string>>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -56,11 +58,9 @@ export async function requestDeviceAuthorization(http: HttpClient, req: DeviceAu
     await res.dump();
     throw new OAuthError('failure', 'no_device_flow', `${res.url.host} has no device authorization endpoint at ${res.url.pathname} (HTTP ${res.status})`);
   }
-  const body = readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url);
+  const body = withAliases(readOAuthBody(res.status, res.headers['content-type'], await res.text(), res.url), req.responseAliases);
   if (typeof body.error === 'string' || res.status >= 400) throw oauthErrorFrom(body, `${res.url.host} refused to start the device flow`);
-  const { device_code, user_code, verification_uri_complete, expires_in, interval } = body;
-  // Google names it verification_url, after a draft of RFC 8628.
-  const verification_uri = body.verification_uri ?? body.verification_url;
+  const { device_code, user_code, verification_uri, verification_uri_complete, expires_in, interval } = body;
   if (typeof device_code !== 'string' || typeof user_code !== 'string' || typeof verification_uri !== 'string') {
     throw failure(`${res.url.host} sent a device authorization response without its codes`, { code: 'malformed_response' });
   }
@@ -141,6 +141,14 @@ export async function pollForDeviceToken(http: HttpClient, opts: PollOptions): P
       throw message ? new OAuthError('failure', error.code ?? 'error', message, error.description, error.body) : error;
     }
   }
+}
+
+/** `body` with each field the RFC names taken from the server's own name for it, where the RFC's is absent. */
+function withAliases(body: Record<string, unknown>, aliases: Readonly<Record<string, string>> | undefined): Record<string, unknown> {
+  if (!aliases) return body;
+  const out = { ...body };
+  for (const [theirs, ours] of Object.entries(aliases)) out[ours] ??= body[theirs];
+  return out;
 }
 
 function positiveNumber(value: unknown): number | undefined {

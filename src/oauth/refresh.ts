@@ -1,6 +1,7 @@
 // The refresh-token grant (RFC 6749 §6).
 import type { HttpClient } from '../http/client.js';
 import type { ClientAuth } from './client-auth.js';
+import { OAuthError } from './errors.js';
 import { requestToken } from './token-endpoint.js';
 import type { TokenResponse } from './token-response.js';
 
@@ -23,5 +24,20 @@ export function refreshTokenGrant(http: HttpClient, r: RefreshRequest): Promise<
   });
 }
 
-/** Error codes by which a provider says the refresh token is dead (GitHub: bad_refresh_token). */
-export const REFRESH_REFUSALS = new Set(['invalid_grant', 'bad_refresh_token', 'unauthorized_client', 'invalid_token']);
+/**
+ * Error codes by which a token endpoint refuses a refresh for good: RFC 6749 §5.2's invalid_grant
+ * (the refresh token is invalid, expired or revoked) and unauthorized_client, and RFC 6750's
+ * invalid_token, which some servers send here.
+ */
+const REFRESH_REFUSALS: ReadonlySet<string> = new Set(['invalid_grant', 'unauthorized_client', 'invalid_token']);
+
+/**
+ * Whether a failed refresh means the refresh token is dead and the user must sign in again:
+ * one of the standard codes, or one of the provider's own (`providerCodes`, which the caller
+ * takes from the provider).
+ */
+export function isRefreshRefusal(error: unknown, providerCodes: readonly string[] = []): boolean {
+  if (!(error instanceof OAuthError)) return false;
+  const code = error.code ?? '';
+  return REFRESH_REFUSALS.has(code) || providerCodes.includes(code);
+}

@@ -9,6 +9,11 @@ export interface RevocationRequest {
   tokenTypeHint: 'access_token' | 'refresh_token';
   client: ClientAuth;
   signal?: AbortSignal;
+  /**
+   * Whether an answer other than §2.2's 200 means the token is gone already (revoked or
+   * expired): the server's own way of saying so, which counts as revoked.
+   */
+  alreadyGone?: (answer: { status: number; body: string }) => boolean;
 }
 
 export async function revokeToken(http: HttpClient, r: RevocationRequest): Promise<void> {
@@ -22,10 +27,9 @@ export async function revokeToken(http: HttpClient, r: RevocationRequest): Promi
     secrets: [r.token, ...(r.client.clientSecret ? [r.client.clientSecret] : [])],
   });
   const text = await res.text();
-  // §2.2: 200 whether or not the token was valid. Some servers (Google) answer 400
-  // invalid_token for a token that is already gone: for us that is revoked too.
+  // §2.2: 200 whether or not the token was valid.
   if (res.status === 200) return;
-  if (res.status === 400 && /invalid_token/.test(text)) return;
+  if (r.alreadyGone?.({ status: res.status, body: text })) return;
   if (res.status === 400 && /unsupported_token_type/.test(text)) {
     throw failure(`${res.url.host} does not revoke ${r.tokenTypeHint === 'access_token' ? 'access' : 'refresh'} tokens (unsupported_token_type)`, { code: 'unsupported_token_type' });
   }
@@ -40,9 +44,9 @@ export async function revokeToken(http: HttpClient, r: RevocationRequest): Promi
 /** Revokes a whole token set: the refresh token first, since revoking it ends the grant at most servers. */
 export async function revokeTokenSet(
   http: HttpClient,
-  r: { endpoint: string; client: ClientAuth; tokens: { accessToken: string; refreshToken?: string }; signal?: AbortSignal },
+  r: Pick<RevocationRequest, 'endpoint' | 'client' | 'signal' | 'alreadyGone'> & { tokens: { accessToken: string; refreshToken?: string } },
 ): Promise<void> {
-  const common = { endpoint: r.endpoint, client: r.client, ...(r.signal ? { signal: r.signal } : {}) };
+  const common = { endpoint: r.endpoint, client: r.client, ...(r.signal ? { signal: r.signal } : {}), ...(r.alreadyGone ? { alreadyGone: r.alreadyGone } : {}) };
   if (!r.tokens.refreshToken) return revokeToken(http, { ...common, token: r.tokens.accessToken, tokenTypeHint: 'access_token' });
   await revokeToken(http, { ...common, token: r.tokens.refreshToken, tokenTypeHint: 'refresh_token' });
   // §2.2.1 unsupported_token_type: a server that revokes only refresh tokens (Cognito) ends the

@@ -5,6 +5,7 @@
 // - the granted scopes come back in the X-OAuth-Scopes header;
 // - where the REST API lives: api.github.com, api.SUBDOMAIN.ghe.com, HOST/api/v3;
 // - device-flow errors of its own (a bare 404 for an unknown client id, device_flow_disabled);
+// - a dead refresh token is refused with bad_refresh_token, not RFC 6749's invalid_grant;
 // - revocation is not RFC 7009 but DELETE /applications/{client_id}/token with Basic auth.
 // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
 import { failure } from '../errors.js';
@@ -68,6 +69,9 @@ export const github: Provider = {
   openIdConnect: false,
   identity: 'login',
   deviceClient: 'same',
+  // "Refreshing user access tokens": a refresh token that is invalid or expired is refused with
+  // bad_refresh_token, after which only a new sign-in helps.
+  refreshRefusals: ['bad_refresh_token'],
   // "prompt=select_account forces the account picker": without it, a browser signed in to one
   // account silently authorizes that account again (github.blog changelog 2024-06-07).
   authorizationParams: ({ addingAccount }): Record<string, string> => (addingAccount ? { prompt: 'select_account' } : {}),

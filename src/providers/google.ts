@@ -8,8 +8,11 @@
 //   consent is asked only when a sign-in brought no refresh token
 //   (developers.google.com/identity/protocols/oauth2/native-app, "Refresh token expiration");
 // - refresh tokens do not rotate; ID tokens carry iss "https://accounts.google.com" or
-//   "accounts.google.com"; its APIs live on *.googleapis.com.
+//   "accounts.google.com"; its APIs live on *.googleapis.com;
+// - the device authorization answer names the address verification_url, and a revocation of a
+//   token that is gone already is answered 400 invalid_token (nonstandard-answers.ts).
 import { originFor } from '../http/insecure-hosts.js';
+import { DRAFT_DEVICE_FIELDS, invalidTokenMeansGone } from './nonstandard-answers.js';
 import { openIdProvider } from './oidc.js';
 
 export const google = openIdProvider({
@@ -24,6 +27,8 @@ export const google = openIdProvider({
   envName: 'GOOGLE',
   webFlowNeedsSecret: true,
   deviceClient: 'separate',
+  deviceResponseAliases: DRAFT_DEVICE_FIELDS,
+  revokedAlready: invalidTokenMeansGone,
   refreshTokenNeedsConsent: true,
   authorizationParams: ({ consent }) => ({ access_type: 'offline', ...(consent ? { prompt: 'consent' } : {}) }),
   api: (host, issuer) =>

@@ -1,7 +1,7 @@
 // The sign-in settings of an added OpenID Connect issuer (`provider add` / `provider set`),
 // checked the same way when the user gives them and when the config file is read back.
 import { usageError } from '../errors.js';
-import { isLoopbackHostname } from '../http/insecure-hosts.js';
+import { hasSecureScheme } from '../http/insecure-hosts.js';
 
 /** Parameters oauthcli sets itself in every authorization or device request: a setting may not replace them. */
 export const PROTOCOL_PARAMS: ReadonlySet<string> = new Set([
@@ -88,7 +88,7 @@ export function checkApiBase(text: string): string {
   } catch {
     throw usageError(`'${text}' is not a URL`, 'bad_api_base');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+  if (!hasSecureScheme(url)) {
     throw usageError(`the API base must use https (plain http is allowed only on loopback addresses): ${text}`, 'bad_api_base');
   }
   if (url.search || url.hash || text.includes('?') || text.includes('#') || url.username || url.password) {

@@ -4,11 +4,12 @@
 // these with a few settings; issuers added with `oauthcli provider add` are others.
 import { AppError, failure, usageError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
-import { isLoopbackHostname } from '../http/insecure-hosts.js';
+import { hasSecureScheme } from '../http/insecure-hosts.js';
 import { discoverIssuer } from '../oauth/discovery.js';
 import { clientAuth, pickSecretMethod } from '../oauth/client-auth.js';
-import { revokeTokenSet } from '../oauth/revoke.js';
+import { revokeTokenSet, type RevocationRequest } from '../oauth/revoke.js';
 import { getWithToken } from './api.js';
+import { DRAFT_DEVICE_FIELDS, invalidTokenMeansGone } from './nonstandard-answers.js';
 import type { TokenSet } from '../token-set.js';
 import { checkApiBase, checkParams, checkPrompt, checkRedirectUri } from './oidc-settings.js';
 import type { Credentials, Endpoints, Profile, Provider, Tenancy } from './types.js';
@@ -40,6 +41,9 @@ export interface OidcSpec {
    */
   userinfoAccepts?(tokens: TokenSet): boolean;
   explainOAuthError?: Provider['explainOAuthError'];
+  deviceResponseAliases?: Provider['deviceResponseAliases'];
+  /** An answer to a revocation, other than RFC 7009's 200, by which the issuer says the token is gone already. */
+  revokedAlready?: RevocationRequest['alreadyGone'];
   signOutElsewhere?: string;
   /** The issuer advertises a revocation endpoint that this client cannot use, or none: no `revoke`. */
   noRevocation?: boolean;
@@ -102,6 +106,7 @@ export function openIdProvider(spec: OidcSpec): Provider {
     ...(spec.tenancy ? { tenancy: spec.tenancy } : {}),
     ...(spec.scopesFor ? { scopesFor: spec.scopesFor } : {}),
     ...(spec.explainOAuthError ? { explainOAuthError: spec.explainOAuthError } : {}),
+    ...(spec.deviceResponseAliases ? { deviceResponseAliases: spec.deviceResponseAliases } : {}),
     ...(spec.signOutElsewhere ? { signOutElsewhere: spec.signOutElsewhere } : {}),
     registerAppHelp: spec.registerAppHelp,
 
@@ -188,7 +193,13 @@ export function openIdProvider(spec: OidcSpec): Provider {
             const endpoint = req.endpoints.revocation;
             if (!endpoint) throw failure(`${req.endpoints.issuer} does not advertise a revocation endpoint`, { code: 'no_revocation' });
             const client = clientAuth(req.clientId, req.clientSecret, req.endpoints.clientAuthMethod);
-            await revokeTokenSet(http, { endpoint, client, tokens: req.tokens, ...(req.signal ? { signal: req.signal } : {}) });
+            await revokeTokenSet(http, {
+              endpoint,
+              client,
+              tokens: req.tokens,
+              ...(req.signal ? { signal: req.signal } : {}),
+              ...(spec.revokedAlready ? { alreadyGone: spec.revokedAlready } : {}),
+            });
           },
         }),
   };
@@ -238,6 +249,9 @@ export function customProvider(name: string, config: CustomProviderConfig): Prov
       : {}),
     envName: name.toUpperCase().replace(/[^A-Z0-9]/g, '_'),
     webFlowNeedsSecret: false,
+    // Any server at all: Google's nonstandard answers are read as the RFCs' here too.
+    deviceResponseAliases: DRAFT_DEVICE_FIELDS,
+    revokedAlready: invalidTokenMeansGone,
     credentials: { clientId: config.clientId, ...(config.clientSecret ? { clientSecret: config.clientSecret } : {}) },
     registerAppHelp: () => `Update it with: ${settingsHint} --client-id <id>`,
   });
@@ -255,7 +269,7 @@ export function checkIssuerUrl(text: string): string {
   } catch {
     throw usageError(`'${text}' is not a URL`, 'bad_issuer');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+  if (!hasSecureScheme(url)) {
     throw usageError(`the issuer must use https (plain http is allowed only on loopback addresses): ${text}`, 'bad_issuer');
   }
   if (url.search || url.hash || text.includes('?') || text.includes('#')) throw usageError(`an issuer URL has no query or fragment: ${text}`, 'bad_issuer');

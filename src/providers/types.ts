@@ -145,6 +145,16 @@ export interface Provider {
   identity: 'login' | 'subject';
   /** What a provider's own OAuth error codes mean, in words (GitHub's 404 for an unknown client id). */
   explainOAuthError?(error: OAuthError, context: { host: string; clientId: string }): AppError | undefined;
+  /**
+   * The provider's own error codes, besides RFC 6749's, by which it refuses a refresh for good:
+   * the refresh token is dead and the user must sign in again (GitHub's bad_refresh_token).
+   */
+  refreshRefusals?: readonly string[];
+  /**
+   * Fields of its device authorization answer the provider names otherwise than RFC 8628, its
+   * name → the RFC's (Google's verification_url, after a draft of the RFC).
+   */
+  deviceResponseAliases?: Readonly<Record<string, string>>;
   /** Credentials the provider's own configuration carries (custom OIDC providers). */
   credentials?: Credentials;
   /** How to register an OAuth app for this provider; shown when no client id is configured. */

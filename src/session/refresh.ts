@@ -3,8 +3,7 @@
 // saved before the lock is let go, and a refreshed ID token kept only once validated.
 import { AppError, failure, interrupted, notSignedIn, usageError } from '../errors.js';
 import { clientAuth } from '../oauth/client-auth.js';
-import { OAuthError } from '../oauth/errors.js';
-import { REFRESH_REFUSALS, refreshTokenGrant } from '../oauth/refresh.js';
+import { isRefreshRefusal, refreshTokenGrant } from '../oauth/refresh.js';
 import { tokenSetFrom } from '../oauth/token-response.js';
 import type { Endpoints, Provider } from '../providers/types.js';
 import type { AccountMeta } from '../store/accounts.js';
@@ -70,7 +69,7 @@ export async function refreshLocked(
         headers: provider.oauthHeaders,
       });
     } catch (error) {
-      if (error instanceof OAuthError && REFRESH_REFUSALS.has(error.code ?? '')) {
+      if (isRefreshRefusal(error, provider.refreshRefusals)) {
         // Nothing is written to the keychain; the account is marked so every command says so.
         await deps.accounts.markNeedsLogin(account.key);
         throw expiredSignIn(deps, account, provider);

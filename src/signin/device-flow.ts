@@ -20,6 +20,7 @@ export async function runDeviceFlow(deps: SessionDeps, ui: SignInUi, p: DeviceFl
     sendSecret: p.provider.secretOnEveryTokenRequest,
     scopes: p.scopes,
     ...(p.provider.deviceAuthorizationParams ? { extraParams: p.provider.deviceAuthorizationParams } : {}),
+    ...(p.provider.deviceResponseAliases ? { responseAliases: p.provider.deviceResponseAliases } : {}),
     headers: p.provider.oauthHeaders,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
