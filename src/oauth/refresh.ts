@@ -1,4 +1,5 @@
 // The refresh-token grant (RFC 6749 §6).
+import type { ErrorCode } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { ClientAuth } from './client-auth.js';
 import { requestToken } from './token-endpoint.js';
@@ -24,4 +25,4 @@ export function refreshTokenGrant(http: HttpClient, r: RefreshRequest): Promise<
 }
 
 /** Error codes by which a provider says the refresh token is dead (GitHub: bad_refresh_token). */
-export const REFRESH_REFUSALS = new Set(['invalid_grant', 'bad_refresh_token', 'unauthorized_client', 'invalid_token']);
+export const REFRESH_REFUSALS = new Set<ErrorCode>(['invalid_grant', 'bad_refresh_token', 'unauthorized_client', 'invalid_token']);
