@@ -1,6 +1,7 @@
-// Typed OAuth errors: the provider's `error` code travels as the AppError code, so callers can
-// decide what a refusal means where they are (a device-flow denial is a failure, a refused
-// refresh means the user must sign in again).
+// Typed OAuth errors: the provider's `error` code travels as the AppError code (`oauth_error`
+// when the table in src/errors.ts does not name it), so callers can decide what a refusal means
+// where they are (a device-flow denial is a failure, a refused refresh means the user must sign
+// in again).
 import { AppError, type ErrorCodeOf, serverErrorCode } from '../errors.js';
 
 export class OAuthError extends AppError {
