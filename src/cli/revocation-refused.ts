@@ -6,7 +6,7 @@ import type { Session } from '../session/session.js';
 import type { TokenSet } from '../token-set.js';
 import { safeText } from './terminal/safe-text.js';
 
-export function isRevocationRefused(error: unknown): error is AppError {
+export function isRevocationRefused(error: unknown): error is AppError & { code: 'revocation_needs_client_auth' } {
   return error instanceof AppError && error.code === 'revocation_needs_client_auth';
 }
 

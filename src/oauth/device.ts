@@ -6,7 +6,7 @@
 import type { HttpClient } from '../http/client.js';
 import { defaultSleep } from '../http/retry.js';
 import { isSafeWebUrl } from '../http/insecure-hosts.js';
-import { failure } from '../errors.js';
+import { type ErrorCode, failure } from '../errors.js';
 import { clientAuthFields, type ClientAuth } from './client-auth.js';
 import { DEVICE_CODE_GRANT } from './device-grant.js';
 import { OAuthError, oauthErrorFrom } from './errors.js';
@@ -97,7 +97,7 @@ export function pollDelayMs(intervalSeconds: number, slowedDown: boolean): numbe
 }
 
 /** RFC 8628 §3.5's errors that end the flow, and RFC 6749 §5.2's about the client. */
-const FATAL_MESSAGES: Record<string, string> = {
+const FATAL_MESSAGES: Partial<Record<ErrorCode, string>> = {
   access_denied: 'The sign-in was denied in the browser.',
   expired_token: 'The one-time code expired before it was entered. Run the login again.',
   token_expired: 'The one-time code expired before it was entered. Run the login again.',
@@ -137,8 +137,8 @@ export async function pollForDeviceToken(http: HttpClient, opts: PollOptions): P
         slowedDown = true;
         continue;
       }
-      const message = FATAL_MESSAGES[error.code ?? ''];
-      throw message ? new OAuthError('failure', error.code ?? 'error', message, error.description, error.body) : error;
+      const message = FATAL_MESSAGES[error.code];
+      throw message ? new OAuthError('failure', error.code, message, error.description, error.body) : error;
     }
   }
 }

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatDuration } from '../duration.js';
-import { failure, interrupted } from '../errors.js';
+import { failure, interrupted, serverErrorCode } from '../errors.js';
 import { OAuthError } from './errors.js';
 import { pages, PAGE_HEADERS } from './pages.js';
 
@@ -97,7 +97,7 @@ export async function startRedirectListener(opts: RedirectListenerOptions): Prom
         verdict.error === 'access_denied'
           ? 'the sign-in was denied in the browser'
           : `the provider answered the sign-in with ${verdict.error}${verdict.description ? `: ${verdict.description}` : ''}`;
-      rejectResult(new OAuthError('failure', verdict.error, message, verdict.description));
+      rejectResult(new OAuthError('failure', serverErrorCode(verdict.error), message, verdict.description));
     }
     void close();
   };

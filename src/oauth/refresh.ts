@@ -1,4 +1,5 @@
 // The refresh-token grant (RFC 6749 §6).
+import type { ErrorCode } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { ClientAuth } from './client-auth.js';
 import { OAuthError } from './errors.js';
@@ -29,15 +30,14 @@ export function refreshTokenGrant(http: HttpClient, r: RefreshRequest): Promise<
  * (the refresh token is invalid, expired or revoked) and unauthorized_client, and RFC 6750's
  * invalid_token, which some servers send here.
  */
-const REFRESH_REFUSALS: ReadonlySet<string> = new Set(['invalid_grant', 'unauthorized_client', 'invalid_token']);
+const REFRESH_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['invalid_grant', 'unauthorized_client', 'invalid_token']);
 
 /**
  * Whether a failed refresh means the refresh token is dead and the user must sign in again:
  * one of the standard codes, or one of the provider's own (`providerCodes`, which the caller
  * takes from the provider).
  */
-export function isRefreshRefusal(error: unknown, providerCodes: readonly string[] = []): boolean {
-  if (!(error instanceof OAuthError)) return false;
-  const code = error.code ?? '';
-  return REFRESH_REFUSALS.has(code) || providerCodes.includes(code);
+export function isRefreshRefusal(error: unknown, providerCodes: readonly ErrorCode[] = []): boolean {
+  if (!(error instanceof OAuthError) || error.code === undefined) return false;
+  return REFRESH_REFUSALS.has(error.code) || providerCodes.includes(error.code);
 }

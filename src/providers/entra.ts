@@ -79,7 +79,7 @@ export function entraScopes(asked: string[] | undefined): string[] {
 function explain(error: OAuthError, context: { host: string; clientId: string }): AppError | undefined {
   const text = `${error.description ?? ''} ${error.message}`;
   const code = /AADSTS(\d+)/.exec(text)?.[1];
-  const say = (message: string) => failure(message, { code: error.code ?? 'error', cause: error });
+  const say = (message: string) => failure(message, { code: error.code, cause: error });
   switch (code) {
     case '28000':
     case '700022':

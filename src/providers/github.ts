@@ -8,7 +8,7 @@
 // - a dead refresh token is refused with bad_refresh_token, not RFC 6749's invalid_grant;
 // - revocation is not RFC 7009 but DELETE /applications/{client_id}/token with Basic auth.
 // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-import { failure } from '../errors.js';
+import { type ErrorCode, failure, usageError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import { hostnameOf, originFor } from '../http/insecure-hosts.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -43,7 +43,7 @@ function githubGraphqlUrl(api: string): string {
 }
 
 /** GitHub's own OAuth error codes, in words (docs: "Troubleshooting OAuth app access token request errors", device flow "Error codes"). */
-const GITHUB_ERRORS: Record<string, string> = {
+const GITHUB_ERRORS: Partial<Record<ErrorCode, string>> = {
   incorrect_client_credentials: "GitHub does not know this client id (or secret). Check the OAuth app's client id.",
   incorrect_device_code: 'GitHub no longer knows this device code. Run the login again.',
   device_flow_disabled: 'The device flow is not enabled for this OAuth app: tick "Enable Device Flow" in the app\'s settings, or use --web.',
@@ -107,8 +107,8 @@ export const github: Provider = {
     if (error.code === 'no_device_flow') {
       return new OAuthError('failure', 'incorrect_client_credentials', `${host} does not know the client id '${clientId}' (HTTP 404). Check the OAuth app's client id.`);
     }
-    const message = GITHUB_ERRORS[error.code ?? ''];
-    return message ? new OAuthError('failure', error.code ?? 'error', message, error.description, error.body) : undefined;
+    const message = GITHUB_ERRORS[error.code];
+    return message ? new OAuthError('failure', error.code, message, error.description, error.body) : undefined;
   },
 
   async fetchProfile(http, { endpoints, tokens, signal }) {
@@ -134,9 +134,7 @@ export const github: Provider = {
 
   async revoke(http: HttpClient, req: RevokeRequest) {
     if (!req.clientSecret) {
-      throw failure(`revoking a ${req.endpoints.host} token needs the OAuth app's client secret (OAUTHCLI_GITHUB_CLIENT_SECRET)`, {
-        code: 'no_client_secret',
-      });
+      throw usageError(`revoking a ${req.endpoints.host} token needs the OAuth app's client secret (OAUTHCLI_GITHUB_CLIENT_SECRET)`, 'no_client_secret');
     }
     // The REST API's Basic authentication (RFC 7617): client id and secret as username and password.
     const basic = Buffer.from(`${req.clientId}:${req.clientSecret}`).toString('base64');

@@ -1,7 +1,7 @@
 // What a provider is: data (hosts, endpoints, scopes, what its flows need) plus the few small
 // functions no standard covers (profile lookup, revocation, repositories). Nothing here knows
 // about accounts on disk or about the terminal.
-import type { AppError } from '../errors.js';
+import type { AppError, ErrorCode } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { ClientAuth } from '../oauth/client-auth.js';
 import type { OAuthError } from '../oauth/errors.js';
@@ -149,7 +149,7 @@ export interface Provider {
    * The provider's own error codes, besides RFC 6749's, by which it refuses a refresh for good:
    * the refresh token is dead and the user must sign in again (GitHub's bad_refresh_token).
    */
-  refreshRefusals?: readonly string[];
+  refreshRefusals?: readonly ErrorCode[];
   /**
    * Fields of its device authorization answer the provider names otherwise than RFC 8628, its
    * name → the RFC's (Google's verification_url, after a draft of the RFC).

@@ -1,5 +1,5 @@
 // Revoking a session's token at its provider, and checking afterwards that it no longer works.
-import { AppError, failure } from '../errors.js';
+import { AppError, failure, usageError } from '../errors.js';
 import { accountClient } from './client-credentials.js';
 import type { SessionDeps } from './deps.js';
 import type { Session } from './session.js';
@@ -18,7 +18,7 @@ export async function revokeAtProvider(
   const { provider, account, tokens } = session;
   if (!provider.revoke) throw failure(`${provider.displayName} offers no way to revoke a token from here${provider.signOutElsewhere ? `; ${provider.signOutElsewhere}` : ''}`, { code: 'no_revocation' });
   const { clientId, clientSecret } = await accountClient(deps, provider, account, tokens);
-  if (!clientId) throw failure(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, { code: 'no_client_id' });
+  if (!clientId) throw usageError(`revoking needs the OAuth app's client id (OAUTHCLI_${provider.envName}_CLIENT_ID)`, 'no_client_id');
   const http = await deps.http();
   const endpoints = await session.endpoints();
   const signal = deps.signal ? { signal: deps.signal } : {};

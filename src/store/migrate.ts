@@ -4,7 +4,7 @@
 // account's metadata points at it, then the old copy is deleted. Running it again is harmless: an
 // account already in the target store is left as it is, and a copy a broken earlier run left in
 // the pass store or the file is removed.
-import { AppError, failure } from '../errors.js';
+import { AppError, failure, notSignedIn } from '../errors.js';
 import type { AccountMeta, AccountStore } from './accounts.js';
 import type { StoredKind } from './choose-storage.js';
 import { withAccountLock } from './lock.js';
@@ -40,7 +40,7 @@ export async function migrateAccount(deps: MigrateDeps, account: AccountMeta, to
 async function migrateLocked(deps: MigrateDeps, key: string, to: StoredKind): Promise<Migration> {
   // The metadata as it is now, under the lock: another process may have moved or removed it.
   const account = deps.accounts.get(key);
-  if (!account || account.storage === 'env') throw failure(`the account ${key} is no longer signed in`, { code: 'no_account' });
+  if (!account || account.storage === 'env') throw notSignedIn(`the account ${key} is no longer signed in`, 'no_account');
   const target = deps.secrets(to);
   if (account.storage === to) {
     for (const other of QUIET_STORES) if (other !== to) await deps.secrets(other).delete(key).catch(() => false);
@@ -52,7 +52,7 @@ async function migrateLocked(deps: MigrateDeps, key: string, to: StoredKind): Pr
   if (!tokens) {
     // An earlier run that stopped after writing the new store: the tokens are there already.
     tokens = await target.get(key);
-    if (!tokens) throw failure(`${describeStore(from)} has no token for it; sign in again with oauthcli login`, { code: 'no_token' });
+    if (!tokens) throw notSignedIn(`${describeStore(from)} has no token for it; sign in again with oauthcli login`, 'no_token');
   }
   deps.rememberSecret(tokens.accessToken);
   deps.rememberSecret(tokens.refreshToken);

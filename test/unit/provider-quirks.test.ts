@@ -2,6 +2,7 @@
 // (refresh refusal codes, device-answer field names, a revocation answer that means "gone
 // already"), so a provider without the quirk does not get its treatment.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ErrorCodeOf } from '../../src/errors.js';
 import { clientAuth } from '../../src/oauth/client-auth.js';
 import { requestDeviceAuthorization } from '../../src/oauth/device.js';
 import { OAuthError } from '../../src/oauth/errors.js';
@@ -27,7 +28,7 @@ const corp = customProvider('corp', { issuer: 'https://idp.example', clientId: '
 const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
 
 describe("GitHub's bad_refresh_token", () => {
-  const refused = (code: string) => new OAuthError('failure', code, `refused (${code})`);
+  const refused = (code: ErrorCodeOf<'failure'>) => new OAuthError('failure', code, `refused (${code})`);
 
   it('is a refusal for GitHub only; RFC 6749 §5.2 invalid_grant is one for every provider', () => {
     expect(github.refreshRefusals).toEqual(['bad_refresh_token']);
@@ -37,7 +38,7 @@ describe("GitHub's bad_refresh_token", () => {
       expect(isRefreshRefusal(refused('bad_refresh_token'), provider.refreshRefusals)).toBe(false);
       expect(isRefreshRefusal(refused('invalid_grant'), provider.refreshRefusals)).toBe(true);
     }
-    expect(isRefreshRefusal(refused('invalid_request'), github.refreshRefusals)).toBe(false);
+    expect(isRefreshRefusal(refused('invalid_client'), github.refreshRefusals)).toBe(false);
     expect(isRefreshRefusal(new Error('bad_refresh_token'), github.refreshRefusals)).toBe(false);
   });
 

@@ -16,7 +16,7 @@ export async function run(world: World, providerName: string, opts: { hostname?:
   let target;
   if (opts.user) {
     target = candidates.find((a) => a.login === opts.user);
-    if (!target) throw usageError(`no stored ${provider.displayName} account '${opts.user}' (stored: ${candidates.map((a) => safeText(a.login)).join(', ')})`, 'no_account');
+    if (!target) throw usageError(`no stored ${provider.displayName} account '${opts.user}' (stored: ${candidates.map((a) => safeText(a.login)).join(', ')})`, 'unknown_account');
   } else {
     if (hosts.size > 1) throw usageError(`${provider.displayName} accounts on several hosts (${[...hosts].join(', ')}): pick one with --hostname or --user`);
     const inactive = candidates.filter((a) => !world.accounts.isActive(a));
