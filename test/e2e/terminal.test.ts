@@ -515,15 +515,22 @@ describe('the rest of the screen', () => {
   it('a table on the terminal: the progress line is shown again after each page of rows, while the next page comes', async () => {
     await w.signIn();
     w.server.setRepos('octocat', 1000);
-    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 1500) });
+    // Pages 2… are answered once the test has seen the progress line below page 1's rows.
+    let releasePages!: () => void;
+    const pagesHeld = new Promise<void>((resolve) => {
+      releasePages = resolve;
+    });
+    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : pagesHeld) });
     try {
       const t = await terminal(w, ['repos', '-h', w.host]);
       await t.waitForScreen(/^octocat\/repo-0100 /m, 15_000);
-      // Rows of page 1 are out; pages 2… take 1.5 s: the line below the rows says how far it got.
-      expect((await t.waitForScreen(/^Fetched 100 of ~1,000 repositories…$/m, 1_000)).split('\n').at(-1)).toBe('Fetched 100 of ~1,000 repositories…');
+      // Rows of page 1 are out, the next page is not: the line below the rows says how far it got.
+      expect((await t.waitForScreen(/^Fetched 100 of ~1,000 repositories…$/m, 15_000)).split('\n').at(-1)).toBe('Fetched 100 of ~1,000 repositories…');
+      releasePages();
       expect(await t.waitForExit(30_000)).toBe(0);
       expect(await t.screen()).not.toMatch(/Fetched/);
     } finally {
+      releasePages();
       w.server.setOptions({ pageDelay: undefined });
     }
   });
