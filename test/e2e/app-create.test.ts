@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { clearKeychainAccount, filesContaining, keychainEntries, type Env, type RunningCli } from '../support/cli.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
 const WAIT_MS = 20_000;
@@ -123,7 +124,7 @@ describe('app create github in Chromium, then login --web with the new app', () 
     // A GitHub App's user token expires (8 hours) and comes with a refresh token.
     const stored = JSON.parse((await keychainEntries()).find((e) => e.account === accountKeyFor(w))!.secret);
     expect(stored.refreshToken).toMatch(/^ghr_/);
-    expect(Date.parse(stored.expiresAt) - Date.now()).toBeGreaterThan(7 * 3_600_000);
+    expectExpiresIn(stored.expiresAt, 8 * 3600, w.server.grants.at(-1)!.time);
 
     const whoami = await w.cli(['whoami', '--json', '--hostname', w.host], { env: NO_CLIENT });
     expect(whoami.code, whoami.stderr).toBe(0);

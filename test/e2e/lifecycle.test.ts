@@ -3,6 +3,7 @@
 // that revokes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keychainEntries } from '../support/cli.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
 let w: GitHubLab;
@@ -23,16 +24,6 @@ async function stored(key = accountKeyFor(w)) {
 
 const refreshGrants = () => w.server.grants.filter((g) => g.grant_type === 'refresh_token');
 
-/**
- * The CLI dates an expiry from when the grant's answer arrived: `seconds` after the fake sent it,
- * and no later than `seconds` from now, however long the test took.
- */
-function expectExpiryOf(expiresAt: unknown, grant: { time: number }, seconds: number): void {
-  const at = Date.parse(expiresAt as string);
-  expect(at).toBeGreaterThanOrEqual(grant.time + seconds * 1000);
-  expect(at).toBeLessThanOrEqual(Date.now() + seconds * 1000);
-}
-
 describe('expiring tokens', () => {
   it('stores the whole token set with absolute expiry times, and shows the expiry', async () => {
     await w.signIn();
@@ -40,9 +31,9 @@ describe('expiring tokens', () => {
     expect(set).toMatchObject({ tokenType: 'bearer', scopes: ['read:user', 'repo'] });
     expect(set.accessToken).toBe(w.server.grants[0]!.access_token);
     expect(set.refreshToken).toBe(w.server.grants[0]!.refresh_token);
-    expectExpiryOf(set.expiresAt, w.server.grants[0]!, 2);
+    expectExpiresIn(set.expiresAt, 2, w.server.grants[0]!.time);
     // GitHub's refresh tokens last six months (15,897,600 s).
-    expectExpiryOf(set.refreshTokenExpiresAt, w.server.grants[0]!, 15_897_600);
+    expectExpiresIn(set.refreshTokenExpiresAt, 15_897_600, w.server.grants[0]!.time);
     // --offline: what is stored (asking the provider would refresh a token this short-lived first).
     const status = JSON.parse((await w.cli(['status', '--offline', '--json'])).stdout)[0];
     expect(status.expiresAt).toBe(set.expiresAt);
@@ -66,7 +57,7 @@ describe('expiring tokens', () => {
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(w.server.isTokenValid(after.accessToken as string)).toBe(true);
     expect(refreshGrants()).toHaveLength(1);
-    expectExpiryOf(after.expiresAt, refreshGrants()[0]!, 3600);
+    expectExpiresIn(after.expiresAt, 3600, refreshGrants()[0]!.time);
     // Tokens from the device flow refresh without a client secret.
     expect(refreshGrants()[0]!.client_secret_sent).toBe(false);
     expect(res.stdout + res.stderr).not.toContain(after.accessToken as string);

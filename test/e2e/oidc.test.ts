@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.js';
 import { blockExternalRequests, completeLoginAndConsent, enterDeviceCode, startOidcProvider, type OidcServer } from '../support/oidc-server.js';
 import { filesContaining } from '../support/cli.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { deviceCodeFrom, expectOneErrorLine, makeWorld, WAIT_MS, type CliWorld } from './provider-harness.js';
 
 let browser: Browser;
@@ -188,6 +189,7 @@ describe('tokens of an OpenID Connect provider', () => {
     const before = (await w.stored(keyFor('alice')))!;
     expect(before.refreshToken).toEqual(expect.any(String));
 
+    const sent = Date.now();
     const res = await w.cli(['refresh', 'corp']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(new RegExp(`^Refreshed the token for alice on ${server.host.replace(/\./g, '\\.')}: expires in`));
@@ -197,7 +199,8 @@ describe('tokens of an OpenID Connect provider', () => {
     expect(after.accessToken).not.toBe(before.accessToken);
     expect(after.refreshToken).toEqual(expect.any(String));
     expect(after.refreshToken).not.toBe(before.refreshToken);
-    expect(Date.parse(after.expiresAt!)).toBeGreaterThan(Date.now() + 3_000_000);
+    // An hour (the provider's access token lifetime), counted in whole seconds from its own clock.
+    expectExpiresIn(after.expiresAt, 3600, sent - 1000);
     for (const secret of [before.accessToken, after.accessToken, after.refreshToken!]) {
       expect(res.stdout + res.stderr).not.toContain(secret);
       expect(filesContaining(w.sandbox.root, secret)).toEqual([]);
