@@ -16,7 +16,7 @@ export function commandWorld(options: TestWorldOptions = {}): TestWorld {
 }
 
 /** Runs `body` (a command's run) as the program does; `command` names it in usage errors' "--help" line. */
-export async function exitCodeOf(t: TestWorld, command: string, body: () => Promise<number>): Promise<number> {
+export async function exitCodeOf(t: TestWorld, body: () => Promise<number>, command?: string): Promise<number> {
   try {
     return await body();
   } catch (error) {

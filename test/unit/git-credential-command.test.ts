@@ -17,7 +17,7 @@ function world(stdin: string, options: TestWorldOptions = {}) {
   return commandWorld({ http: noRequestsHttpClient(), ...options, stdin, env: { OAUTHCLI_GITHUB_CLIENT_ID: 'cid', ...options.env } });
 }
 
-const gitCredential = (t: ReturnType<typeof world>, operation: string) => exitCodeOf(t, 'git-credential', () => run(t.world, operation));
+const gitCredential = (t: ReturnType<typeof world>, operation: string) => exitCodeOf(t, () => run(t.world, operation), 'git-credential');
 
 describe('git-credential get', () => {
   it("answers with the host's account and token, on stdout only, and nothing on stderr", async () => {

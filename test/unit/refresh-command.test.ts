@@ -21,7 +21,7 @@ function world(http: FakeHttpClient, env: NodeJS.ProcessEnv = {}): TestWorld {
   return commandWorld({ http, env: { OAUTHCLI_GITHUB_CLIENT_ID: 'cid', ...env } });
 }
 
-const refresh = (t: TestWorld, opts: RefreshOptions = {}, provider: string | undefined = 'github') => exitCodeOf(t, 'refresh', () => run(t.world, provider, { hostname: HOST, ...opts }));
+const refresh = (t: TestWorld, opts: RefreshOptions = {}, provider: string | undefined = 'github') => exitCodeOf(t, () => run(t.world, provider, { hostname: HOST, ...opts }), 'refresh');
 
 const grants = (http: FakeHttpClient) => http.requests.map((r) => r.form?.grant_type);
 

@@ -47,7 +47,7 @@ function world(env: NodeJS.ProcessEnv): TestWorld {
   return commandWorld({ http: noRequestsHttpClient(), env });
 }
 
-const setupGit = (t: TestWorld, provider?: string, opts: { hostname?: string; remove?: boolean } = {}) => exitCodeOf(t, 'setup-git', () => run(t.world, provider, opts));
+const setupGit = (t: TestWorld, provider?: string, opts: { hostname?: string; remove?: boolean } = {}) => exitCodeOf(t, () => run(t.world, provider, opts), 'setup-git');
 
 describe('setup-git', () => {
   it('with no account: github.com and its gists, an empty helper line then ours; twice is once; --remove gives the user their config back', async () => {

@@ -17,7 +17,7 @@ function world(keyring?: MemoryKeyring): TestWorld {
   return commandWorld({ http: noRequestsHttpClient(), ...(keyring ? { keyring } : {}) });
 }
 
-const storageMigrate = (t: TestWorld, to: string, provider?: string) => exitCodeOf(t, 'storage migrate', () => migrate(t.world, provider, { to }));
+const storageMigrate = (t: TestWorld, to: string, provider?: string) => exitCodeOf(t, () => migrate(t.world, provider, { to }), 'storage migrate');
 const storageOf = (t: TestWorld, key: string) => t.world.accounts.get(key)!.storage;
 
 describe('storage migrate', () => {

@@ -17,7 +17,7 @@ async function world(...accounts: AccountMeta[]): Promise<TestWorld> {
   return t;
 }
 
-const switchTo = (t: TestWorld, provider: string, opts: { hostname?: string; user?: string } = {}) => exitCodeOf(t, 'switch', () => run(t.world, provider, opts));
+const switchTo = (t: TestWorld, provider: string, opts: { hostname?: string; user?: string } = {}) => exitCodeOf(t, () => run(t.world, provider, opts), 'switch');
 const active = (t: TestWorld) => t.world.accounts.list().filter((a) => t.world.accounts.isActive(a)).map((a) => `${a.host} ${a.login}`);
 
 describe('switch', () => {

@@ -4,9 +4,9 @@
 // each failure gives. A refresh grant's shape is GitHub's (expiring user tokens).
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/token.js';
-import { reportError } from '../../src/cli/errors.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
 import type { TokenSet } from '../../src/token-set.js';
+import { exitCodeOf } from '../support/command-world.js';
 import { expectExpiresIn } from '../support/expiry.js';
 import { fakeHttpClient, noRequestsHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
@@ -64,13 +64,7 @@ async function setup({ tokens, account = {}, env = {}, refreshLifetime = 28_800,
   return { t, http };
 }
 
-async function token(t: TestWorld, opts: Record<string, unknown> = {}, provider?: string): Promise<number> {
-  try {
-    return await run(t.world, provider, opts);
-  } catch (error) {
-    return reportError(error, { stderr: t.world.stderr, debug: false, redact: t.world.redact, loginHint: t.world.loginHint, command: 'token' });
-  }
-}
+const token = (t: TestWorld, opts: Record<string, unknown> = {}, provider?: string): Promise<number> => exitCodeOf(t, () => run(t.world, provider, opts), 'token');
 
 const refreshes = (http: FakeHttpClient) => http.requests.filter((r) => r.form?.grant_type === 'refresh_token');
 
