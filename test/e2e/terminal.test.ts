@@ -278,13 +278,18 @@ describe('long listings and the repository table in a terminal', () => {
   });
 
   it('with stdout piped to a file, shows "Fetched … of ~3,000 repositories…" on stderr while it runs, and clears it at the end', async () => {
-    // 30 pages of 100: page 1 at once, the others 700 ms each (24 at a time), so the listing takes seconds.
-    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 700) });
+    // 30 pages of 100: page 1 at once, the others once the test has seen the progress line.
+    let releasePages!: () => void;
+    const pagesHeld = new Promise<void>((resolve) => {
+      releasePages = resolve;
+    });
+    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : pagesHeld) });
     const out = join(w.sandbox.root, 'out.json');
     try {
       const t = await shell(w, `$OAUTHCLI repos -h ${w.host} --json > '${out}'; echo "[exit $?]"`);
       const during = await t.waitForScreen(/Fetched [\d,]+ of ~3,000 repositories…/, 15_000);
       expect(during).toMatch(/^Fetched [\d,]+ of ~3,000 repositories…$/m);
+      releasePages();
       const end = await t.waitForScreen(/\[exit \d+\]/, 30_000);
       // Cleared: only the summary is left, and the shell's next line starts on a line of its own.
       expect(end).toBe('3,000 repositories\n[exit 0]');
@@ -292,6 +297,7 @@ describe('long listings and the repository table in a terminal', () => {
       expect(repos).toHaveLength(3000);
       expect(readFileSync(out, 'utf8')).not.toContain('Fetched');
     } finally {
+      releasePages();
       w.server.setOptions({ pageDelay: undefined });
     }
   });
