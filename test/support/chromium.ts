@@ -29,8 +29,9 @@ export interface ChromiumPages {
 
 /**
  * One Chromium for a test file (launched before its tests, closed after them) and a fresh context
- * (cookies, storage) for each test. Call it at the top level of the file. `timeoutMs` is every
- * page's default wait; `prepare` readies each page (routes that keep it off the network).
+ * (cookies, storage) for each test. Call it at the top level of the file, or of a describe block
+ * for that block's tests. `timeoutMs` is every page's default wait; `prepare` readies each page
+ * (routes that keep it off the network).
  */
 export function chromiumForFile(options: { timeoutMs: number; prepare?: (page: Page) => Promise<unknown> }): ChromiumPages {
   let browser: Browser | undefined;
@@ -47,7 +48,7 @@ export function chromiumForFile(options: { timeoutMs: number; prepare?: (page: P
   });
   return {
     async newPage() {
-      if (!browser) throw new Error('Chromium is not running: chromiumForFile runs it for the tests of the file it is called in');
+      if (!browser) throw new Error('Chromium is not running: chromiumForFile runs it for the tests of the file or block it is called in');
       context ??= await browser.newContext();
       const page = await context.newPage();
       page.setDefaultTimeout(options.timeoutMs);
