@@ -3,27 +3,19 @@
 // playwright-core) loading the loopback start page, which posts the manifest to the fake GitHub;
 // Chromium clicks "Create GitHub App" and is sent back to the listener. Then `login github --web`
 // with no client id in the environment signs in with the new app, and whoami works.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chromiumForFile } from '../support/chromium.js';
 import { clearKeychainAccount, filesContaining, keychainEntries, type Env, type RunningCli } from '../support/cli.js';
+import { expectExpiresIn } from '../support/expiry.js';
+import { standInBrowser } from '../support/stand-in-browser.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
 const WAIT_MS = 20_000;
 const NO_CLIENT: Env = { OAUTHCLI_GITHUB_CLIENT_ID: undefined, OAUTHCLI_GITHUB_CLIENT_SECRET: undefined };
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const { newPage } = chromiumForFile({ timeoutMs: WAIT_MS });
 
 let w: GitHubLab;
-let context: BrowserContext | undefined;
 const running: RunningCli[] = [];
 beforeEach(async () => {
   w = await setUp();
@@ -35,41 +27,15 @@ afterEach(async () => {
       await cli.exited;
     }
   }
-  await context?.close();
-  context = undefined;
   // The apps' secrets are not accounts: the sandbox does not know to forget them.
   for (const app of w.server.apps) await clearKeychainAccount(`app:github:${w.host}:${app.clientId}`).catch(() => undefined);
   await w.close();
 });
 
-/** A stand-in for the system browser: appends the URL (its last argument) to a file. */
+/** A stand-in for the system browser (test/support/stand-in-browser.ts), as OAUTHCLI_BROWSER. */
 function fakeBrowser(name: string): { env: Env; next(cli: RunningCli): Promise<string> } {
-  const file = join(w.sandbox.root, `${name}-urls.txt`);
-  const command = join(w.sandbox.root, `${name}-browser.sh`);
-  writeFileSync(command, `#!/bin/sh\nfor last in "$@"; do :; done\nprintf '%s\\n' "$last" >> '${file}'\n`, { mode: 0o755 });
-  return {
-    env: { OAUTHCLI_BROWSER: command },
-    next: (cli) =>
-      new Promise((resolve, reject) => {
-        const deadline = Date.now() + WAIT_MS;
-        const check = () => {
-          const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-          const first = text.split('\n')[0];
-          if (text.includes('\n') && first) return resolve(first);
-          if (cli.child.exitCode !== null) return reject(new Error(`the CLI exited before opening a browser\n${cli.stderr()}`));
-          if (Date.now() > deadline) return reject(new Error(`no URL was opened\n${cli.stderr()}`));
-          setTimeout(check, 25);
-        };
-        check();
-      }),
-  };
-}
-
-async function newPage(): Promise<Page> {
-  context ??= await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  return page;
+  const browser = standInBrowser(w.sandbox.root, name);
+  return { env: { OAUTHCLI_BROWSER: browser.command }, next: (cli) => browser.first(cli, WAIT_MS) };
 }
 
 describe('app create github in Chromium, then login --web with the new app', () => {
@@ -123,7 +89,7 @@ describe('app create github in Chromium, then login --web with the new app', () 
     // A GitHub App's user token expires (8 hours) and comes with a refresh token.
     const stored = JSON.parse((await keychainEntries()).find((e) => e.account === accountKeyFor(w))!.secret);
     expect(stored.refreshToken).toMatch(/^ghr_/);
-    expect(Date.parse(stored.expiresAt) - Date.now()).toBeGreaterThan(7 * 3_600_000);
+    expectExpiresIn(stored.expiresAt, 8 * 3600, w.server.grants.at(-1)!.time);
 
     const whoami = await w.cli(['whoami', '--json', '--hostname', w.host], { env: NO_CLIENT });
     expect(whoami.code, whoami.stderr).toBe(0);

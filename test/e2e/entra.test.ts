@@ -4,31 +4,21 @@
 // --hostname 127.0.0.1:PORT: the browser flow in a real Chromium and the device flow, the
 // templated multi-tenant issuer, identity from the ID token for a token of another API,
 // refresh replacing the ID token, `api /me` against Graph, and honest sign-out.
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chromiumForFile } from '../support/chromium.js';
 import { filesContaining } from '../support/cli.js';
 import { ARM_SCOPE, DEFAULT_TENANT, startFakeEntra, type FakeEntra } from '../support/entra-server.js';
 import { expectOneErrorLine, makeWorld, WAIT_MS, type CliWorld } from './provider-harness.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const { newPage } = chromiumForFile({ timeoutMs: WAIT_MS });
 
 let server: FakeEntra;
 let w: CliWorld;
-let context: BrowserContext | undefined;
 beforeEach(async () => {
   server = await startFakeEntra();
   w = makeWorld({ OAUTHCLI_ENTRA_CLIENT_ID: server.options.clientId });
 });
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
   await w.close();
   await server.close();
 });
@@ -41,9 +31,7 @@ async function webLogin(extra: string[] = []) {
   const cli = w.start(['login', 'entra', '--web', '--hostname', server.host, ...extra], { env: { OAUTHCLI_BROWSER: w.browserCommand } });
   const url = await w.openedUrl(cli);
   const redirectUri = new URL(url).searchParams.get('redirect_uri')!;
-  context ??= await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
+  const page = await newPage();
   await page.goto(url);
   await page.locator('#authorize').waitFor();
   await Promise.all([page.waitForURL((u) => u.href.startsWith(`${redirectUri}?`), { waitUntil: 'load' }), page.click('#authorize')]);

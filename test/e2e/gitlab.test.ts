@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge, startFakeGitLab, type FakeGitLab } from '../support/gitlab-server.js';
 import { filesContaining, type CliResult } from '../support/cli.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { until } from '../support/until.js';
 import { deviceCodeFrom, expectOneErrorLine, keychainLookup, makeWorld, type CliWorld } from './provider-harness.js';
 
@@ -59,7 +60,8 @@ describe('login gitlab', () => {
 
     const set = (await w.stored(key()))!;
     expect(set).toMatchObject({ accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: 'bearer', scopes: ['read_user', 'read_api'] });
-    expect(Date.parse(set.expiresAt!) - Date.now()).toBeGreaterThan(7_000_000);
+    // GitLab's access tokens last two hours.
+    expectExpiresIn(set.expiresAt, 7200, grant.time);
     for (const secret of [grant.access_token, grant.refresh_token]) {
       expect(filesContaining(w.sandbox.root, secret)).toEqual([]);
       expect(res.stderr).not.toContain(secret);

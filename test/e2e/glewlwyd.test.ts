@@ -7,9 +7,8 @@
 // credentials, or an access token with an admin scope).
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { chromiumForFile } from '../support/chromium.js';
 import { enterUserCode, freePort, glewlwydInstalled, loginAndGrant, startGlewlwyd, type Glewlwyd } from '../support/glewlwyd.js';
 import { deviceCodeFrom, expectOneErrorLine, lastLine, makeWorld, WAIT_MS, type CliWorld } from './provider-harness.js';
 
@@ -20,37 +19,23 @@ vi.setConfig({ testTimeout: 180_000 });
 // glewlwyd is in .ci/run's package list: a machine without it is a broken set-up, not a skip.
 if (!glewlwydInstalled) throw new Error('glewlwyd is not installed (apt-get install glewlwyd)');
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
+const { newPage } = chromiumForFile({
+  timeoutMs: WAIT_MS,
+  // glewlwyd's pages are all on the loopback server; anything else is refused, never fetched.
+  prepare: (page) => page.route(/^(?!http:\/\/127\.0\.0\.1[:/])/, (route) => route.abort()),
 });
 
 let glew: Glewlwyd;
 let w: CliWorld;
-let context: BrowserContext | undefined;
 beforeEach(async () => {
   glew = await startGlewlwyd({ redirectPort: await freePort() });
   w = makeWorld();
   // A new glewlwyd each test: its database, then its admin API's set-up, on a busy machine.
 }, 180_000);
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
   await w.close();
   await glew.close();
 });
-
-async function newPage(): Promise<Page> {
-  context ??= await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  // glewlwyd's pages are all on the loopback server; anything else is refused, never fetched.
-  await page.route(/^(?!http:\/\/127\.0\.0\.1[:/])/, (route) => route.abort());
-  return page;
-}
 
 async function add(name: string, extra: string[], input?: string): Promise<void> {
   const res = await w.cli(['provider', 'add', name, '--issuer', glew.issuer, ...extra], input === undefined ? {} : { input });

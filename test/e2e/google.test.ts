@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge, startFakeGoogle, type FakeGoogle, type ForgeIdToken } from '../support/google-server.js';
 import { filesContaining, type CliResult } from '../support/cli.js';
+import { until } from '../support/until.js';
 import { expectOneErrorLine, makeWorld, WAIT_MS, type CliWorld } from './provider-harness.js';
 
 let server: FakeGoogle;
@@ -135,7 +136,7 @@ describe('login google --device', () => {
     // The user approves on Google's page while the CLI polls.
     const code = server.deviceCodes[0]!;
     expect(code.user_code).toBe(userCode);
-    await waitFor(() => code.polls.length >= 1);
+    await until(() => code.polls.length >= 1, 'the first device poll', WAIT_MS);
     server.approveDevice(undefined, userCode);
 
     const res = await cli.exited;
@@ -212,7 +213,8 @@ describe('consent only when needed (prompt=consent mints a new refresh token eve
     const first = await w.openedUrl(cli);
     await server.simulateBrowser(first);
     await cli.waitForStderr(/sent no refresh token .*asking again with the consent screen/, WAIT_MS);
-    const urls = await waitForUrls(2);
+    await until(() => w.openedUrls().length >= 2, 'a second URL opened', WAIT_MS);
+    const urls = w.openedUrls();
     await server.simulateBrowser(urls[1]!);
     const res = await cli.exited;
     expect(res.code, res.stderr).toBe(0);
@@ -220,17 +222,6 @@ describe('consent only when needed (prompt=consent mints a new refresh token eve
     expect((await w.stored(key()))!.refreshToken).toEqual(server.grants.at(-1)!.refresh_token);
   });
 });
-
-async function waitForUrls(n: number): Promise<string[]> {
-  const { readFileSync, existsSync } = await import('node:fs');
-  const started = Date.now();
-  for (;;) {
-    const urls = existsSync(w.openedFile) ? readFileSync(w.openedFile, 'utf8').split('\n').filter(Boolean) : [];
-    if (urls.length >= n) return urls;
-    if (Date.now() - started > WAIT_MS) throw new Error(`only ${urls.length} URLs opened`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Google tokens', () => {
   it('refresh: a new access token, the same refresh token (Google does not rotate), which still works', async () => {
@@ -310,11 +301,3 @@ describe("Google's error answers", () => {
     expect(res.stderr).not.toContain(set.accessToken);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

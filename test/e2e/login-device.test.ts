@@ -51,7 +51,9 @@ describe('login github (device flow)', () => {
     const meta = w.config().accounts[accountKeyFor(w)]!;
     expect(meta).toMatchObject({ provider: 'github', host: w.host, login: 'octocat', id: '583231', storage: 'keychain' });
     expect(meta.scopes).toEqual(['read:user', 'repo']);
-    expect(Date.parse(meta.signedInAt as string)).toBeGreaterThan(Date.now() - 60_000);
+    // Dated when the sign-in ended: after the fake granted the token, before the test looked.
+    expect(Date.parse(meta.signedInAt as string)).toBeGreaterThanOrEqual(w.server.grants[0]!.time);
+    expect(Date.parse(meta.signedInAt as string)).toBeLessThanOrEqual(Date.now());
     expect(w.config().active[`github:${w.host}`]).toBe(accountKeyFor(w));
     expect((w.config() as { current?: string }).current).toBe(accountKeyFor(w));
   });

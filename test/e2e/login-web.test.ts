@@ -3,14 +3,15 @@
 // redirect, driven end to end from the built CLI with a real Chromium (Debian's, never a
 // downloaded one) clicking the fake GitHub's consent page.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumForFile } from '../support/chromium.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pkceChallenge } from '../support/github-server.js';
 import { CLI_BIN, filesContaining, keychainEntries, stripAnsi, type CliResult, type Env, type RunningCli } from '../support/cli.js';
+import { standInBrowser, type StandInBrowser } from '../support/stand-in-browser.js';
 import { accountKeyFor, setUp, type GitHubLab } from './harness.js';
 
 const SECRET = 'test-client-secret';
@@ -18,16 +19,9 @@ const withSecret: Env = { OAUTHCLI_GITHUB_CLIENT_SECRET: SECRET };
 /** Generous: these machines are small and busy. */
 const WAIT_MS = 20_000;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const { newPage } = chromiumForFile({ timeoutMs: WAIT_MS });
 
 let w: GitHubLab;
-let context: BrowserContext | undefined;
 let running: RunningCli | undefined;
 beforeEach(async () => {
   w = await setUp();
@@ -38,20 +32,13 @@ afterEach(async () => {
     await running.exited;
   }
   running = undefined;
-  await context?.close();
-  context = undefined;
   await w.close();
 });
 
 // ---------------------------------------------------------------------------------------------
 
-/** A stand-in for the system browser: appends the URL (its last argument) to a file. */
-function fakeBrowserCommand(): { command: string; file: string } {
-  const file = join(w.sandbox.root, 'opened-urls.txt');
-  const command = join(w.sandbox.root, 'record-url.sh');
-  writeFileSync(command, `#!/bin/sh\nfor last in "$@"; do :; done\nprintf '%s\\n' "$last" >> '${file}'\n`, { mode: 0o755 });
-  return { command, file };
-}
+/** A stand-in for the system browser (test/support/stand-in-browser.ts). */
+const fakeBrowserCommand = (): StandInBrowser => standInBrowser(w.sandbox.root, 'urls');
 
 function start(args: string[], env: Env = {}): RunningCli {
   running = w.start(['login', 'github', ...args, '--hostname', w.host], { env, timeoutMs: 45_000 });
@@ -59,29 +46,7 @@ function start(args: string[], env: Env = {}): RunningCli {
 }
 
 /** Resolves with the first URL the fake browser was given; rejects when the CLI exits first. */
-function waitForOpenedUrl(file: string, cli: { exitCode(): number | null; describe(): string }, timeoutMs = WAIT_MS): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const check = () => {
-      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-      const first = text.split('\n')[0];
-      if (text.includes('\n') && first) return resolve(first);
-      if (cli.exitCode() !== null) return reject(new Error(`the CLI exited before opening a browser\n${cli.describe()}`));
-      if (Date.now() > deadline) return reject(new Error(`no URL was opened within ${timeoutMs} ms\n${cli.describe()}`));
-      setTimeout(check, 25);
-    };
-    check();
-  });
-}
-const opened = (file: string, cli: RunningCli) =>
-  waitForOpenedUrl(file, { exitCode: () => cli.child.exitCode, describe: () => `--- stderr ---\n${cli.stderr()}` });
-
-async function newPage(): Promise<Page> {
-  context ??= await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  return page;
-}
+const opened = (browser: StandInBrowser, cli: RunningCli) => browser.first(cli, WAIT_MS);
 
 /** Opens the authorize URL in Chromium, clicks a button on the consent page, waits for the loopback's page. */
 async function decideInChromium(authorizeUrl: string, button: '#authorize' | '#deny'): Promise<Page> {
@@ -137,7 +102,7 @@ describe('login github --web in Chromium', () => {
   it('Authorize: signs in with PKCE + client secret, Chromium shows the success page, the token is in the keychain only', async () => {
     const browserCmd = fakeBrowserCommand();
     const cli = start(['--web'], { ...withSecret, OAUTHCLI_BROWSER: browserCmd.command });
-    const url = await opened(browserCmd.file, cli);
+    const url = await opened(browserCmd, cli);
 
     // The authorization request (RFC 6749 §4.1.1, RFC 7636, RFC 8252 §7.3).
     const authorize = new URL(url);
@@ -201,7 +166,7 @@ describe('login github --web in Chromium', () => {
   it('Deny: exit 1 saying it was denied, Chromium shows the denial page, nothing stored', async () => {
     const browserCmd = fakeBrowserCommand();
     const cli = start(['--web'], { ...withSecret, OAUTHCLI_BROWSER: browserCmd.command });
-    const url = await opened(browserCmd.file, cli);
+    const url = await opened(browserCmd, cli);
 
     const page = await decideInChromium(url, '#deny');
     await page.getByText('Sign-in not completed').waitFor();
@@ -290,7 +255,7 @@ describe('choosing the flow automatically', () => {
       }),
     );
     try {
-      const url = await waitForOpenedUrl(browserCmd.file, { exitCode: () => child.exitCode, describe: () => output });
+      const url = await browserCmd.first({ ended: () => child.exitCode !== null, describe: () => output }, WAIT_MS);
       await waitForOutput(/Using the browser flow: a browser can be opened here/);
       const page = await decideInChromium(url, '#authorize');
       await page.getByText('You may close this tab').waitFor();
@@ -371,7 +336,7 @@ describe('waiting for the browser', () => {
     const browserCmd = fakeBrowserCommand();
     const t0 = Date.now();
     const cli = start(['--web', '--timeout', '2s'], { ...withSecret, OAUTHCLI_BROWSER: browserCmd.command });
-    const url = await opened(browserCmd.file, cli);
+    const url = await opened(browserCmd, cli);
     const port = Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port);
 
     await cli.waitForStderr(/no answer from the browser/, WAIT_MS);
@@ -391,7 +356,7 @@ describe('waiting for the browser', () => {
   it('Ctrl-C while waiting: exit 130, the listener is gone and nothing is stored', async () => {
     const browserCmd = fakeBrowserCommand();
     const cli = start(['--web'], { ...withSecret, OAUTHCLI_BROWSER: browserCmd.command });
-    const url = await opened(browserCmd.file, cli);
+    const url = await opened(browserCmd, cli);
     await cli.waitForStderr(/Open this URL in your browser/, WAIT_MS);
     cli.kill('SIGINT');
     const res = await cli.exited;

@@ -4,46 +4,32 @@
 // never a downloaded one), the device flow, the automatic choice, refresh with rotation, RFC 7009
 // revocation, and the provider commands themselves.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.js';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chromiumForFile } from '../support/chromium.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.js';
 import { blockExternalRequests, completeLoginAndConsent, enterDeviceCode, startOidcProvider, type OidcServer } from '../support/oidc-server.js';
 import { filesContaining } from '../support/cli.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { deviceCodeFrom, expectOneErrorLine, makeWorld, WAIT_MS, type CliWorld } from './provider-harness.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
+const { newPage } = chromiumForFile({
+  timeoutMs: WAIT_MS,
+  // oidc-provider's pages import a web font: nothing leaves the machine.
+  prepare: blockExternalRequests,
 });
 
 let server: OidcServer;
 let w: CliWorld;
-let context: BrowserContext | undefined;
 beforeEach(async () => {
   server = await startOidcProvider();
   w = makeWorld();
 });
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
   await w.close();
   await server.close();
 });
 
 const keyFor = (login: string) => `corp:${server.host}:${login}`;
-
-async function newPage(): Promise<Page> {
-  context ??= await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  // oidc-provider's pages import a web font: nothing leaves the machine.
-  await blockExternalRequests(page);
-  return page;
-}
 
 async function addCorp(extra: string[] = []): Promise<void> {
   const res = await w.cli(['provider', 'add', 'corp', '--issuer', server.issuer, '--client-id', server.clientId, ...extra]);
@@ -188,6 +174,7 @@ describe('tokens of an OpenID Connect provider', () => {
     const before = (await w.stored(keyFor('alice')))!;
     expect(before.refreshToken).toEqual(expect.any(String));
 
+    const sent = Date.now();
     const res = await w.cli(['refresh', 'corp']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(new RegExp(`^Refreshed the token for alice on ${server.host.replace(/\./g, '\\.')}: expires in`));
@@ -197,7 +184,8 @@ describe('tokens of an OpenID Connect provider', () => {
     expect(after.accessToken).not.toBe(before.accessToken);
     expect(after.refreshToken).toEqual(expect.any(String));
     expect(after.refreshToken).not.toBe(before.refreshToken);
-    expect(Date.parse(after.expiresAt!)).toBeGreaterThan(Date.now() + 3_000_000);
+    // An hour (the provider's access token lifetime), counted in whole seconds from its own clock.
+    expectExpiresIn(after.expiresAt, 3600, sent - 1000);
     for (const secret of [before.accessToken, after.accessToken, after.refreshToken!]) {
       expect(res.stdout + res.stderr).not.toContain(secret);
       expect(filesContaining(w.sandbox.root, secret)).toEqual([]);

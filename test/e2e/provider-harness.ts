@@ -41,6 +41,8 @@ export interface CliWorld {
   stored(key: string): Promise<TokenSetJson | undefined>;
   /** Resolves with the first URL the stand-in browser was given; rejects if `cli` exits first. */
   openedUrl(cli: RunningCli, timeoutMs?: number): Promise<string>;
+  /** Every URL the stand-in browser was given so far, in order. */
+  openedUrls(): string[];
   /** Kills CLI processes still running and removes the sandbox. */
   close(): Promise<void>;
 }
@@ -48,7 +50,8 @@ export interface CliWorld {
 export function makeWorld(extraEnv: Env = {}): CliWorld {
   const sandbox = makeSandbox();
   const env: Env = { ...sandbox.env, ...extraEnv };
-  const { command: browserCommand, file: openedFile } = standInBrowser(sandbox.root, 'urls');
+  const browser = standInBrowser(sandbox.root, 'urls');
+  const { command: browserCommand, file: openedFile } = browser;
   const running = new Set<RunningCli>();
   const merge = (opts: RunOptions): RunOptions => ({ timeoutMs: 45_000, ...opts, env: { ...env, ...opts.env } });
   const world: CliWorld = {
@@ -72,22 +75,8 @@ export function makeWorld(extraEnv: Env = {}): CliWorld {
       const secret = await keychainLookup(key);
       return secret === undefined ? undefined : (JSON.parse(secret) as TokenSetJson);
     },
-    openedUrl(cli, timeoutMs = WAIT_MS) {
-      return new Promise((resolve, reject) => {
-        const deadline = Date.now() + timeoutMs;
-        const check = () => {
-          const text = existsSync(openedFile) ? readFileSync(openedFile, 'utf8') : '';
-          const first = text.split('\n')[0];
-          if (text.includes('\n') && first) return resolve(first);
-          if (cli.child.exitCode !== null || cli.child.signalCode !== null) {
-            return reject(new Error(`the CLI exited before opening a browser\n--- stderr ---\n${cli.stderr()}`));
-          }
-          if (Date.now() > deadline) return reject(new Error(`no URL was opened within ${timeoutMs} ms\n--- stderr ---\n${cli.stderr()}`));
-          setTimeout(check, 25);
-        };
-        check();
-      });
-    },
+    openedUrl: (cli, timeoutMs = WAIT_MS) => browser.first(cli, timeoutMs),
+    openedUrls: () => browser.opened(),
     async close() {
       for (const cli of running) {
         if (cli.child.exitCode === null && cli.child.signalCode === null) cli.kill('SIGKILL');

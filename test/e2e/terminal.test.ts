@@ -278,13 +278,18 @@ describe('long listings and the repository table in a terminal', () => {
   });
 
   it('with stdout piped to a file, shows "Fetched … of ~3,000 repositories…" on stderr while it runs, and clears it at the end', async () => {
-    // 30 pages of 100: page 1 at once, the others 700 ms each (24 at a time), so the listing takes seconds.
-    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 700) });
+    // 30 pages of 100: page 1 at once, the others once the test has seen the progress line.
+    let releasePages!: () => void;
+    const pagesHeld = new Promise<void>((resolve) => {
+      releasePages = resolve;
+    });
+    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : pagesHeld) });
     const out = join(w.sandbox.root, 'out.json');
     try {
       const t = await shell(w, `$OAUTHCLI repos -h ${w.host} --json > '${out}'; echo "[exit $?]"`);
       const during = await t.waitForScreen(/Fetched [\d,]+ of ~3,000 repositories…/, 15_000);
       expect(during).toMatch(/^Fetched [\d,]+ of ~3,000 repositories…$/m);
+      releasePages();
       const end = await t.waitForScreen(/\[exit \d+\]/, 30_000);
       // Cleared: only the summary is left, and the shell's next line starts on a line of its own.
       expect(end).toBe('3,000 repositories\n[exit 0]');
@@ -292,6 +297,7 @@ describe('long listings and the repository table in a terminal', () => {
       expect(repos).toHaveLength(3000);
       expect(readFileSync(out, 'utf8')).not.toContain('Fetched');
     } finally {
+      releasePages();
       w.server.setOptions({ pageDelay: undefined });
     }
   });
@@ -515,15 +521,22 @@ describe('the rest of the screen', () => {
   it('a table on the terminal: the progress line is shown again after each page of rows, while the next page comes', async () => {
     await w.signIn();
     w.server.setRepos('octocat', 1000);
-    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : 1500) });
+    // Pages 2… are answered once the test has seen the progress line below page 1's rows.
+    let releasePages!: () => void;
+    const pagesHeld = new Promise<void>((resolve) => {
+      releasePages = resolve;
+    });
+    w.server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : pagesHeld) });
     try {
       const t = await terminal(w, ['repos', '-h', w.host]);
       await t.waitForScreen(/^octocat\/repo-0100 /m, 15_000);
-      // Rows of page 1 are out; pages 2… take 1.5 s: the line below the rows says how far it got.
-      expect((await t.waitForScreen(/^Fetched 100 of ~1,000 repositories…$/m, 1_000)).split('\n').at(-1)).toBe('Fetched 100 of ~1,000 repositories…');
+      // Rows of page 1 are out, the next page is not: the line below the rows says how far it got.
+      expect((await t.waitForScreen(/^Fetched 100 of ~1,000 repositories…$/m, 15_000)).split('\n').at(-1)).toBe('Fetched 100 of ~1,000 repositories…');
+      releasePages();
       expect(await t.waitForExit(30_000)).toBe(0);
       expect(await t.screen()).not.toMatch(/Fetched/);
     } finally {
+      releasePages();
       w.server.setOptions({ pageDelay: undefined });
     }
   });

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { DEVICE_CODE_GRANT as DEVICE_GRANT } from '../../src/oauth/device-grant.ts';
 import { htmlErrorFault, rateLimitFault, startFakeGitHub } from '../support/github-server.js';
 import type { FakeGitHub, FakeGitHubOptions } from '../support/github-server.js';
@@ -58,8 +58,6 @@ function poll(s: FakeGitHub, code: string, extra: Record<string, string> = {}) {
     ...extra,
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function s256(verifier: string): string {
   return createHash('sha256').update(verifier).digest('base64url');
@@ -163,6 +161,10 @@ describe('device flow', () => {
   });
 
   it('detects early polls (0 tolerance) and answers slow_down with the new interval', async () => {
+    // The fake's poll interval is checked on performance.now(): a fake clock moved by the test,
+    // so a quick poll is early and a later one on time however fast this machine runs.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => void vi.useRealTimers());
     const s = await start({ device: { interval: 1, pendingPolls: 5 } });
     const dc = await deviceCode(s);
     expect((await poll(s, String(dc.device_code))).body.error).toBe('authorization_pending');
@@ -174,7 +176,7 @@ describe('device flow', () => {
     // an on-time poll is not early
     const dc2 = await deviceCode(s);
     await poll(s, String(dc2.device_code));
-    await sleep(1010);
+    vi.advanceTimersByTime(1010);
     expect((await poll(s, String(dc2.device_code))).body.error).toBe('authorization_pending');
     expect(s.earlyPolls).toHaveLength(1);
   });

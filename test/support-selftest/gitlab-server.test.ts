@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
 import { gitlabRateLimitFault, pkceChallenge, startFakeGitLab } from '../support/gitlab-server.js';
 import type { FakeGitLab, FakeGitLabOptions } from '../support/gitlab-server.js';
@@ -143,6 +143,10 @@ describe('fake GitLab', () => {
   });
 
   it('device flow: authorize_device shape, pending/slow_down/denied/expired (all HTTP 400), approval', async () => {
+    // The fake's poll interval is checked on performance.now(): a fake clock moved by the test,
+    // so a quick poll is early and a later one on time however fast this machine runs.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => void vi.useRealTimers());
     const s = await start({ device: { interval: 0.05 } });
     const da = await post(`${s.url}/oauth/authorize_device`, { client_id: s.options.clientId, scope: 'read_user read_api' });
     expect(da.status).toBe(200);
@@ -155,10 +159,9 @@ describe('fake GitLab', () => {
       interval: 0.05,
     });
     const poll = (dc: unknown) => post(`${s.url}/oauth/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc), client_id: s.options.clientId });
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     expect(await poll(da.body.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
     expect(await poll(da.body.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
-    await sleep(80);
+    vi.advanceTimersByTime(80);
     const ok = await poll(da.body.device_code);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ token_type: 'Bearer', expires_in: 7200, scope: 'read_user read_api' });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
 import { GOOGLE_EMAIL_SCOPE, GOOGLE_PROFILE_SCOPE, pkceChallenge, startFakeGoogle } from '../support/google-server.js';
 import type { FakeGoogle, FakeGoogleOptions } from '../support/google-server.js';
@@ -195,6 +195,10 @@ describe('fake Google', () => {
   });
 
   it('device flow: verification_url, 428 pending, 403 slow_down, approval; denial and expiry codes', async () => {
+    // The fake's poll interval is checked on performance.now(): a fake clock moved by the test,
+    // so a quick poll is early and a later one on time however fast this machine runs.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => void vi.useRealTimers());
     const s = await start({ device: { interval: 0.05, pendingPolls: 1 } });
     // Only the "TVs and Limited Input devices" client may use it.
     const tv = { client_id: s.options.deviceClientId, client_secret: s.options.deviceClientSecret };
@@ -204,14 +208,13 @@ describe('fake Google', () => {
     expect(dc.body).not.toHaveProperty('verification_uri');
     const poll = (extra: Record<string, string> = {}) =>
       post(`${s.url}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc.body.device_code), ...tv, ...extra });
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     expect(await poll()).toMatchObject({ status: 428, body: { error: 'authorization_pending' } });
     expect(await poll()).toMatchObject({ status: 403, body: { error: 'slow_down' } }); // too early
     expect(s.earlyPolls).toHaveLength(1);
-    await sleep(80);
+    vi.advanceTimersByTime(80);
     const noSecret = await post(`${s.url}/token`, { grant_type: DEVICE_CODE_GRANT, device_code: String(dc.body.device_code), client_id: tv.client_id });
     expect(noSecret.status).toBe(400);
-    await sleep(80);
+    vi.advanceTimersByTime(80);
     const ok = await poll();
     expect(ok.status).toBe(200);
     expect(ok.body.refresh_token).toMatch(/^1\/\//);

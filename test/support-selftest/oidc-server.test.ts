@@ -2,9 +2,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { launchChromium } from '../support/chromium.js';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumForFile } from '../support/chromium.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT } from '../../src/oauth/device-grant.ts';
 import {
   completeLoginAndConsent,
@@ -218,18 +217,10 @@ describe('oidc-provider test server (fetch only)', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('oidc-provider test server with Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
+  // Playwright's own default wait.
+  const { newPage } = chromiumForFile({ timeoutMs: 30_000 });
   let loopback: Server | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
   afterEach(async () => {
-    await context?.close();
-    context = undefined;
     await new Promise<void>((r) => (loopback ? loopback.close(() => r()) : r()));
     loopback?.closeAllConnections();
     loopback = undefined;
@@ -254,8 +245,7 @@ describe('oidc-provider test server with Chromium', () => {
     const { port, params } = await receiver();
     const redirect = `http://127.0.0.1:${port}/callback`;
     const { verifier, challenge } = pkcePair();
-    context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage();
     await page.goto(authorizeUrl(s, { challenge, redirect }), { waitUntil: 'domcontentloaded' });
     await completeLoginAndConsent(page, 'grace');
     const cb = await params;
@@ -303,8 +293,7 @@ describe('oidc-provider test server with Chromium', () => {
   it('device flow through enterDeviceCode (verification_uri and verification_uri_complete)', async () => {
     const s = await start();
     const d = await discovery(s);
-    context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage();
     for (const complete of [false, true]) {
       const da = await post(String(d.device_authorization_endpoint), { client_id: s.clientId, scope: 'openid email' });
       const uri = String(complete ? da.body.verification_uri_complete : da.body.verification_uri);

@@ -20,7 +20,6 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import { createServer as createTlsServer, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 // (.ts: the bench loads this file with Node's type stripping, which does not map .js to .ts)
 import { isLoopbackHostname } from '../../src/http/insecure-hosts.ts';
@@ -463,7 +462,9 @@ export async function startFakeHttp<H extends CommonRecordedHeaders>(opts: FakeH
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (opts.takeOver?.(req, res)) return;
     const time = Date.now();
-    const mono = performance.now();
+    // The global performance (not node:perf_hooks'): the one a test's fake clock replaces
+    // (vi.useFakeTimers with 'performance'), so interval checks need no real waiting.
+    const mono = globalThis.performance.now();
     const origin = requestOrigin(req, scheme, `127.0.0.1:${listener.port}`, listener.url);
     const requestUrl = new URL(req.url ?? '/', origin);
     const path = requestUrl.pathname.length > 1 ? requestUrl.pathname.replace(/\/+$/, '') : requestUrl.pathname;

@@ -11,6 +11,7 @@ import { createGitHubApp } from '../../src/signin/create-app.js';
 import { signIn } from '../../src/signin/sign-in.js';
 import type { SignInUi } from '../../src/signin/ui.js';
 import { appSecretKey } from '../../src/store/app-secrets.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-server.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -162,7 +163,7 @@ describe('app create github', () => {
     // A GitHub App's user token: eight hours, with a refresh token.
     const tokens = (await w.world.secrets('keychain').get(account.key))!;
     expect(tokens.refreshToken).toBeTruthy();
-    expect(Date.parse(tokens.expiresAt!) - Date.now()).toBeGreaterThan(7 * 3_600_000);
+    expectExpiresIn(tokens.expiresAt, 8 * 3600, grant.time);
 
     await w.world.secrets('keychain').set(account.key, { ...tokens, expiresAt: new Date(Date.now() - 1000).toISOString() });
     const session = await openSession(w.world, w.world.accounts.get(account.key)!);

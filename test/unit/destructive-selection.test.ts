@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as logout } from '../../src/cli/commands/logout.js';
 import { run as revoke } from '../../src/cli/commands/revoke.js';
-import { reportError } from '../../src/cli/errors.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
+import { exitCodeOf as cli } from '../support/command-world.js';
 import { fakeHttpClient, noRequestsHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -28,14 +28,6 @@ async function world(revokes: boolean, ...accounts: AccountMeta[]): Promise<{ t:
     await t.keyring.write(a.key, Buffer.from(JSON.stringify({ accessToken: `gho_${a.login}0000000000000000`, tokenType: 'bearer', scopes: a.scopes })));
   }
   return { t, http };
-}
-
-async function cli(t: TestWorld, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    return reportError(error, { stderr: t.world.stderr, debug: false, redact: t.world.redact, loginHint: t.world.loginHint });
-  }
 }
 
 describe.each([

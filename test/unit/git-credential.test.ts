@@ -10,6 +10,7 @@ import { answerGet } from '../../src/git/credential.js';
 import { formatCredentialAnswer, parseCredentialRequest } from '../../src/git/credential-protocol.js';
 import { helperCommand, helperKey, removeGitSetup, setUpGit, systemGit } from '../../src/git/setup.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { fakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -85,9 +86,12 @@ describe('which host gets which token', () => {
     const http = fakeHttpClient(() => ({ body: { access_token: 'ghu_new', refresh_token: 'ghr_new', expires_in: 28800, token_type: 'bearer' } }));
     const w = world({ http });
     await store(w, 'github.com', 'octocat', 'ghu_old', { refreshToken: 'ghr_old', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    const before = Date.now();
     const got = await answerGet(w.world, parseCredentialRequest(GIT_246_GET));
     expect(got.answer).toMatchObject({ username: 'octocat', password: 'ghu_new' });
-    expect(got.answer!.passwordExpiryUtc! * 1000 - Date.now()).toBeGreaterThan(28_000_000);
+    const { expiresAt } = (await w.world.secrets('keychain').get('github:github.com:octocat'))!;
+    expectExpiresIn(expiresAt, 28_800, before);
+    expect(got.answer!.passwordExpiryUtc).toBe(Math.floor(Date.parse(expiresAt!) / 1000));
     expect(http.requests).toHaveLength(1);
   });
 

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as api } from '../../src/cli/commands/api.js';
 import { run as repos } from '../../src/cli/commands/repos.js';
-import { reportError } from '../../src/cli/errors.js';
 import { MAX_LISTING_PAGES } from '../../src/http/limits.js';
+import { exitCodeOf as cli } from '../support/command-world.js';
 import { fakeHttpClient, noRequestsHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -35,14 +35,6 @@ function world(http: FakeHttpClient): TestWorld {
   const t = testWorld({ env: { OAUTHCLI_GITHUB_TOKEN: 'gho_pageCapTest0000000000000' }, http });
   worlds.push(t);
   return t;
-}
-
-async function cli(t: TestWorld, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    return reportError(error, { stderr: t.world.stderr, debug: false, redact: t.world.redact, loginHint: t.world.loginHint });
-  }
 }
 
 describe('page caps', () => {

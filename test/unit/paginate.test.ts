@@ -106,8 +106,11 @@ const repoRequests = () => server.requests.filter((r) => r.path === '/api/v3/use
 describe('paginate', () => {
   it('keeps the provider order when later pages answer first, with at most `concurrency` in flight', async () => {
     server.setRepos('octocat', 1050);
-    // Page 2 is the slowest, page 11 the quickest: answers arrive in reverse order.
-    server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : (12 - page) * 15) });
+    // No page after the first is answered before pages 2-5 have all been asked for (so four are
+    // in flight at once, however slowly this machine starts them); then page 2 is the slowest,
+    // page 11 the quickest: answers arrive in reverse order.
+    const firstFour = until(() => repoRequests().length >= 5, 'pages 1-5').catch(() => undefined);
+    server.setOptions({ pageDelay: (page) => (page === 1 ? 0 : firstFour.then(() => new Promise((resolve) => setTimeout(resolve, (12 - page) * 15)))) });
     const http = trackingClient();
     const pages = await collect(list({ http, concurrency: 4 }));
     expect(pages.map((p) => p.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
@@ -134,11 +137,16 @@ describe('paginate', () => {
 
   it("holds pages back once they have taken the provider's server-time budget (GitHub's secondary limit)", async () => {
     server.setRepos('octocat', 800);
-    server.setOptions({ latencyMs: 40 });
+    // Without a budget, pages 2-8 are all asked for before any is answered.
+    const held = holdUntilArrived((page) => page > 1, 8);
     const free = trackingClient();
     expect(names(await collect(list({ http: free })))).toEqual(expected(800));
-    expect(free.maxInFlight).toBeGreaterThanOrEqual(7);
-    // 100 ms of response time per 400 ms: about two pages of 40 ms at a time.
+    expect(held.arrivedAtRelease).toBe(8);
+    expect(free.maxInFlight).toBe(7);
+    // 100 ms of response time per 400 ms: about two pages of 40 ms at a time. Each answer takes
+    // at least its 40 ms, and longer on a busy machine, which only holds more pages back.
+    server.setOptions({ pageDelay: undefined, latencyMs: 40 });
+    server.requests.length = 0;
     const paced = trackingClient();
     expect(names(await collect(list({ http: paced, responseTimeBudget: { windowMs: 400, maxMs: 100 } })))).toEqual(expected(800));
     expect(paced.maxInFlight).toBeLessThanOrEqual(3);

@@ -3,9 +3,9 @@
 // `--json FIELDS` selecting fields while a bare --json passes the provider's objects through.
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as repos } from '../../src/cli/commands/repos.js';
-import { reportError } from '../../src/cli/errors.js';
 import { displayWidth, RepoTable } from '../../src/cli/terminal/repo-table.js';
 import type { RepoSummary } from '../../src/providers/types.js';
+import { exitCodeOf as cli } from '../support/command-world.js';
 import { fakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -52,14 +52,6 @@ function world(items: unknown[], tty = false): TestWorld {
   const t = testWorld({ env: { OAUTHCLI_GITHUB_TOKEN: 'gho_reposOutputTest000000000' }, http, tty, columns: 100 });
   worlds.push(t);
   return t;
-}
-
-async function cli(t: TestWorld, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    return reportError(error, { stderr: t.world.stderr, debug: false, redact: t.world.redact, loginHint: t.world.loginHint });
-  }
 }
 
 describe('repos in a pipe: gh\'s tab-separated form', () => {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as setupDocker } from '../../src/cli/commands/setup-docker.js';
 import { run as setupKubectl } from '../../src/cli/commands/setup-kubectl.js';
-import { reportError } from '../../src/cli/errors.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
+import { exitCodeOf as exitCode } from '../support/command-world.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
 const dirs: string[] = [];
@@ -29,14 +29,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'oauthcli-setup-'));
   dirs.push(dir);
   return dir;
-}
-
-async function exitCode(t: TestWorld, body: () => Promise<number>, command: string): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    return reportError(error, { stderr: t.world.stderr, debug: false, redact: t.world.redact, command });
-  }
 }
 
 // kubectl runs up to eight times a test: more than the usual 60 s on a loaded machine.

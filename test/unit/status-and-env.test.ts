@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as status } from '../../src/cli/commands/status.js';
 import { run as whoami } from '../../src/cli/commands/whoami.js';
-import { reportError } from '../../src/cli/errors.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
+import { exitCodeOf as cli } from '../support/command-world.js';
 import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer, type FakeHttpClient } from '../support/fake-http-client.js';
 import { MemoryKeyring, testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -30,14 +30,6 @@ function world(env: NodeJS.ProcessEnv, answer: ReturnType<typeof userAnswer> | n
   const t = testWorld({ env, http, ...(keyring ? { keyring } : {}) });
   worlds.push(t);
   return { t, http };
-}
-
-async function cli(t: TestWorld, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    return reportError(error, { stderr: t.world.stderr, debug: false, redact: t.world.redact, loginHint: t.world.loginHint });
-  }
 }
 
 const sent = (http: FakeHttpClient) => http.requests.map((r) => `${r.url.origin}${r.url.pathname} ${r.headers?.authorization ?? ''}`);

@@ -4,9 +4,10 @@
 // its exit code) each failure gives. A refresh grant's shape is GitHub's (expiring user tokens).
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/token.js';
-import { reportError } from '../../src/cli/errors.js';
 import type { AccountMeta } from '../../src/store/accounts.js';
 import type { TokenSet } from '../../src/token-set.js';
+import { exitCodeOf } from '../support/command-world.js';
+import { expectExpiresIn } from '../support/expiry.js';
 import { fakeHttpClient, noRequestsHttpClient, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
 
@@ -63,13 +64,7 @@ async function setup({ tokens, account = {}, env = {}, refreshLifetime = 28_800,
   return { t, http };
 }
 
-async function token(t: TestWorld, opts: Record<string, unknown> = {}, provider?: string): Promise<number> {
-  try {
-    return await run(t.world, provider, opts);
-  } catch (error) {
-    return reportError(error, { stderr: t.world.stderr, debug: false, redact: t.world.redact, loginHint: t.world.loginHint, command: 'token' });
-  }
-}
+const token = (t: TestWorld, opts: Record<string, unknown> = {}, provider?: string): Promise<number> => exitCodeOf(t, () => run(t.world, provider, opts), 'token');
 
 const refreshes = (http: FakeHttpClient) => http.requests.filter((r) => r.form?.grant_type === 'refresh_token');
 
@@ -101,10 +96,11 @@ describe('token --json', () => {
 describe('token --min-valid', () => {
   it('refreshes a token that expires sooner than asked (30 min left, 1h asked), and prints the new one', async () => {
     const { t, http } = await setup({ refreshes: true, tokens: { accessToken: 'ghu_old', refreshToken: 'ghr_old', expiresAt: inMinutes(30), tokenType: 'bearer', scopes: ['repo'] } });
+    const before = Date.now();
     expect(await token(t, { minValid: '1h', json: true })).toBe(0);
     const printed = JSON.parse(t.stdout()) as { token: string; expiresAt: string };
     expect(printed.token).toBe('ghu_refreshed1');
-    expect(Date.parse(printed.expiresAt) - Date.now()).toBeGreaterThan(7 * 3_600_000);
+    expectExpiresIn(printed.expiresAt, 28_800, before);
     expect(refreshes(http)).toHaveLength(1);
     expect(refreshes(http)[0]!.form).toMatchObject({ refresh_token: 'ghr_old' });
     expect((await t.world.secrets('keychain').get(`github:${HOST}:octocat`))!.accessToken).toBe('ghu_refreshed1');
