@@ -4,9 +4,8 @@
 // helper) answers for this host before us; running it twice changes nothing; `--remove` undoes
 // exactly what it added.
 import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { failure } from '../errors.js';
+import { selfCommand } from '../launcher.js';
 import { originFor } from '../http/insecure-hosts.js';
 
 export interface GitRunner {
@@ -34,18 +33,9 @@ export function helperKey(host: string): string {
  * install), else this Node and this script by absolute path (a checkout, npx, a moved install).
  */
 export function helperCommand(env: NodeJS.ProcessEnv, script = process.argv[1] ?? '', node = process.execPath): string {
-  const real = (path: string) => {
-    try {
-      return realpathSync(path);
-    } catch {
-      return undefined;
-    }
-  };
-  const self = real(script);
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && self && real(join(dir, 'oauthcli')) === self) return '!oauthcli git-credential';
-  }
-  return `!${shellQuote(node)} ${shellQuote(script)} git-credential`;
+  const self = selfCommand(env, script, node);
+  if (self.args.length === 0) return '!oauthcli git-credential';
+  return `!${[self.command, ...self.args].map(shellQuote).join(' ')} git-credential`;
 }
 
 function shellQuote(text: string): string {
@@ -76,14 +66,17 @@ export async function setUpGit(git: GitRunner, hosts: string[], command: string)
   return keys;
 }
 
-/** Removes what setUpGit wrote for each host (the empty line and our helper), nothing else; returns the keys it changed. */
-export async function removeGitSetup(git: GitRunner, hosts: string[]): Promise<string[]> {
+/**
+ * Removes what setUpGit wrote for each host (the empty line and our helper: `command`, what this
+ * program writes, or any oauthcli's), nothing else; returns the keys it changed.
+ */
+export async function removeGitSetup(git: GitRunner, hosts: string[], command: string): Promise<string[]> {
   const changed: string[] = [];
   for (const host of hosts) {
     const key = helperKey(host);
     const res = await git(['config', '--global', '--get-all', key]);
     const values = res.code === 0 ? res.stdout.split('\n').slice(0, -1) : [];
-    const kept = values.filter((v) => !OUR_HELPER.test(v) && v !== '');
+    const kept = values.filter((v) => v !== command && !OUR_HELPER.test(v) && v !== '');
     if (kept.length === values.length) continue;
     await checked(git, ['config', '--global', '--unset-all', key]).catch(() => undefined);
     // Helpers the user added for this URL stay, in their order (without our empty line, they follow the general ones again).

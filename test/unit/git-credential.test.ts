@@ -138,7 +138,7 @@ describe('setup-git with a real git', () => {
     // What git itself resolves for that URL: the general `store` is reset by the empty line.
     const resolved = execFileSync('git', ['config', '--global', '--get-urlmatch', 'credential.helper', 'https://github.com/octo/repo.git'], { env: g.env, encoding: 'utf8' });
     expect(resolved.trim().split('\n').at(-1)).toBe(command);
-    expect(await removeGitSetup(g.run, ['github.com', 'gist.github.com'])).toEqual([helperKey('github.com'), helperKey('gist.github.com')]);
+    expect(await removeGitSetup(g.run, ['github.com', 'gist.github.com'], command)).toEqual([helperKey('github.com'), helperKey('gist.github.com')]);
     expect(g.all(helperKey('github.com'))).toEqual([]);
     expect(readFileSync(g.config, 'utf8')).toContain('helper = store');
   });
@@ -147,10 +147,19 @@ describe('setup-git with a real git', () => {
     const g = git();
     await setUpGit(g.run, ['ghe.example.com'], '!oauthcli git-credential');
     execFileSync('git', ['config', '--global', '--add', helperKey('ghe.example.com'), 'cache --timeout=60'], { env: g.env });
-    expect(await removeGitSetup(g.run, ['ghe.example.com'])).toEqual([helperKey('ghe.example.com')]);
+    expect(await removeGitSetup(g.run, ['ghe.example.com'], '!oauthcli git-credential')).toEqual([helperKey('ghe.example.com')]);
     expect(g.all(helperKey('ghe.example.com'))).toEqual(['cache --timeout=60']);
-    expect(await removeGitSetup(g.run, ['ghe.example.com'])).toEqual([]);
+    expect(await removeGitSetup(g.run, ['ghe.example.com'], '!oauthcli git-credential')).toEqual([]);
     expect(helperKey('127.0.0.1:8080')).toBe('credential.http://127.0.0.1:8080.helper');
+  });
+
+  it('--remove finds the line a checkout wrote (node and dist/cli.js, a name that is not oauthcli)', async () => {
+    const g = git();
+    const command = helperCommand({ PATH: '' }, '/home/me/src/oauthcli/dist/cli.js', '/usr/bin/node');
+    expect(command).toBe('!/usr/bin/node /home/me/src/oauthcli/dist/cli.js git-credential');
+    await setUpGit(g.run, ['github.com'], command);
+    expect(await removeGitSetup(g.run, ['github.com'], command)).toEqual([helperKey('github.com')]);
+    expect(g.all(helperKey('github.com'))).toEqual([]);
   });
 
   it('names the program by absolute path unless `oauthcli` on PATH is this very program', () => {

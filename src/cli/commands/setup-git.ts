@@ -10,7 +10,7 @@ export async function run(world: World, providerName: string | undefined, opts: 
   const hosts = hostsFor(world, providerName, opts.hostname);
   const git = systemGit(world.env);
   if (opts.remove) {
-    const removed = await removeGitSetup(git, hosts);
+    const removed = await removeGitSetup(git, hosts, helperCommand(world.env));
     world.info(removed.length ? `✓ git no longer asks oauthcli for ${hosts.join(', ')}` : `git was not set up to ask oauthcli for ${hosts.join(', ')}; nothing changed`);
     return 0;
   }
