@@ -26,7 +26,8 @@
 //    printed in order. Peak RSS for 3,000 and for BENCH_BIG_REPOS (50,000), and gh's for 3,000.
 //    Targets: ≥ 4× faster than gh; peak RSS < 120 MiB; 50,000 in about the same peak RSS.
 //
-// BENCH_ONLY=api (or startup, repos; comma-separated) runs only those parts.
+// BENCH_ONLY=api (or startup, repos; comma-separated) runs only those parts. BENCH_BASELINE=
+// path/to/another/checkout/bin/oauthcli.js adds that build's `repos --json` to the same rounds.
 //
 // The keychain figures need a Secret Service. With gnome-keyring-daemon and dbus-run-session on
 // the machine, the bench runs itself on a private D-Bus session bus (.ci/with-keyring) with a
@@ -47,6 +48,7 @@ const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
 const REPOS_RUNS = Number(process.env.BENCH_REPOS_RUNS ?? 5);
 const API_ITEMS = Number(process.env.BENCH_API_ITEMS ?? 3000);
 const API_RUNS = Number(process.env.BENCH_API_RUNS ?? 5);
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((part) => part.trim())) : undefined;
 const part = (name) => !ONLY || ONLY.has(name);
 const TIME = '/usr/bin/time';
@@ -246,9 +248,9 @@ try {
 
     // What a listing remembers for the next time (its page count: src/store/listing-pages.ts).
     const listingCache = join(env.XDG_CACHE_HOME, 'oauthcli', 'listing-pages.json');
-    const listOurs = async (label) => {
+    const listOurs = async (label, build = cli) => {
       const before = repoRequests();
-      const res = await runCli(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
+      const res = await run(process.execPath, [build, 'repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
       if (res.code !== 0) throw new Error(`${label}: exit ${res.code}: ${res.stderr}`);
       checkListing(label, REPOS);
       return { ...res, requests: repoRequests() - before, bytes: statSync(outFile).size };
@@ -256,6 +258,8 @@ try {
     const contenders = {
       // A repeat listing: the page count is remembered from the one before.
       ours: () => listOurs('oauthcli repos --json'),
+      // Another build (BENCH_BASELINE=path/to/bin/oauthcli.js), its page count remembered as well.
+      ...(BASELINE ? { baseline: () => listOurs('the baseline build', BASELINE) } : {}),
       // The first listing: nothing remembered, so pages 2-50 wait for page 1's answer.
       async oursFirst() {
         rmSync(listingCache, { force: true });
@@ -309,6 +313,10 @@ try {
     const wire = floor?.wireBytes ? `, ${(floor.wireBytes / 1e6).toFixed(1)} MB gzipped on the wire` : '';
     console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON${wire}), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} interleaved rounds (peak RSS: median of 3)`);
     console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight, page count remembered  peak RSS ${mib(rss)}`);
+    if (runs.baseline) {
+      const baseMs = median(runs.baseline.map((r) => r.wallMs));
+      console.log(`    the baseline build              ${ms(baseMs).padStart(9)} (best ${ms(Math.min(...runs.baseline.map((r) => r.wallMs)))})  ${BASELINE}: this build takes ${(oursMs / baseMs).toFixed(2)}× its time`);
+    }
     console.log(`    the first time                 ${ms(firstMs).padStart(9)} (best ${ms(Math.min(...runs.oursFirst.map((r) => r.wallMs)))})  nothing remembered: pages 2-${pages} wait for page 1`);
     if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time, ${gh.coding}`);
     else console.log('  gh api --paginate               not installed (apt-get install gh)');
