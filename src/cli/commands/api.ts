@@ -51,9 +51,13 @@ export async function run(world: World, first: string, second: string | undefine
 
   const account = world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user });
   const provider = world.providers.get(account.provider);
-  const http = await world.http();
+  // The HTTP client's modules load while the endpoint is checked and the keychain read, as for
+  // `repos`: a provider whose endpoints need no request (discovery) does not wait for them first.
+  const loading = world.http();
+  loading.catch(() => undefined);
+  const lazyHttp: HttpClient = { request: async (req) => (await loading).request(req) };
   // Where first, so a URL on a foreign host fails before the keychain is even read.
-  const endpoints = await provider.endpoints(account.host, http, world.signal, account.tenant ?? configuredTenant(world, provider));
+  const endpoints = await provider.endpoints(account.host, lazyHttp, world.signal, account.tenant ?? configuredTenant(world, provider));
   // {owner}, {repo}, {branch}: from --repo / GH_REPO or the current git repository, as gh does.
   const { fillPlaceholders } = await import('../../git/repo-context.js');
   const target = resolveEndpoint(endpoints, await fillPlaceholders(world, endpoint, { repo: opts.repo, host: account.host }));
@@ -67,6 +71,7 @@ export async function run(world: World, first: string, second: string | undefine
   const fail = (status: number, url: URL, headers: Record<string, string>, body: string, gqlError: string | undefined) =>
     apiError(world, { status, url, headers, body, gqlError, provider, host: account.host });
   const responseTimeBudget = provider.restApi?.responseTimeBudget;
+  const http = await loading;
   await exchange({ http, token: session.tokens.accessToken, signal: world.signal, printer, flags, target, request, responseTimeBudget, fail });
   return 0;
 }
