@@ -22,11 +22,6 @@ export interface PaginateOptions<P extends Items<P>> {
   http: HttpClient;
   /** The first page's URL, with every query parameter (the page size included). */
   url: string | URL;
-  /**
-   * The answer to `url` when the caller has already asked for it (`api` does, following
-   * redirects): page 1, taken as it is, without `check`. Its `Link` decides as any page 1's.
-   */
-  first?: HttpResponse;
   /** How a page is asked for; default: a GET through `http` with `headers`, retried as idempotent. */
   request?(url: URL, signal: AbortSignal): Promise<HttpResponse>;
   headers?: Record<string, string>;
@@ -177,8 +172,7 @@ export async function* paginate<P extends Items<P>>(options: PaginateOptions<P>)
   let dropped = false;
   let fetched: Fetched;
   try {
-    const given = options.first;
-    const firstHead = given ? Promise.resolve<Head>({ res: given, links: parseLinkHeader(given.headers.link, given.url), finished: () => undefined }) : requestPage(firstUrl);
+    const firstHead = requestPage(firstUrl);
     // One page at a time (concurrency 1) means no page before page 1 has answered.
     const guess = concurrency > 1 ? Math.min(options.expectedLastPage ?? 1, 1 + concurrency, pagesFor(limit), maxPages) : 1;
     // Pages 2..guess, asked for on last time's page count before page 1 says how many there are.

@@ -6,7 +6,7 @@
 // github.localhost through the fake acting as HTTP proxy) and what each printed, or sent, is
 // compared: gh is the reference for `api`.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, sanitizeEnv, type CliResult } from '../support/cli.js';
@@ -27,7 +27,12 @@ afterAll(async () => {
 afterEach(() => {
   w.server.clearFaults();
   w.server.requests.length = 0;
+  // Each listing is read as the first time (no page count remembered: src/store/listing-pages.ts).
+  forgetListings();
 });
+
+/** Where a listing's page count is remembered: the sandbox's XDG_CACHE_HOME. */
+const forgetListings = () => rmSync(join(w.sandbox.home, '.cache', 'oauthcli', 'listing-pages.json'), { force: true });
 
 const api = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => w.cli(['api', ...args], opts);
 const noSecrets = (...results: CliResult[]) => {
@@ -102,6 +107,7 @@ describe('oauthcli api against the fake GitHub', () => {
       expect(most).toBe(9);
       // The same listing with next links only: read one page after another.
       w.server.setOptions({ pageDelay: undefined, omitLastLink: true });
+      forgetListings();
       const inTurn = await api(['user/repos', '--paginate', ...extra]);
       expect(inTurn.code).toBe(0);
       expect(together.stdout).toBe(inTurn.stdout);

@@ -1,6 +1,8 @@
 // `oauthcli api` in process (src/cli/commands/api.ts through the World seam, answered by a fake
 // HTTP client): what is sent for each flag, what is printed to a pipe and to a terminal, pages,
 // redirects, errors and their exit codes, and that nothing is sent before every check passed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run, type ApiOptions } from '../../src/cli/commands/api.js';
 import { reportError } from '../../src/cli/errors.js';
@@ -438,6 +440,26 @@ describe('--paginate when page 1 names the last page: the pages after it at once
     expect(t.stdout()).toBe('[0,1,2,3,4]');
     expect(most).toBe(1);
     expect(http.requests.map((r) => r.url.searchParams.get('after'))).toEqual([null, '1', '2', '3', '4']);
+  });
+
+  it('the next time, pages 2 up to the last one seen go with page 1 (the page count remembered under a digest of the URL)', async () => {
+    const last = 4;
+    let secondRun = false;
+    const answer = async (req: { url: URL }): Promise<FakeAnswer> => {
+      const n = pageOf(req);
+      // The second time, page 1 answers only once pages 2-4 are asked for too.
+      if (secondRun && n === 1) await until(() => http.requests.length >= last * 2, 'pages 2-4 asked for with page 1');
+      return raw(200, `[${n}]`, { link: githubLinks(n, last) });
+    };
+    const { t, http } = setup({ answer });
+    expect(await api(t, ['user/repos'], { paginate: true })).toBe(0);
+    secondRun = true;
+    expect(await api(t, ['user/repos'], { paginate: true })).toBe(0);
+    expect(t.stdout()).toBe('[1,2,3,4][1,2,3,4]');
+    expect(http.requests.slice(last).map(pageOf).sort()).toEqual([1, 2, 3, 4]);
+    const remembered = readFileSync(join(t.world.cacheDir, 'listing-pages.json'), 'utf8');
+    expect(remembered).toMatch(/"pages": 4/);
+    expect(remembered).not.toContain('repos');
   });
 
   it('--max-pages: only the pages up to it are asked for, then one line, exit 1', async () => {

@@ -4,6 +4,7 @@
 // anything is sent. The pieces: src/api/fields.ts (-f/-F), encode.ts (query and JSON),
 // endpoint.ts (where), headers.ts (-H), send.ts (redirects), graphql.ts, error-message.ts;
 // ../api-output.ts prints.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { addPerPage, resolveEndpoint, type Target } from '../../api/endpoint.js';
 import { errorBodyMessage, graphqlErrors } from '../../api/error-message.js';
@@ -20,6 +21,7 @@ import { ReceivedBody } from '../../http/received-body.js';
 import type { ResponseTimeBudget } from '../../http/response-time-budget.js';
 import type { Provider } from '../../providers/types.js';
 import { configuredTenant, loginCommandFor, openSession } from '../../session.js';
+import { ListingPages } from '../../store/listing-pages.js';
 import { ApiPrinter } from '../api-output.js';
 import { readStdinBytes } from '../stdin.js';
 import type { World } from '../world.js';
@@ -72,7 +74,7 @@ export async function run(world: World, first: string, second: string | undefine
     apiError(world, { status, url, headers, body, gqlError, provider, host: account.host });
   const responseTimeBudget = provider.restApi?.responseTimeBudget;
   const http = await loading;
-  await exchange({ http, token: session.tokens.accessToken, signal: world.signal, printer, flags, target, request, responseTimeBudget, fail });
+  await exchange({ http, token: session.tokens.accessToken, signal: world.signal, printer, flags, target, request, responseTimeBudget, cacheDir: world.cacheDir, accountKey: account.key, fail });
   return 0;
 }
 
@@ -117,6 +119,9 @@ interface Exchange {
   request: Request;
   /** The provider's limit on server time, which a listing keeps to. */
   responseTimeBudget: ResponseTimeBudget | undefined;
+  /** Where the page counts of listings read before are kept (ListingPages), and the account's key they are kept under. */
+  cacheDir: string;
+  accountKey: string;
   fail(status: number, url: URL, headers: Record<string, string>, body: string, gqlError: string | undefined): Error;
 }
 
@@ -143,33 +148,39 @@ async function printPage({ printer, target, fail }: Exchange, res: { status: num
  * REST --paginate, on the listing engine `repos` uses (src/http/paginate.ts): when page 1's
  * `Link` names the last page by number, the pages after it are asked for concurrently (the same
  * bound, the provider's pacing, retries), and printed in order, each freed once out; otherwise
- * `rel="next"` is followed one page at a time. Every page is asked for as the first was
- * (redirects followed, credentials only to the first origin: send.ts).
+ * `rel="next"` is followed one page at a time. Every page is asked for as a lone request is
+ * (redirects followed, credentials only to the first origin: send.ts). As for `repos`, the page
+ * count is remembered (src/store/listing-pages.ts), so the next time pages 2 up to it go with page 1.
  */
 async function listPages(ex: Exchange): Promise<void> {
   const { http, token, signal, flags, request } = ex;
-  const first = await send(http, { method: request.method, url: request.url, headers: request.headers, body: request.body, token, signal });
-  if (first.status < 200 || first.status >= 300) return printPage(ex, first, ReceivedBody.of(await first.bytes()));
+  const listings = new ListingPages(ex.cacheDir);
+  // The listing's key holds a digest of the URL, never the URL: its query may carry anything.
+  const listing = `${ex.accountKey} api ${createHash('sha256').update(request.url).digest('hex').slice(0, 32)}`;
+  const expectedLastPage = listings.recall(listing);
   const pages = paginate({
     http,
     url: request.url,
-    first,
-    // gh: the fields were for the first request; the links carry the query.
+    // gh: the fields were for the first request (as its query); the links carry the query.
     request: (url, pageSignal) => send(http, { method: 'GET', url: url.href, headers: request.headers, token, signal: pageSignal }),
     // A page that fails is printed, then stops the listing (printPage).
     check: async () => undefined,
     parse: () => [],
     signal,
     maxPages: flags.maxPages,
+    ...(expectedLastPage ? { expectedLastPage } : {}),
     ...(ex.responseTimeBudget ? { responseTimeBudget: ex.responseTimeBudget } : {}),
   });
+  let lastPage: number | undefined;
   for await (const page of pages) {
+    if (page.lastPage && page.predictable) lastPage = page.lastPage;
     try {
       await printPage(ex, page, page.body);
     } finally {
       page.release();
     }
   }
+  listings.remember(listing, lastPage ?? 1);
 }
 
 /** One request, or GraphQL's pages one after another: each page's endCursor goes into the next request. */
