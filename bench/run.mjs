@@ -20,6 +20,14 @@
 //    Each is run once per round, for BENCH_REPOS_RUNS (5) interleaved rounds; medians are shown.
 //    Targets: ≥ 5× faster than gh; ≤ 2× the floor; peak RSS < 120 MiB; 50,000 repositories in
 //    about the same peak RSS as 5,000.
+// 3. `api --paginate user/repos` for BENCH_API_ITEMS (3,000) repositories at the same 50 ms a
+//    request, beside `gh api --paginate user/repos` against the same server, BENCH_API_RUNS (5)
+//    interleaved rounds: the pages after the first go together (page 1's Link names the last),
+//    printed in order; as a repeat listing (page count remembered) and as a first one. Peak RSS for 3,000 and for BENCH_BIG_REPOS (50,000), and gh's for 3,000.
+//    Targets: ≥ 4× faster than gh; peak RSS < 120 MiB; 50,000 in about the same peak RSS.
+//
+// BENCH_ONLY=api (or startup, repos; comma-separated) runs only those parts. BENCH_BASELINE=
+// path/to/another/checkout/bin/oauthcli.js adds that build's `repos --json` to the same rounds.
 //
 // The keychain figures need a Secret Service. With gnome-keyring-daemon and dbus-run-session on
 // the machine, the bench runs itself on a private D-Bus session bus (.ci/with-keyring) with a
@@ -38,6 +46,11 @@ const BIG_REPOS = Number(process.env.BENCH_BIG_REPOS ?? 50_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
 const REPOS_RUNS = Number(process.env.BENCH_REPOS_RUNS ?? 5);
+const API_ITEMS = Number(process.env.BENCH_API_ITEMS ?? 3000);
+const API_RUNS = Number(process.env.BENCH_API_RUNS ?? 5);
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((part) => part.trim())) : undefined;
+const part = (name) => !ONLY || ONLY.has(name);
 const TIME = '/usr/bin/time';
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -114,11 +127,17 @@ const runCli = (args, options) => run(process.execPath, [cli, ...args], options)
  * is not the one timed): the median of 3 runs, as it moves by ±15% from run to run.
  */
 async function peakRss(args, options, script = cli) {
+  return peakRssOf([process.execPath, script, ...args], options);
+}
+
+/** Peak RSS in KiB of any command (`[file, ...args]`), as peakRss. */
+async function peakRssOf(command, options) {
   if (!existsSync(TIME)) return undefined;
   const timeFile = join(sandbox, 'time.txt');
+  const args = command.slice(1);
   const peaks = [];
   for (let i = 0; i < 3; i++) {
-    const res = await run(TIME, ['-f', '%M', '-o', timeFile, process.execPath, script, ...args], options);
+    const res = await run(TIME, ['-f', '%M', '-o', timeFile, ...command], options);
     if (res.code !== 0) throw new Error(`${args.join(' ')}: exit ${res.code}: ${res.stderr}`);
     peaks.push(Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)));
   }
@@ -133,7 +152,7 @@ try {
   // -------------------------------------------------------------------------------------------
   // 1. Start-up
   // -------------------------------------------------------------------------------------------
-  {
+  if (part('startup')) {
     const gitInput = `protocol=http\nhost=${server.host}\n\n`;
     const cases = [
       { name: 'node -e 0', args: ['-e', '0'] },
@@ -195,9 +214,6 @@ try {
     }
   };
 
-  await warm(REPOS);
-  const rss = await peakRss(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
-
   // gh, as a user would run it: gh sends its requests for api.github.localhost to the fake as if it were a proxy.
   const ghEnv = {
     GH_HOST: 'github.localhost',
@@ -207,101 +223,173 @@ try {
     GH_NO_UPDATE_NOTIFIER: '1',
     NO_COLOR: '1',
   };
-  // The network floor: page 1, then every other page at once, compressed as oauthcli and gh ask
-  // (the same bytes on the wire; curl prints how many).
-  const pages = Math.ceil(REPOS / 100);
-  const pageUrl = (p) => `${server.url}/api/v3/user/repos?per_page=100&page=${p}`;
-  const curl = ['-sSf', '--compressed', '-w', '%{size_download}\n', '-H', `Authorization: Bearer ${token}`];
-  // The stack's floor: Node + undici alone, same pages, same concurrency, bodies discarded.
+  /** gh's output for `count` repositories checked: gh 2.23 prints each page's array after the last ("][" between pages). */
+  const checkGhListing = (label, count) => {
+    const text = readFileSync(outFile, 'utf8');
+    const list = JSON.parse(`[${text.replace(/\]\s*\[/g, ',').replace(/^\s*\[|\]\s*$/g, '')}]`);
+    if (list.length !== count || list[0].name !== 'repo-0001') throw new Error(`${label}: listed ${list.length} repositories`);
+  };
+
   // (read from the source: src/ is bundled for Node, not importable by it as it stands)
   const DEFAULT_PAGE_CONCURRENCY = Number(/DEFAULT_PAGE_CONCURRENCY = (\d+)/.exec(readFileSync(join(root, 'src', 'http', 'paginate.ts'), 'utf8'))?.[1]);
-  const stackScript = join(root, 'bench', 'undici-floor.mjs');
-  const stackArgs = (count) => [`${server.url}/api/v3/user/repos?per_page=100`, token, String(Math.ceil(count / 100)), String(DEFAULT_PAGE_CONCURRENCY)];
 
   // What a listing remembers for the next time (its page count: src/store/listing-pages.ts).
   const listingCache = join(env.XDG_CACHE_HOME, 'oauthcli', 'listing-pages.json');
-  const listOurs = async (label) => {
-    const before = repoRequests();
-    const res = await runCli(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
-    if (res.code !== 0) throw new Error(`${label}: exit ${res.code}: ${res.stderr}`);
-    checkListing(label, REPOS);
-    return { ...res, requests: repoRequests() - before, bytes: statSync(outFile).size };
-  };
-  const contenders = {
-    // A repeat listing: the page count is remembered from the one before.
-    ours: () => listOurs('oauthcli repos --json'),
-    // The first listing: nothing remembered, so pages 2-50 wait for page 1's answer.
-    async oursFirst() {
-      rmSync(listingCache, { force: true });
-      return listOurs('oauthcli repos --json (first time)');
-    },
-    async gh() {
-      const first = server.requests.length;
-      const res = await run('gh', ['api', '--paginate', 'user/repos?per_page=100'], { extraEnv: ghEnv, stdoutFile: outFile });
-      if (res.code !== 0) throw new Error(`gh api: exit ${res.code}: ${res.stderr}`);
-      // gh 2.23 prints each page's array after the last ("][" between pages); count the objects.
-      const text = readFileSync(outFile, 'utf8');
-      const count = JSON.parse(`[${text.replace(/\]\s*\[/g, ',').replace(/^\s*\[|\]\s*$/g, '')}]`).length;
-      if (count !== REPOS) throw new Error(`gh listed ${count} repositories`);
-      return { ...res, coding: server.requests.at(first)?.headers['accept-encoding']?.includes('gzip') ? 'gzip' : 'uncompressed' };
-    },
-    async floor() {
-      const started = process.hrtime.bigint();
-      const one = await run('curl', [...curl, '-o', join(sandbox, 'floor-1.json'), pageUrl(1)]);
-      const rest = Array.from({ length: pages - 1 }, (_, k) => ['-o', join(sandbox, `floor-${k + 2}.json`), pageUrl(k + 2)]).flat();
-      const all = await run('curl', [...curl, '--parallel', '--parallel-immediate', '--parallel-max', '300', ...rest]);
-      if (one.code !== 0 || all.code !== 0) throw new Error(`curl failed: ${one.stderr}${all.stderr}`);
-      const wireBytes = `${one.stdout}${all.stdout}`.trim().split('\n').reduce((n, line) => n + Number(line), 0);
-      return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, wireBytes };
-    },
-    async stack() {
-      const res = await run(process.execPath, [stackScript, ...stackArgs(REPOS)]);
-      if (res.code !== 0) throw new Error(`undici floor: exit ${res.code}: ${res.stderr}`);
-      return res;
-    },
-  };
-  if (!has('gh')) delete contenders.gh;
-  if (!has('curl')) delete contenders.floor;
-  // Interleaved rounds (each contender once a round): a machine that slows down for a while
-  // slows every contender, instead of whichever was running then.
-  const runs = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
-  for (let round = 0; round < REPOS_RUNS; round++) {
-    for (const [name, once] of Object.entries(contenders)) runs[name].push(await once());
+
+  if (part('repos')) {
+    await warm(REPOS);
+    const rss = await peakRss(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
+
+    // The network floor: page 1, then every other page at once, compressed as oauthcli and gh ask
+    // (the same bytes on the wire; curl prints how many).
+    const pages = Math.ceil(REPOS / 100);
+    const pageUrl = (p) => `${server.url}/api/v3/user/repos?per_page=100&page=${p}`;
+    const curl = ['-sSf', '--compressed', '-w', '%{size_download}\n', '-H', `Authorization: Bearer ${token}`];
+    // The stack's floor: Node + undici alone, same pages, same concurrency, bodies discarded.
+    const stackScript = join(root, 'bench', 'undici-floor.mjs');
+    const stackArgs = (count) => [`${server.url}/api/v3/user/repos?per_page=100`, token, String(Math.ceil(count / 100)), String(DEFAULT_PAGE_CONCURRENCY)];
+
+    const listOurs = async (label, build = cli) => {
+      const before = repoRequests();
+      const res = await run(process.execPath, [build, 'repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
+      if (res.code !== 0) throw new Error(`${label}: exit ${res.code}: ${res.stderr}`);
+      checkListing(label, REPOS);
+      return { ...res, requests: repoRequests() - before, bytes: statSync(outFile).size };
+    };
+    const contenders = {
+      // A repeat listing: the page count is remembered from the one before.
+      ours: () => listOurs('oauthcli repos --json'),
+      // Another build (BENCH_BASELINE=path/to/bin/oauthcli.js), its page count remembered as well.
+      ...(BASELINE ? { baseline: () => listOurs('the baseline build', BASELINE) } : {}),
+      // The first listing: nothing remembered, so pages 2-50 wait for page 1's answer.
+      async oursFirst() {
+        rmSync(listingCache, { force: true });
+        return listOurs('oauthcli repos --json (first time)');
+      },
+      async gh() {
+        const first = server.requests.length;
+        const res = await run('gh', ['api', '--paginate', 'user/repos?per_page=100'], { extraEnv: ghEnv, stdoutFile: outFile });
+        if (res.code !== 0) throw new Error(`gh api: exit ${res.code}: ${res.stderr}`);
+        checkGhListing('gh api --paginate', REPOS);
+        return { ...res, coding: server.requests.at(first)?.headers['accept-encoding']?.includes('gzip') ? 'gzip' : 'uncompressed' };
+      },
+      async floor() {
+        const started = process.hrtime.bigint();
+        const one = await run('curl', [...curl, '-o', join(sandbox, 'floor-1.json'), pageUrl(1)]);
+        const rest = Array.from({ length: pages - 1 }, (_, k) => ['-o', join(sandbox, `floor-${k + 2}.json`), pageUrl(k + 2)]).flat();
+        const all = await run('curl', [...curl, '--parallel', '--parallel-immediate', '--parallel-max', '300', ...rest]);
+        if (one.code !== 0 || all.code !== 0) throw new Error(`curl failed: ${one.stderr}${all.stderr}`);
+        const wireBytes = `${one.stdout}${all.stdout}`.trim().split('\n').reduce((n, line) => n + Number(line), 0);
+        return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, wireBytes };
+      },
+      async stack() {
+        const res = await run(process.execPath, [stackScript, ...stackArgs(REPOS)]);
+        if (res.code !== 0) throw new Error(`undici floor: exit ${res.code}: ${res.stderr}`);
+        return res;
+      },
+    };
+    if (!has('gh')) delete contenders.gh;
+    if (!has('curl')) delete contenders.floor;
+    // Interleaved rounds (each contender once a round): a machine that slows down for a while
+    // slows every contender, instead of whichever was running then.
+    const runs = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+    for (let round = 0; round < REPOS_RUNS; round++) {
+      for (const [name, once] of Object.entries(contenders)) runs[name].push(await once());
+    }
+    const summary = (list) => ({ wallMs: median(list.map((r) => r.wallMs)), bestMs: Math.min(...list.map((r) => r.wallMs)) });
+    const ours = runs.ours;
+    const bytes = ours[0].bytes;
+    const gh = runs.gh && { ...summary(runs.gh), coding: runs.gh[0].coding, version: execFileSync('gh', ['--version'], { encoding: 'utf8' }).split('\n')[0] };
+    const floor = runs.floor && { ...summary(runs.floor), wireBytes: runs.floor[0].wireBytes };
+    const stack = { ...summary(runs.stack), rss: await peakRss(stackArgs(REPOS), {}, stackScript) };
+
+    // Memory for ten times the listing: oauthcli's, and the stack's own (Node + undici, bodies discarded).
+    await warm(BIG_REPOS);
+    const bigRss = await peakRss(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
+    checkListing('oauthcli repos --json (large)', BIG_REPOS);
+    const bigStackRss = await peakRss(stackArgs(BIG_REPOS), {}, stackScript);
+
+    const oursMs = median(ours.map((r) => r.wallMs));
+    const firstMs = median(runs.oursFirst.map((r) => r.wallMs));
+    const wire = floor?.wireBytes ? `, ${(floor.wireBytes / 1e6).toFixed(1)} MB gzipped on the wire` : '';
+    console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON${wire}), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} interleaved rounds (peak RSS: median of 3)`);
+    console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight, page count remembered  peak RSS ${mib(rss)}`);
+    if (runs.baseline) {
+      const baseMs = median(runs.baseline.map((r) => r.wallMs));
+      console.log(`    the baseline build              ${ms(baseMs).padStart(9)} (best ${ms(Math.min(...runs.baseline.map((r) => r.wallMs)))})  ${BASELINE}: this build takes ${(oursMs / baseMs).toFixed(2)}× its time`);
+    }
+    console.log(`    the first time                 ${ms(firstMs).padStart(9)} (best ${ms(Math.min(...runs.oursFirst.map((r) => r.wallMs)))})  nothing remembered: pages 2-${pages} wait for page 1`);
+    if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time, ${gh.coding}`);
+    else console.log('  gh api --paginate               not installed (apt-get install gh)');
+    if (floor) console.log(`  network floor (curl --parallel)  ${ms(floor.wallMs).padStart(9)} (best ${ms(floor.bestMs)})  page 1, then all ${Math.ceil(REPOS / 100) - 1} others at once`);
+    console.log(`  Node + undici alone               ${ms(stack.wallMs).padStart(9)} (best ${ms(stack.bestMs)})  same pages and concurrency, bodies discarded (oauthcli: ${(oursMs / stack.wallMs).toFixed(2)}× this)  peak RSS ${mib(stack.rss)}`);
+    console.log(`  ${BIG_REPOS.toLocaleString('en-US')} repositories: peak RSS ${mib(bigRss)}; Node + undici alone ${mib(bigStackRss)}`);
+    console.log(`  stderr summary: "${ours[0].stderr.trim()}"`);
+    console.log(`  load average after: ${load()}`);
+
+    console.log('\nTargets');
+    if (gh) console.log(`  ≥ 5× faster than gh api --paginate:   ${(gh.wallMs / oursMs).toFixed(1)}× — ${verdict(gh.wallMs / oursMs >= 5)} (the first time: ${(gh.wallMs / firstMs).toFixed(1)}× — ${verdict(gh.wallMs / firstMs >= 5)})`);
+    if (floor) console.log(`  ≤ 2× the network floor:              ${(oursMs / floor.wallMs).toFixed(2)}× — ${verdict(oursMs / floor.wallMs <= 2)} (the first time: ${(firstMs / floor.wallMs).toFixed(2)}× — ${verdict(firstMs / floor.wallMs <= 2)})`);
+    console.log(`  peak RSS < 120 MiB:                  ${mib(rss)} — ${rss === undefined ? 'not measured (no /usr/bin/time)' : verdict(rss / 1024 < 120)}`);
+    if (rss && bigRss) {
+      const stackGrowth = stack.rss && bigStackRss ? ` (Node + undici alone: ${(bigStackRss / stack.rss).toFixed(2)}×)` : '';
+      console.log(`  ${BIG_REPOS.toLocaleString('en-US')} in about the same RSS:      ${mib(bigRss)} vs ${mib(rss)} (${(bigRss / rss).toFixed(2)}×)${stackGrowth} — ${verdict(bigRss / rss <= 1.25)}`);
+    }
   }
-  const summary = (list) => ({ wallMs: median(list.map((r) => r.wallMs)), bestMs: Math.min(...list.map((r) => r.wallMs)) });
-  const ours = runs.ours;
-  const bytes = ours[0].bytes;
-  const gh = runs.gh && { ...summary(runs.gh), coding: runs.gh[0].coding, version: execFileSync('gh', ['--version'], { encoding: 'utf8' }).split('\n')[0] };
-  const floor = runs.floor && { ...summary(runs.floor), wireBytes: runs.floor[0].wireBytes };
-  const stack = { ...summary(runs.stack), rss: await peakRss(stackArgs(REPOS), {}, stackScript) };
 
-  // Memory for ten times the listing: oauthcli's, and the stack's own (Node + undici, bodies discarded).
-  await warm(BIG_REPOS);
-  const bigRss = await peakRss(['repos', '--json', '--hostname', server.host], { stdoutFile: outFile });
-  checkListing('oauthcli repos --json (large)', BIG_REPOS);
-  const bigStackRss = await peakRss(stackArgs(BIG_REPOS), {}, stackScript);
+  // -------------------------------------------------------------------------------------------
+  // 3. api --paginate, beside gh api --paginate
+  // -------------------------------------------------------------------------------------------
+  if (part('api')) {
+    const apiArgs = ['api', '--hostname', server.host, '--paginate', 'user/repos'];
+    await warm(API_ITEMS);
+    const listApi = async (label) => {
+      const before = repoRequests();
+      const res = await runCli(apiArgs, { stdoutFile: outFile });
+      if (res.code !== 0) throw new Error(`${label}: exit ${res.code}: ${res.stderr}`);
+      checkListing(label, API_ITEMS);
+      return { ...res, requests: repoRequests() - before };
+    };
+    const contenders = {
+      // A repeat listing: the page count is remembered from the one before, as for repos.
+      ours: () => listApi('oauthcli api --paginate'),
+      async oursFirst() {
+        rmSync(listingCache, { force: true });
+        return listApi('oauthcli api --paginate (first time)');
+      },
+      async gh() {
+        const res = await run('gh', ['api', '--paginate', 'user/repos'], { extraEnv: ghEnv, stdoutFile: outFile });
+        if (res.code !== 0) throw new Error(`gh api --paginate: exit ${res.code}: ${res.stderr}`);
+        checkGhListing('gh api --paginate', API_ITEMS);
+        return res;
+      },
+    };
+    if (!has('gh')) delete contenders.gh;
+    const runs = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+    for (let round = 0; round < API_RUNS; round++) {
+      for (const [name, once] of Object.entries(contenders)) runs[name].push(await once());
+    }
+    const oursMs = median(runs.ours.map((r) => r.wallMs));
+    const firstMs = median(runs.oursFirst.map((r) => r.wallMs));
+    const ghMs = runs.gh && median(runs.gh.map((r) => r.wallMs));
+    const rss = await peakRss(apiArgs, { stdoutFile: outFile });
+    const ghRss = runs.gh && (await peakRssOf(['gh', 'api', '--paginate', 'user/repos'], { extraEnv: ghEnv, stdoutFile: outFile }));
+    await warm(BIG_REPOS);
+    const bigRss = await peakRss(apiArgs, { stdoutFile: outFile });
+    checkListing('oauthcli api --paginate (large)', BIG_REPOS);
+    const best = (list) => ms(Math.min(...list.map((r) => r.wallMs)));
 
-  const oursMs = median(ours.map((r) => r.wallMs));
-  const firstMs = median(runs.oursFirst.map((r) => r.wallMs));
-  const wire = floor?.wireBytes ? `, ${(floor.wireBytes / 1e6).toFixed(1)} MB gzipped on the wire` : '';
-  console.log(`\nrepos --json: ${REPOS.toLocaleString('en-US')} repositories (${(bytes / 1e6).toFixed(1)} MB of JSON${wire}), ${LATENCY_MS} ms per request, median of ${REPOS_RUNS} interleaved rounds (peak RSS: median of 3)`);
-  console.log(`  oauthcli repos --json           ${ms(oursMs).padStart(9)} (best ${ms(Math.min(...ours.map((r) => r.wallMs)))})  ${ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight, page count remembered  peak RSS ${mib(rss)}`);
-  console.log(`    the first time                 ${ms(firstMs).padStart(9)} (best ${ms(Math.min(...runs.oursFirst.map((r) => r.wallMs)))})  nothing remembered: pages 2-${pages} wait for page 1`);
-  if (gh) console.log(`  gh api --paginate (${gh.version.replace('gh version ', 'gh ')}) ${ms(gh.wallMs).padStart(9)} (best ${ms(gh.bestMs)})  one request at a time, ${gh.coding}`);
-  else console.log('  gh api --paginate               not installed (apt-get install gh)');
-  if (floor) console.log(`  network floor (curl --parallel)  ${ms(floor.wallMs).padStart(9)} (best ${ms(floor.bestMs)})  page 1, then all ${Math.ceil(REPOS / 100) - 1} others at once`);
-  console.log(`  Node + undici alone               ${ms(stack.wallMs).padStart(9)} (best ${ms(stack.bestMs)})  same pages and concurrency, bodies discarded (oauthcli: ${(oursMs / stack.wallMs).toFixed(2)}× this)  peak RSS ${mib(stack.rss)}`);
-  console.log(`  ${BIG_REPOS.toLocaleString('en-US')} repositories: peak RSS ${mib(bigRss)}; Node + undici alone ${mib(bigStackRss)}`);
-  console.log(`  stderr summary: "${ours[0].stderr.trim()}"`);
-  console.log(`  load average after: ${load()}`);
-
-  console.log('\nTargets');
-  if (gh) console.log(`  ≥ 5× faster than gh api --paginate:   ${(gh.wallMs / oursMs).toFixed(1)}× — ${verdict(gh.wallMs / oursMs >= 5)} (the first time: ${(gh.wallMs / firstMs).toFixed(1)}× — ${verdict(gh.wallMs / firstMs >= 5)})`);
-  if (floor) console.log(`  ≤ 2× the network floor:              ${(oursMs / floor.wallMs).toFixed(2)}× — ${verdict(oursMs / floor.wallMs <= 2)} (the first time: ${(firstMs / floor.wallMs).toFixed(2)}× — ${verdict(firstMs / floor.wallMs <= 2)})`);
-  console.log(`  peak RSS < 120 MiB:                  ${mib(rss)} — ${rss === undefined ? 'not measured (no /usr/bin/time)' : verdict(rss / 1024 < 120)}`);
-  if (rss && bigRss) {
-    const stackGrowth = stack.rss && bigStackRss ? ` (Node + undici alone: ${(bigStackRss / stack.rss).toFixed(2)}×)` : '';
-    console.log(`  ${BIG_REPOS.toLocaleString('en-US')} in about the same RSS:      ${mib(bigRss)} vs ${mib(rss)} (${(bigRss / rss).toFixed(2)}×)${stackGrowth} — ${verdict(bigRss / rss <= 1.25)}`);
+    console.log(`\napi --paginate user/repos: ${API_ITEMS.toLocaleString('en-US')} repositories, ${LATENCY_MS} ms per request, median of ${API_RUNS} interleaved rounds (peak RSS: median of 3)`);
+    console.log(`  oauthcli api --paginate          ${ms(oursMs).padStart(9)} (best ${best(runs.ours)})  ${runs.ours[0].requests} requests, ≤ ${DEFAULT_PAGE_CONCURRENCY} in flight, page count remembered  peak RSS ${mib(rss)}`);
+    console.log(`    the first time                 ${ms(firstMs).padStart(9)} (best ${best(runs.oursFirst)})  nothing remembered: pages 2-${Math.ceil(API_ITEMS / 100)} wait for page 1`);
+    if (runs.gh) console.log(`  gh api --paginate                ${ms(ghMs).padStart(9)} (best ${best(runs.gh)})  one request at a time  peak RSS ${mib(ghRss)}`);
+    else console.log('  gh api --paginate               not installed (apt-get install gh)');
+    console.log(`  ${BIG_REPOS.toLocaleString('en-US')} repositories: peak RSS ${mib(bigRss)}`);
+    console.log(`  load average after: ${load()}`);
+    console.log('\nTargets (api --paginate)');
+    if (runs.gh) console.log(`  ≥ 4× faster than gh api --paginate:   ${(ghMs / oursMs).toFixed(1)}× — ${verdict(ghMs / oursMs >= 4)} (the first time: ${(ghMs / firstMs).toFixed(1)}× — ${verdict(ghMs / firstMs >= 4)})`);
+    console.log(`  peak RSS < 120 MiB:                  ${mib(rss)} — ${rss === undefined ? 'not measured (no /usr/bin/time)' : verdict(rss / 1024 < 120)}`);
+    if (rss && bigRss) console.log(`  ${BIG_REPOS.toLocaleString('en-US')} in about the same RSS:      ${mib(bigRss)} vs ${mib(rss)} (${(bigRss / rss).toFixed(2)}×) — ${verdict(bigRss / rss <= 1.25)}`);
   }
 } finally {
   await server.close();

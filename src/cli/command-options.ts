@@ -6,6 +6,8 @@ export interface OptionSpec {
   /** As commander writes them: "-L, --limit <n>" for an option with a value, "--json" for a switch. */
   flags: string;
   description: string;
+  /** Given any number of times, its values collected in order (none: an empty list). */
+  repeatable?: true;
 }
 
 /** On every command that takes a host (so -h is not help there: --help is). */
@@ -36,5 +38,20 @@ export const REPOS_OPTIONS: readonly OptionSpec[] = [
   { flags: '--direction <direction>', description: 'asc or desc' },
   { flags: '--max-pages <n>', description: 'follow at most this many pages (default 10000)' },
   { flags: '--json [fields]', description: "a JSON array of the provider's repository objects, in the provider's order; with fields (name,html_url), only those" },
+  JQ_OPTION,
+];
+
+export const API_OPTIONS: readonly OptionSpec[] = [
+  USER_OPTION,
+  { flags: '-X, --method <method>', description: 'the HTTP method (default GET, or POST when fields are given)' },
+  { flags: '-f, --raw-field <key=value>', description: 'a string parameter (repeatable)', repeatable: true },
+  { flags: '-F, --field <key=value>', description: 'a typed parameter: true, false, null, integers; @file reads a file, @- stdin (repeatable)', repeatable: true },
+  { flags: '-H, --header <key:value>', description: 'an HTTP request header (repeatable)', repeatable: true },
+  { flags: '--input <file>', description: 'the request body from a file (- for stdin)' },
+  { flags: '-R, --repo <owner/repo>', description: 'fill {owner} and {repo} in the endpoint from this (default: GH_REPO, else the current git repository)' },
+  { flags: '--paginate', description: 'follow Link rel="next" to fetch every page' },
+  { flags: '--max-pages <n>', description: 'with --paginate, follow at most this many pages (default 10000)' },
+  { flags: '-i, --include', description: 'print the HTTP status line and response headers before the body' },
+  { flags: '--silent', description: 'do not print the response body' },
   JQ_OPTION,
 ];

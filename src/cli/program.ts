@@ -3,7 +3,7 @@
 // command that takes a host, -h is --hostname (--help stays help).
 import { fstatSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { HOSTNAME_OPTION, JQ_OPTION, JSON_OPTION, REPOS_OPTIONS, TOKEN_OPTIONS, USER_OPTION, WHOAMI_OPTIONS, type OptionSpec } from './command-options.js';
+import { API_OPTIONS, HOSTNAME_OPTION, JQ_OPTION, JSON_OPTION, REPOS_OPTIONS, TOKEN_OPTIONS, USER_OPTION, WHOAMI_OPTIONS, type OptionSpec } from './command-options.js';
 import { reportError, usageLine } from './errors.js';
 import { debugFromEnv, runCommand, trapInterrupts, type CommandModule } from './run-command.js';
 import type { World } from './world.js';
@@ -65,7 +65,10 @@ export function buildProgram(hooks: ProgramHooks): Command {
     })
     .exitOverride();
 
-  const option = (spec: OptionSpec) => new Option(spec.flags, spec.description);
+  const option = (spec: OptionSpec) => {
+    const made = new Option(spec.flags, spec.description);
+    return spec.repeatable ? made.argParser(collect).default([]) : made;
+  };
   /** A command that takes a host: -h is --hostname, so help is --help only. */
   const hostCommand = (name: string, options: readonly OptionSpec[] = []) => {
     const command = program.command(name).helpOption('--help', 'display help for command').addOption(option(HOSTNAME_OPTION));
@@ -170,22 +173,10 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .addHelpText('after', examples('oauthcli switch github', 'oauthcli switch github -u octocat'))
     .action(execute(() => import('./commands/switch.js')));
 
-  hostCommand('api')
+  hostCommand('api', API_OPTIONS)
     .description("call the provider's API with the account's token, like gh api")
     .argument('<provider-or-endpoint>', 'the provider (may be left out), then the endpoint: a path under the API base (/user, user/repos), or a full URL on a host the provider owns')
     .argument('[endpoint]')
-    .addOption(user())
-    .option('-X, --method <method>', 'the HTTP method (default GET, or POST when fields are given)')
-    .option('-f, --raw-field <key=value>', 'a string parameter (repeatable)', collect, [])
-    .option('-F, --field <key=value>', 'a typed parameter: true, false, null, integers; @file reads a file, @- stdin (repeatable)', collect, [])
-    .option('-H, --header <key:value>', 'an HTTP request header (repeatable)', collect, [])
-    .option('--input <file>', 'the request body from a file (- for stdin)')
-    .option('-R, --repo <owner/repo>', 'fill {owner} and {repo} in the endpoint from this (default: GH_REPO, else the current git repository)')
-    .option('--paginate', 'follow Link rel="next" to fetch every page')
-    .option('--max-pages <n>', 'with --paginate, follow at most this many pages (default 10000)')
-    .option('-i, --include', 'print the HTTP status line and response headers before the body')
-    .option('--silent', 'do not print the response body')
-    .addOption(jq())
     .addHelpText(
       'after',
       examples(

@@ -4,16 +4,26 @@
 // soon as it and every page before it are in. At most `concurrency` pages are in flight or
 // waiting to be taken (besides the one being handed on): memory stays bounded however long the
 // listing is, and a slow reader of the output slows the requests down instead of piling pages up.
+// Callers see each page's status, headers, body (received-body.ts) and parsed items.
 import { failure } from '../errors.js';
 import type { HttpClient, HttpResponse } from './client.js';
 import { MAX_LISTING_PAGES, MAX_PAGE_BYTES, pageCapMessage } from './limits.js';
+import { ReceivedBody } from './received-body.js';
 import { responseTimePacer, type ResponseTimeBudget } from './response-time-budget.js';
 import { keepListingHeapSmall } from '../v8-flags.js';
 
-export interface PaginateOptions<T> {
+/** What a page's parse gives: its items, which `limit` may cut (an array, or JsonItems). */
+export interface Items<P> {
+  readonly length: number;
+  slice(start: number, end: number): P;
+}
+
+export interface PaginateOptions<P extends Items<P>> {
   http: HttpClient;
   /** The first page's URL, with every query parameter (the page size included). */
   url: string | URL;
+  /** How a page is asked for; default: a GET through `http` with `headers`, retried as idempotent. */
+  request?(url: URL, signal: AbortSignal): Promise<HttpResponse>;
   headers?: Record<string, string>;
   /** Values to hide from the --debug trace (the token). */
   secrets?: string[];
@@ -39,19 +49,19 @@ export interface PaginateOptions<T> {
   pageParam?: string;
   /** Rejects a response that is not a page (401, 404, …). Default: any status ≥ 400 is a failure. */
   check?(res: HttpResponse): Promise<void>;
-  /** A page's body (its chunks as they arrived) → its items; throws on a malformed page. Called once per page, when it is taken. */
-  parse(chunks: readonly Buffer[], res: HttpResponse): T[];
+  /** A page's body → its items; throws on a malformed page. Called once per page, when it is taken. */
+  parse(body: ReceivedBody, res: HttpResponse): P;
 }
 
-export interface Page<T> {
+export interface Page<P> {
   /** 1-based position in the listing. */
   number: number;
-  items: T[];
-  /**
-   * The body as received, in the chunks it arrived in (never joined: a listing of 28 MB is not
-   * copied again): lets a caller pass items through without decoding or re-serialising them.
-   */
-  chunks: Buffer[];
+  status: number;
+  url: URL;
+  headers: Record<string, string>;
+  items: P;
+  /** The body as received: lets a caller pass items through without decoding or re-serialising them. */
+  body: ReceivedBody;
   /** True when `limit` cut this page short: `items` are then only the first of the body's items. */
   truncated: boolean;
   /** Whether the listing goes on after this page (more pages, or items cut by `limit`). */
@@ -63,7 +73,7 @@ export interface Page<T> {
    * so a later listing may ask for its pages before page 1 names them (`expectedLastPage`).
    */
   predictable?: boolean;
-  /** Frees the page's body now (HttpResponse.release): for a caller done with `chunks`, which are empty afterwards. */
+  /** Frees the page's body now: for a caller done with `body` and `items`, which are empty afterwards. */
   release(): void;
 }
 
@@ -71,17 +81,17 @@ export const DEFAULT_PAGE_CONCURRENCY = 24;
 
 interface Fetched {
   res: HttpResponse;
-  chunks: Buffer[];
+  body: ReceivedBody;
   links: Links;
 }
 
 /** A page whose status and headers are in, its body still to read. */
-interface Head extends Omit<Fetched, 'chunks'> {
+interface Head extends Omit<Fetched, 'body'> {
   /** Tells the pacer the response is over. */
   finished(): void;
 }
 
-export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<Page<T>, void, undefined> {
+export async function* paginate<P extends Items<P>>(options: PaginateOptions<P>): AsyncGenerator<Page<P>, void, undefined> {
   keepListingHeapSmall();
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_PAGE_CONCURRENCY));
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -101,14 +111,16 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   const requestPage = async (url: URL): Promise<Head> => {
     const finished = pacer ? await pacer.start(controller.signal) : () => undefined;
     try {
-      const res = await options.http.request({
-        url,
-        headers: options.headers,
-        secrets: options.secrets,
-        signal: controller.signal,
-        retry: true,
-        maxBodyBytes: MAX_PAGE_BYTES,
-      });
+      const res = options.request
+        ? await options.request(url, controller.signal)
+        : await options.http.request({
+            url,
+            headers: options.headers,
+            secrets: options.secrets,
+            signal: controller.signal,
+            retry: true,
+            maxBodyBytes: MAX_PAGE_BYTES,
+          });
       await check(res);
       return { res, links: parseLinkHeader(res.headers.link, res.url), finished };
     } catch (error) {
@@ -118,7 +130,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   };
   const readBody = async ({ finished, ...head }: Head): Promise<Fetched> => {
     try {
-      return { ...head, chunks: await head.res.chunks() };
+      return { ...head, body: new ReceivedBody(await head.res.chunks(), () => head.res.release()) };
     } finally {
       finished();
     }
@@ -137,14 +149,15 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   let seen = 0;
   let lastPage: number | undefined;
   let predictable = false;
-  const take = (number: number, fetched: Fetched, continues: boolean): Page<T> => {
-    const all = options.parse(fetched.chunks, fetched.res);
+  const take = (number: number, fetched: Fetched, continues: boolean): Page<P> => {
+    const { res, body } = fetched;
+    const all = options.parse(body, res);
     const room = limit - seen;
     const truncated = all.length > room;
     const items = truncated ? all.slice(0, room) : all;
     seen += items.length;
-    const release = () => fetched.res.release();
-    return { number, items, chunks: fetched.chunks, truncated, more: truncated || continues, ...(lastPage ? { lastPage, predictable } : {}), release };
+    const release = () => body.release();
+    return { number, status: res.status, url: res.url, headers: res.headers, items, body, truncated, more: truncated || continues, ...(lastPage ? { lastPage, predictable } : {}), release };
   };
 
   const pagesFor = (items: number) =>
@@ -165,7 +178,14 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     // Pages 2..guess, asked for on last time's page count before page 1 says how many there are.
     for (let n = 2; n <= guess; n++) inflight.set(n, start(numbered(firstUrl, pageParam, n)));
     const first = await firstHead;
-    const lastUrl = first.links.last ? followable(first.links.last) : undefined;
+    // A `last` on another origin is refused once page 1 is out, as a `next` there would be.
+    let refusedLast: unknown;
+    let lastUrl: URL | undefined;
+    try {
+      lastUrl = first.links.last ? followable(first.links.last) : undefined;
+    } catch (error) {
+      refusedLast = error;
+    }
     const lastNumber = lastUrl ? pageNumberOf(lastUrl, pageParam) : undefined;
     lastPage = lastNumber;
     predictable = lastUrl !== undefined && lastNumber !== undefined && sameResource(numbered(firstUrl, pageParam, lastNumber), lastUrl);
@@ -216,6 +236,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     } else {
       fetched = await readBody(first);
       yield take(1, fetched, fetched.links.next !== undefined);
+      if (refusedLast) throw refusedLast;
     }
 
     const visited = new Set<string>([firstUrl.href, fetched.res.url.href]);

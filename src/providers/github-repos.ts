@@ -1,22 +1,14 @@
 // GET /user/repos: the signed-in user's repositories on GitHub or GitHub Enterprise Server,
 // 100 a page, the pages after the first fetched in parallel (src/http/paginate.ts).
 import type { HttpClient } from '../http/client.js';
-import type { ResponseTimeBudget } from '../http/response-time-budget.js';
 import type { TokenSet } from '../token-set.js';
 import { GITHUB_API_HEADERS } from './github-api-headers.js';
+import { RESPONSE_TIME_BUDGET } from './github-server-time.js';
 import { pageSizeFor, repoPages } from './repo-pages.js';
 import type { Endpoints, RepoPage, RepoQuery, RepoSummary } from './types.js';
 
 /** GitHub's largest page. */
 export const MAX_PER_PAGE = 100;
-
-/**
- * GitHub's secondary rate limit on server time: "no more than 90 seconds of CPU time per 60
- * seconds of real time", estimated by response time
- * (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
- * A listing takes two thirds of it and leaves the rest to the account's other clients (gh, CI).
- */
-export const RESPONSE_TIME_BUDGET: ResponseTimeBudget = { windowMs: 60_000, maxMs: 60_000 };
 
 /** A repository as GitHub sends it (80+ fields; these are the ones the table reads). */
 export interface GitHubRepo {

@@ -16,6 +16,7 @@ import { splitScopes } from '../oauth/token-response.js';
 import { getWithToken } from './api.js';
 import { GITHUB_API_HEADERS } from './github-api-headers.js';
 import { missingScope } from './github-scopes.js';
+import { RESPONSE_TIME_BUDGET } from './github-server-time.js';
 import type { Endpoints, Profile, Provider, RevokeRequest } from './types.js';
 
 /**
@@ -176,7 +177,7 @@ export const github: Provider = {
     yield* listGitHubRepos(...args);
   },
 
-  restApi: { headers: GITHUB_API_HEADERS, perPage: true, missingScope },
+  restApi: { headers: GITHUB_API_HEADERS, perPage: true, responseTimeBudget: RESPONSE_TIME_BUDGET, missingScope },
 
   // Git over HTTPS takes the token as the password; any username will do, the login reads best
   // (docs.github.com, "Caching your GitHub credentials in Git").

@@ -5,8 +5,9 @@
 import { failure } from '../errors.js';
 import { describeBody } from '../http/body-kind.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
-import { jsonArrayChunkSpans, sliceChunks, type Span, type Spans } from '../http/json-spans.js';
+import type { JsonItems } from '../http/json-items.js';
 import { paginate, type Page, type PaginateOptions } from '../http/paginate.js';
+import type { ReceivedBody } from '../http/received-body.js';
 import type { ResponseTimeBudget } from '../http/response-time-budget.js';
 import { rejectUnsuccessful } from './api.js';
 import type { RepoPage, RepoQuery, RepoSummary } from './types.js';
@@ -33,7 +34,7 @@ export interface RepoListing<T> {
 
 export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<RepoPage, void, undefined> {
   const { query } = listing;
-  const options: Omit<PaginateOptions<never>, 'parse'> = {
+  const options: Omit<PaginateOptions<never[]>, 'parse'> = {
     http: listing.http,
     url: listing.url,
     headers: { ...listing.headers, authorization: `Bearer ${listing.accessToken}` },
@@ -48,21 +49,12 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
     check: rejectUnsuccessful,
   };
   if (query.asJson) {
-    for await (const page of paginate<Span>({ ...options, parse: (body, res) => repoSpans(body, res, listing.isRepo) })) {
-      const first = page.items[0];
-      const last = page.items.at(-1);
-      yield {
-        count: page.items.length,
-        json: first && last ? sliceChunks(page.chunks, first[0], last[1]) : [],
-        ...(withControls.has(page.chunks) ? { controls: true } : {}),
-        ...listingSize(page, listing.pageSize),
-        more: page.more,
-        release: page.release,
-      };
+    for await (const page of paginate<JsonItems>({ ...options, parse: (body, res) => repoItems(body, res, listing.isRepo) })) {
+      yield { count: page.items.length, json: page.items, ...listingSize(page, listing.pageSize), more: page.more };
     }
     return;
   }
-  for await (const page of paginate<T>({ ...options, parse: (body, res) => parseRepos(body, res, listing.isRepo) })) {
+  for await (const page of paginate<T[]>({ ...options, parse: (body, res) => parseRepos(body, res, listing.isRepo) })) {
     // Parsed: the body's bytes are no longer needed.
     page.release();
     yield {
@@ -75,26 +67,22 @@ export async function* repoPages<T>(listing: RepoListing<T>): AsyncGenerator<Rep
 }
 
 /** How big the listing is, from what its first page's links said (RepoPage.estimatedTotal, RepoPage.lastPage). */
-function listingSize(page: Page<unknown>, pageSize: number): Pick<RepoPage, 'estimatedTotal' | 'lastPage'> {
+function listingSize(page: Page<unknown[] | JsonItems>, pageSize: number): Pick<RepoPage, 'estimatedTotal' | 'lastPage'> {
   if (!page.lastPage) return {};
   return { estimatedTotal: page.lastPage * pageSize, ...(page.predictable ? { lastPage: page.lastPage } : {}) };
 }
 
-/** Page bodies whose strings may hold characters a terminal would obey (the scan says so once, here). */
-const withControls = new WeakSet<readonly Buffer[]>();
-
 const where = (res: HttpResponse) => `${res.url.host} ${res.url.pathname}`;
 
-function notRepos(res: HttpResponse, body: readonly Buffer[]): never {
-  const start = Buffer.concat(sliceChunks(body, 0, 100)).toString('latin1');
-  const what = describeBody(start, res.headers['content-type']) === 'an HTML page' ? 'an HTML page' : 'something other than a list of repositories';
+function notRepos(res: HttpResponse, body: ReceivedBody): never {
+  const what = describeBody(body.start(100), res.headers['content-type']) === 'an HTML page' ? 'an HTML page' : 'something other than a list of repositories';
   throw failure(`${where(res)} answered with ${what}`, { code: 'malformed_response' });
 }
 
-function parseRepos<T>(body: readonly Buffer[], res: HttpResponse, isRepo: (item: unknown) => item is T): T[] {
+function parseRepos<T>(body: ReceivedBody, res: HttpResponse, isRepo: (item: unknown) => item is T): T[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(body).toString('utf8'));
+    parsed = JSON.parse(body.text());
   } catch {
     notRepos(res, body);
   }
@@ -103,25 +91,23 @@ function parseRepos<T>(body: readonly Buffer[], res: HttpResponse, isRepo: (item
 }
 
 /** The page's items found without parsing them; the first is parsed to check it is a repository. */
-function repoSpans(body: readonly Buffer[], res: HttpResponse, isRepo: (item: unknown) => boolean): Spans {
-  let spans: Spans;
+function repoItems(body: ReceivedBody, res: HttpResponse, isRepo: (item: unknown) => boolean): JsonItems {
+  let items: JsonItems;
   try {
-    spans = jsonArrayChunkSpans(body);
+    items = body.jsonItems();
   } catch {
     notRepos(res, body);
   }
-  if (spans.controls) withControls.add(body);
-  const first = spans[0];
-  if (first) {
+  if (items.length > 0) {
     let item: unknown;
     try {
-      const text = Buffer.concat(sliceChunks(body, first[0], first[1])).toString('utf8');
+      const text = items.item(0);
       // Raw control characters inside strings are invalid JSON, but harmless once escaped on output.
-      item = JSON.parse(spans.controls ? text.replace(/[\u0000-\u001f]/g, ' ') : text);
+      item = JSON.parse(items.mayHoldControls ? text.replace(/[\u0000-\u001f]/g, ' ') : text);
     } catch {
       notRepos(res, body);
     }
     if (!isRepo(item)) notRepos(res, body);
   }
-  return spans;
+  return items;
 }

@@ -3,6 +3,8 @@
 // about accounts on disk or about the terminal.
 import type { AppError, ErrorCode } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
+import type { JsonItems } from '../http/json-items.js';
+import type { ResponseTimeBudget } from '../http/response-time-budget.js';
 import type { ClientAuth } from '../oauth/client-auth.js';
 import type { OAuthError } from '../oauth/errors.js';
 import type { TokenSet } from '../token-set.js';
@@ -191,6 +193,8 @@ export interface Provider {
     headers?: Readonly<Record<string, string>>;
     /** It pages with Link headers and a per_page parameter: --paginate asks for 100 a page, as gh does. */
     perPage?: boolean;
+    /** The provider's limit on server time, which `api --paginate` keeps to as `repos` does (src/http/response-time-budget.ts). */
+    responseTimeBudget?: ResponseTimeBudget;
     /** The scope a refused request needed that the token lacks, from the answer's headers (GitHub's). */
     missingScope?(status: number, headers: Record<string, string>): string | undefined;
   };
@@ -240,14 +244,10 @@ export interface RepoPage {
   /** The repositories, summarised for the table (without `RepoQuery.asJson`). */
   repos?: RepoSummary[];
   /**
-   * With `RepoQuery.asJson`: the page's repositories as the provider wrote them (UTF-8), without
-   * the brackets, as views of the chunks the page arrived in (nothing copied).
+   * With `RepoQuery.asJson`: the page's repositories as the provider wrote them, never parsed;
+   * `json.release()` frees them once written out.
    */
-  json?: Buffer[];
-  /** With `json`: its strings may hold raw control or invisible characters (see escapeJsonControls in src/cli/terminal/output.ts). */
-  controls?: boolean;
-  /** With `json`: frees its memory now, once it is written out (its buffers are empty afterwards). */
-  release?(): void;
+  json?: JsonItems;
   /** Whether more repositories exist after this page (more pages, or a page cut by `limit`). */
   more: boolean;
   /** About how many repositories the listing holds (pages × page size), when the provider said how many pages. */

@@ -6,11 +6,12 @@
 // github.localhost through the fake acting as HTTP proxy) and what each printed, or sent, is
 // compared: gh is the reference for `api`.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, sanitizeEnv, type CliResult } from '../support/cli.js';
 import type { RecordedRequest } from '../support/github-server.js';
+import { until } from '../support/until.js';
 import { setUp, type GitHubLab } from './harness.js';
 
 let w: GitHubLab;
@@ -26,7 +27,12 @@ afterAll(async () => {
 afterEach(() => {
   w.server.clearFaults();
   w.server.requests.length = 0;
+  // Each listing is read as the first time (no page count remembered: src/store/listing-pages.ts).
+  forgetListings();
 });
+
+/** Where a listing's page count is remembered: the sandbox's XDG_CACHE_HOME. */
+const forgetListings = () => rmSync(join(w.sandbox.home, '.cache', 'oauthcli', 'listing-pages.json'), { force: true });
 
 const api = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => w.cli(['api', ...args], opts);
 const noSecrets = (...results: CliResult[]) => {
@@ -56,7 +62,9 @@ describe('oauthcli api against the fake GitHub', () => {
     const res = await api(['user/repos', '--paginate', '--jq', '.[].name']);
     expect(res.code).toBe(0);
     expect(res.stdout.trim().split('\n')).toEqual(Array.from({ length: 250 }, (_, i) => `repo-${String(i + 1).padStart(4, '0')}`));
-    expect(restRequests().map((r) => [r.rest, r.query])).toEqual([
+    // Pages 2 and 3 are asked for together (page 1 names the last): in whichever order they arrive.
+    const byPage = (q: { query: Record<string, string> }) => Number(q.query.page ?? '1');
+    expect(restRequests().sort((a, b) => byPage(a) - byPage(b)).map((r) => [r.rest, r.query])).toEqual([
       ['/user/repos', { per_page: '100' }],
       ['/user/repos', { per_page: '100', page: '2' }],
       ['/user/repos', { per_page: '100', page: '3' }],
@@ -71,6 +79,44 @@ describe('oauthcli api against the fake GitHub', () => {
     const list = JSON.parse(res.stdout) as Array<{ name: string }>;
     expect(list).toHaveLength(250);
     expect(list.at(-1)!.name).toBe('repo-0250');
+  });
+
+  it.each([[[]], [['--jq', '.[] | {name, id}']]])('--paginate %j over 1,000 repositories: pages 2-10 in flight together at the fake, the same bytes as read one page at a time', async (extra) => {
+    w.server.setRepos('octocat', 1000);
+    let inFlight = 0;
+    let most = 0;
+    let open = false;
+    w.server.setOptions({
+      pageDelay: (page) => {
+        if (page === 1 || open) return 0;
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        // Held until every page after the first has been asked for (a client asking one at a
+        // time gets its pages after 10 s, and most stays 1).
+        return until(() => inFlight === 9, 'pages 2-10 in flight together')
+          .catch(() => undefined)
+          .finally(() => {
+            open = true;
+            inFlight -= 1;
+          });
+      },
+    });
+    try {
+      const together = await api(['user/repos', '--paginate', ...extra]);
+      expect(together.code, together.stderr).toBe(0);
+      expect(most).toBe(9);
+      // The same listing with next links only: read one page after another.
+      w.server.setOptions({ pageDelay: undefined, omitLastLink: true });
+      forgetListings();
+      const inTurn = await api(['user/repos', '--paginate', ...extra]);
+      expect(inTurn.code).toBe(0);
+      expect(together.stdout).toBe(inTurn.stdout);
+      if (extra.length === 0) expect((JSON.parse(together.stdout) as unknown[]).length).toBe(1000);
+      expect(restRequests().filter((r) => r.rest === '/user/repos')).toHaveLength(20);
+      noSecrets(together);
+    } finally {
+      w.server.setOptions({ pageDelay: undefined, omitLastLink: false });
+    }
   });
 
   it('-f strings, -F typed values, nesting, arrays and @file: the JSON body the server received', async () => {
@@ -215,6 +261,21 @@ describe.skipIf(!hasGh)("the same flags through Debian's gh api (2.23) and oauth
     expect(r.ours.stdout).toBe(r.gh.stdout);
     expect(r.ours.stdout.split('\n')).toHaveLength(251);
     expect(r.requests.ours.map((q) => [q.method, q.rest, q.query])).toEqual(r.requests.gh.map((q) => [q.method, q.rest, q.query]));
+  });
+
+  it('--paginate over 1,000 repositories (pages asked for together): the same bytes as gh api --paginate, page for page', async () => {
+    w.server.setRepos('octocat', 1000);
+    const r = await both(['user/repos', '--paginate']);
+    expect(r.gh.code).toBe(0);
+    expect(r.ours.code).toBe(0);
+    // The items name the API they were read from: gh reaches the fake as api.github.localhost.
+    const oursNormal = r.ours.stdout.split(`http://${w.host}/api/v3`).join('API').split(w.host).join('HOST');
+    const ghNormal = r.gh.stdout.split('http://api.github.localhost').join('API').split('github.localhost').join('HOST');
+    // gh 2.23 prints each page's array as received, one after another ("][" between pages);
+    // oauthcli merges them into one array (gh since 2.31?), the items' bytes as received.
+    const merged = ghNormal.replace(/\]\[/g, ',');
+    expect(oursNormal).toBe(merged);
+    expect(r.requests.ours.map((q) => [q.method, q.rest, q.query]).sort()).toEqual(r.requests.gh.map((q) => [q.method, q.rest, q.query]).sort());
   });
 
   // gh prints each --jq result on one line: strings raw, null as an empty line, a number that is

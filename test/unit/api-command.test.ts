@@ -1,11 +1,14 @@
 // `oauthcli api` in process (src/cli/commands/api.ts through the World seam, answered by a fake
 // HTTP client): what is sent for each flag, what is printed to a pipe and to a terminal, pages,
 // redirects, errors and their exit codes, and that nothing is sent before every check passed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run, type ApiOptions } from '../../src/cli/commands/api.js';
 import { reportError } from '../../src/cli/errors.js';
 import { fakeHttpClient, noRequestsHttpClient, type FakeAnswer, type FakeHttpClient } from '../support/fake-http-client.js';
 import { testWorld, type TestWorld } from '../support/test-world.js';
+import { until } from '../support/until.js';
 
 const TOKEN = 'gho_unitTestToken0123456789';
 const API = 'https://api.github.com';
@@ -314,6 +317,157 @@ describe('--paginate', () => {
     expect(await api(t, ['graphql'], { paginate: true, rawField: ['query=query($endCursor:String){viewer{repositories(first:1,after:$endCursor){nodes{name} pageInfo{hasNextPage endCursor}}}}'] })).toBe(0);
     expect(http.requests.map((r) => (JSON.parse(String(r.body)) as { variables?: unknown }).variables)).toEqual([undefined, { endCursor: 'C1' }, { endCursor: 'C2' }]);
     expect(t.stdout().split('\n').map((l) => (JSON.parse(l) as { data: { viewer: { repositories: { nodes: string[] } } } }).data.viewer.repositories.nodes[0])).toEqual(['first', 'C1', 'C2']);
+  });
+});
+
+describe('--paginate when page 1 names the last page: the pages after it at once, printed in order', () => {
+  /** GitHub's links for page `n` of `last`: next and last (prev and first besides, as GitHub sends them). */
+  const githubLinks = (n: number, last: number) => {
+    const at = (p: number) => `<${API}/user/repos?per_page=100&page=${p}>`;
+    return [n > 1 ? `${at(n - 1)}; rel="prev"` : '', n < last ? `${at(n + 1)}; rel="next", ${at(last)}; rel="last"` : '', n > 1 ? `${at(1)}; rel="first"` : ''].filter(Boolean).join(', ');
+  };
+  const pageOf = (req: { url: URL }) => Number(req.url.searchParams.get('page') ?? '1');
+
+  /**
+   * `last` pages of `[n]`; every page after the first is held until the test lets it go, and the
+   * requests held at once are counted (what is in flight at the fake).
+   */
+  function heldPages(last: number, answerFor: (n: number) => FakeAnswer = (n) => raw(200, `[${n}]`, { link: githubLinks(n, last) })) {
+    const held = new Map<number, () => void>();
+    let most = 0;
+    const answer = async (req: { url: URL }): Promise<FakeAnswer> => {
+      const n = pageOf(req);
+      if (n > 1) {
+        await new Promise<void>((resolve) => {
+          held.set(n, resolve);
+          most = Math.max(most, held.size);
+        });
+        held.delete(n);
+      }
+      return answerFor(n);
+    };
+    const release = (n: number) => held.get(n)!();
+    return { answer, held, release, most: () => most };
+  }
+
+  it.each([
+    ['the merged array', {}, '[1,2,3,4,5,6]'],
+    ['--jq on each page', { jq: '.[]' }, '1\n2\n3\n4\n5\n6\n'],
+  ] as Array<[string, ApiOptions, string]>)('pages that complete last first come out in page order: %s', async (_what, opts, out) => {
+    const pages = heldPages(6);
+    const { t, http } = setup({ answer: pages.answer });
+    const running = api(t, ['user/repos'], { paginate: true, ...opts });
+    // All five pages after the first are asked for before any has answered; they answer last first.
+    await until(() => pages.held.size === 5, 'pages 2-6 in flight together');
+    for (const n of [6, 5, 4, 3, 2]) pages.release(n);
+    expect(await running).toBe(0);
+    expect(t.stdout()).toBe(out);
+    expect(http.requests.map(pageOf).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(http.requests.every((r) => r.headers?.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('-i: each page with its own headers, in page order', async () => {
+    const pages = heldPages(3);
+    const { t } = setup({ answer: pages.answer });
+    const running = api(t, ['user/repos'], { paginate: true, include: true });
+    await until(() => pages.held.size === 2, 'pages 2 and 3 in flight together');
+    pages.release(3);
+    pages.release(2);
+    expect(await running).toBe(0);
+    const bodies = t.stdout().split('\r\n\r\n').slice(1).map((b) => b.split('\n')[0]);
+    expect(bodies).toEqual(['[1]', '[2]', '[3]']);
+    expect(t.stdout()).toContain(`Link: ${githubLinks(3, 3)}\r\n`);
+  });
+
+  it('at most 24 pages in flight (the bound repos keeps), however many pages there are', async () => {
+    const last = 60;
+    const pages = heldPages(last);
+    const { t, http } = setup({ answer: pages.answer });
+    const running = api(t, ['user/repos'], { paginate: true, jq: '.[]' });
+    // Each page is let go once the pages after it fill every slot again.
+    for (let n = 2; n <= last; n++) {
+      await until(() => pages.held.has(n) && pages.held.size === Math.min(24, last - n + 1), `page ${n} and the pages after it in flight`);
+      pages.release(n);
+    }
+    expect(await running).toBe(0);
+    expect(pages.most()).toBe(24);
+    expect(http.requests).toHaveLength(last);
+    expect(t.stdout()).toBe(Array.from({ length: last }, (_, i) => `${i + 1}\n`).join(''));
+  });
+
+  it('a middle page that fails: the pages before it, its body, one line, exit 1; nothing of the pages after it', async () => {
+    const last = 5;
+    const pages = heldPages(last, (n) => (n === 3 ? raw(502, '{"message":"Server Error"}') : raw(200, `[${n}]`, { link: githubLinks(n, last) })));
+    const { t } = setup({ answer: pages.answer });
+    const running = api(t, ['user/repos'], { paginate: true });
+    await until(() => pages.held.size === 4, 'pages 2-5 in flight together');
+    // Pages 4 and 5 are in before the failing page 3.
+    for (const n of [5, 4, 3, 2]) pages.release(n);
+    expect(await running).toBe(1);
+    expect(t.stdout()).toBe('[1,2]\n{"message":"Server Error"}');
+    expect(t.stderr()).toBe('oauthcli: api.github.com answered HTTP 502: Server Error\n');
+  });
+
+  it('a page that redirects to another origin is followed without the token, as any api request', async () => {
+    const last = 3;
+    const answer = (req: { url: URL }): FakeAnswer => {
+      if (req.url.host === 'objects.example.com') return raw(200, '[3]');
+      const n = pageOf(req);
+      if (n === 3) return { status: 302, headers: { location: 'https://objects.example.com/page3' } };
+      return raw(200, `[${n}]`, { link: githubLinks(n, last) });
+    };
+    const { t, http } = setup({ answer });
+    expect(await api(t, ['user/repos'], { paginate: true })).toBe(0);
+    expect(t.stdout()).toBe('[1,2,3]');
+    const elsewhere = http.requests.find((r) => r.url.host === 'objects.example.com')!;
+    expect(elsewhere.headers?.authorization).toBeUndefined();
+    noToken(t);
+  });
+
+  it('a listing with only next links (cursors) is read one page at a time', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const answer = async (req: { url: URL }): Promise<FakeAnswer> => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      const cursor = Number(req.url.searchParams.get('after') ?? '0');
+      return raw(200, `[${cursor}]`, cursor < 4 ? { link: `<${API}/user/repos?per_page=100&after=${cursor + 1}>; rel="next"` } : {});
+    };
+    const { t, http } = setup({ answer });
+    expect(await api(t, ['user/repos'], { paginate: true })).toBe(0);
+    expect(t.stdout()).toBe('[0,1,2,3,4]');
+    expect(most).toBe(1);
+    expect(http.requests.map((r) => r.url.searchParams.get('after'))).toEqual([null, '1', '2', '3', '4']);
+  });
+
+  it('the next time, pages 2 up to the last one seen go with page 1 (the page count remembered under a digest of the URL)', async () => {
+    const last = 4;
+    let secondRun = false;
+    const answer = async (req: { url: URL }): Promise<FakeAnswer> => {
+      const n = pageOf(req);
+      // The second time, page 1 answers only once pages 2-4 are asked for too.
+      if (secondRun && n === 1) await until(() => http.requests.length >= last * 2, 'pages 2-4 asked for with page 1');
+      return raw(200, `[${n}]`, { link: githubLinks(n, last) });
+    };
+    const { t, http } = setup({ answer });
+    expect(await api(t, ['user/repos'], { paginate: true })).toBe(0);
+    secondRun = true;
+    expect(await api(t, ['user/repos'], { paginate: true })).toBe(0);
+    expect(t.stdout()).toBe('[1,2,3,4][1,2,3,4]');
+    expect(http.requests.slice(last).map(pageOf).sort()).toEqual([1, 2, 3, 4]);
+    const remembered = readFileSync(join(t.world.cacheDir, 'listing-pages.json'), 'utf8');
+    expect(remembered).toMatch(/"pages": 4/);
+    expect(remembered).not.toContain('repos');
+  });
+
+  it('--max-pages: only the pages up to it are asked for, then one line, exit 1', async () => {
+    const { t, http } = setup({ answer: (req) => raw(200, `[${pageOf(req)}]`, { link: githubLinks(pageOf(req), 40) }) });
+    expect(await api(t, ['user/repos'], { paginate: true, maxPages: '3' })).toBe(1);
+    expect(http.requests.map(pageOf).sort()).toEqual([1, 2, 3]);
+    expect(t.stdout()).toBe('[1,2,3]');
+    expect(t.stderr()).toBe("oauthcli: stopped after 3 pages of api.github.com's listing (it says it has 40); raise the cap with --max-pages N\n");
   });
 });
 

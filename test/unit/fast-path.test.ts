@@ -1,9 +1,9 @@
-// The fast path takes only the exact, plain forms of `token`, `whoami`, `repos` and
+// The fast path takes only the exact, plain forms of `token`, `whoami`, `repos`, `api` and
 // `git-credential`; everything else (help, unknown flags, `--opt=value`, a missing value) is
 // commander's. What it takes, it reads as commander does: both are given the same words here.
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { HOSTNAME_OPTION, REPOS_OPTIONS, TOKEN_OPTIONS, WHOAMI_OPTIONS } from '../../src/cli/command-options.js';
+import { API_OPTIONS, HOSTNAME_OPTION, REPOS_OPTIONS, TOKEN_OPTIONS, WHOAMI_OPTIONS } from '../../src/cli/command-options.js';
 import { fastInvocation, flagWords } from '../../src/cli/fast-path.js';
 import { buildProgram } from '../../src/cli/program.js';
 
@@ -28,6 +28,11 @@ describe('fastInvocation', () => {
       ['repos', 'github', '-L', '20', '--sort', 'updated', '--direction', 'asc', '--visibility', 'private', '--affiliation', 'owner,collaborator', '-u', 'octocat'],
       { name: 'repos', positional: ['github'], opts: { limit: '20', sort: 'updated', direction: 'asc', visibility: 'private', affiliation: 'owner,collaborator', user: 'octocat' } },
     ],
+    [['api', 'user/repos', '--paginate'], { name: 'api', positional: ['user/repos', undefined], opts: { paginate: true, rawField: [], field: [], header: [] } }],
+    [
+      ['api', 'gitlab', '/projects', '-X', 'GET', '-f', 'membership=true', '-F', 'per_page=5', '-f', 'simple=true', '-H', 'Accept: x'],
+      { name: 'api', positional: ['gitlab', '/projects'], opts: { method: 'GET', rawField: ['membership=true', 'simple=true'], field: ['per_page=5'], header: ['Accept: x'] } },
+    ],
   ])('%j runs without commander', (argv, expected) => {
     expect(parsed(argv)).toEqual(expected);
   });
@@ -40,14 +45,16 @@ describe('fastInvocation', () => {
     ['repos'],
     ['repos', '--json', '--hostname', '127.0.0.1:8080'],
     ['repos', 'github', '-L', '20', '--sort', 'updated', '--direction', 'asc', '--visibility', 'private', '--affiliation', 'owner', '-u', 'octocat', '--jq', '.[].name', '--debug'],
+    ['api', 'user/repos', '--paginate', '-q', '.[].full_name', '--max-pages', '30', '-h', 'ghe.example.com'],
+    ['api', 'github', 'graphql', '-f', 'query=query{viewer{login}}', '-F', 'n=1', '-F', 'b=true', '-H', 'X-A: 1', '-H', 'X-B: 2', '-i', '--silent', '-R', 'o/r', '-u', 'octocat', '--input', 'body.json', '-X', 'POST'],
   ])('%j: the same command, arguments and options as commander reads', async (...argv) => {
     expect(parsed(argv)).toEqual(await commanderReads(argv));
   });
 
   it('reads every option of the table, each form of it, as commander names it', async () => {
-    for (const [name, options] of [['token', TOKEN_OPTIONS], ['whoami', WHOAMI_OPTIONS], ['repos', REPOS_OPTIONS]] as const) {
+    for (const [name, options, positional] of [['token', TOKEN_OPTIONS, []], ['whoami', WHOAMI_OPTIONS, []], ['repos', REPOS_OPTIONS, []], ['api', API_OPTIONS, ['/user']]] as const) {
       for (const [word, flag] of flagWords([HOSTNAME_OPTION, ...options])) {
-        const argv = [name, word, ...(flag.takesValue ? ['v'] : [])];
+        const argv = [name, ...positional, word, ...(flag.takesValue ? ['v'] : [])];
         expect(parsed(argv), argv.join(' ')).toEqual(await commanderReads(argv));
       }
     }
@@ -71,6 +78,12 @@ describe('fastInvocation', () => {
     [['repos', '--', 'github']],
     [['repos', '--web']],
     [['repos', '-jq', '.']],
+    [['api']],
+    [['api', 'github', '/user', 'extra']],
+    [['api', '/user', '--input', '-']],
+    [['api', '/user', '-f']],
+    [['api', '/user', '--paginate', '--paginate']],
+    [['api', '/user', '--method=GET']],
     [['status']],
     [['login', 'github']],
     [[]],

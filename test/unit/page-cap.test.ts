@@ -60,6 +60,16 @@ describe('page caps', () => {
     expect(t.stderr()).toBe("oauthcli: stopped after 30 pages of api.github.com's listing (it says it has 1,000,000,000); raise the cap with --max-pages N\n");
   });
 
+  it('api --paginate against a rel="last" of page 1,000,000,000: pages up to the cap, in order, and it says so', async () => {
+    const http = endless(1_000_000_000);
+    const t = world(http);
+    expect(await cli(t, () => api(t.world, 'user/repos', undefined, { rawField: [], field: [], header: [], paginate: true, maxPages: '30', jq: '.[].name' }))).toBe(1);
+    expect(http.requests.length).toBe(30);
+    expect(Math.max(...http.requests.map((r) => Number(r.url.searchParams.get('page') ?? '1')))).toBe(30);
+    expect(t.stdout()).toBe(Array.from({ length: 30 }, (_, i) => `r${i + 1}\n`).join(''));
+    expect(t.stderr()).toBe("oauthcli: stopped after 30 pages of api.github.com's listing (it says it has 1,000,000,000); raise the cap with --max-pages N\n");
+  });
+
   it('repos against endless next links without a last page: stops at the cap', async () => {
     const http = endless();
     const t = world(http);

@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient } from '../../src/http/client.js';
-import { jsonArrayChunkSpans } from '../../src/http/json-spans.js';
 import { paginate, parseLinkHeader, type Page } from '../../src/http/paginate.js';
 import type { ResponseTimeBudget } from '../../src/http/response-time-budget.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-server.js';
@@ -79,7 +78,7 @@ function list(
   opts: { perPage?: number; limit?: number; concurrency?: number; http?: HttpClient; responseTimeBudget?: ResponseTimeBudget; expectedLastPage?: number } = {},
 ) {
   const perPage = opts.perPage ?? 100;
-  return paginate<Repo>({
+  return paginate<Repo[]>({
     http: opts.http ?? createHttpClient({ sleep: noWait }),
     url: `${server.url}/api/v3/user/repos?per_page=${perPage}`,
     headers: { authorization: `Bearer ${token}` },
@@ -89,7 +88,7 @@ function list(
     concurrency: opts.concurrency,
     ...(opts.responseTimeBudget ? { responseTimeBudget: opts.responseTimeBudget } : {}),
     ...(opts.expectedLastPage ? { expectedLastPage: opts.expectedLastPage } : {}),
-    parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
+    parse: (body) => JSON.parse(body.text()) as Repo[],
   });
 }
 
@@ -99,7 +98,7 @@ async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<Page<T>[]> {
   return out;
 }
 
-const names = (pages: Page<Repo>[]) => pages.flatMap((p) => p.items.map((r) => r.name));
+const names = (pages: Page<Repo[]>[]) => pages.flatMap((p) => p.items.map((r) => r.name));
 const expected = (n: number) => Array.from({ length: n }, (_, i) => `repo-${String(i + 1).padStart(4, '0')}`);
 const repoRequests = () => server.requests.filter((r) => r.path === '/api/v3/user/repos');
 
@@ -224,7 +223,7 @@ describe('paginate', () => {
     const empty = await collect(list());
     expect(empty).toHaveLength(1);
     expect(empty[0]!.items).toEqual([]);
-    expect(jsonArrayChunkSpans(empty[0]!.chunks)).toEqual([]);
+    expect(empty[0]!.body.jsonItems().length).toBe(0);
   });
 
   /** Injects `fault` once page 1 has been answered, so that it hits the pages after it. */
@@ -382,11 +381,11 @@ describe("with last time's page count (expectedLastPage)", () => {
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     try {
       const pages = await collect(
-        paginate<Repo>({
+        paginate<Repo[]>({
           http: createHttpClient({ sleep: noWait }),
           url: `http://127.0.0.1:${(other.address() as AddressInfo).port}/items`,
           expectedLastPage: 3,
-          parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
+          parse: (body) => JSON.parse(body.text()) as Repo[],
         }),
       );
       expect(pages.flatMap((p) => p.items.map((r) => r.name))).toEqual(['1', '2', '3']);
@@ -420,11 +419,11 @@ describe('links paginate refuses to follow', () => {
 
   const run = () =>
     collect(
-      paginate<Repo>({
+      paginate<Repo[]>({
         http: createHttpClient({ sleep: noWait }),
         url: `${evilUrl}/items?page=1`,
         headers: { authorization: 'Bearer secret' },
-        parse: (chunks) => JSON.parse(Buffer.concat(chunks).toString()) as Repo[],
+        parse: (body) => JSON.parse(body.text()) as Repo[],
       }),
     );
 

@@ -4,6 +4,7 @@
 // anything is sent. The pieces: src/api/fields.ts (-f/-F), encode.ts (query and JSON),
 // endpoint.ts (where), headers.ts (-H), send.ts (redirects), graphql.ts, error-message.ts;
 // ../json/api-printer.ts prints.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { addPerPage, resolveEndpoint, type Target } from '../../api/endpoint.js';
 import { errorBodyMessage, graphqlErrors } from '../../api/error-message.js';
@@ -15,11 +16,14 @@ import { send } from '../../api/send.js';
 import { failure, notSignedIn, usageError } from '../../errors.js';
 import type { HttpClient } from '../../http/client.js';
 import { MAX_LISTING_PAGES, pageCapMessage } from '../../http/limits.js';
-import { parseLinkHeader } from '../../http/paginate.js';
+import { paginate } from '../../http/paginate.js';
+import { ReceivedBody } from '../../http/received-body.js';
+import type { ResponseTimeBudget } from '../../http/response-time-budget.js';
 import type { Provider } from '../../providers/types.js';
 import { configuredTenant } from '../../session/client-credentials.js';
 import { openSession } from '../../session/open-session.js';
 import { loginCommandFor } from '../../session/sign-in-needed.js';
+import { ListingPages } from '../../store/listing-pages.js';
 import { ApiPrinter } from '../json/api-printer.js';
 import { readStdinBytes } from '../terminal/stdin.js';
 import type { World } from '../world.js';
@@ -51,9 +55,13 @@ export async function run(world: World, first: string, second: string | undefine
 
   const account = world.selectAccount({ provider: providerName, hostname: opts.hostname, user: opts.user });
   const provider = world.providers.get(account.provider);
-  const http = await world.http();
+  // The HTTP client's modules load while the endpoint is checked and the keychain read, as for
+  // `repos`: a provider whose endpoints need no request (discovery) does not wait for them first.
+  const loading = world.http();
+  loading.catch(() => undefined);
+  const lazyHttp: HttpClient = { request: async (req) => (await loading).request(req) };
   // Where first, so a URL on a foreign host fails before the keychain is even read.
-  const endpoints = await provider.endpoints(account.host, http, world.signal, account.tenant ?? configuredTenant(world, provider));
+  const endpoints = await provider.endpoints(account.host, lazyHttp, world.signal, account.tenant ?? configuredTenant(world, provider));
   // {owner}, {repo}, {branch}: from --repo / GH_REPO or the current git repository, as gh does.
   const { fillPlaceholders } = await import('../../git/repo-context.js');
   const target = resolveEndpoint(endpoints, await fillPlaceholders(world, endpoint, { repo: opts.repo, host: account.host }));
@@ -64,9 +72,11 @@ export async function run(world: World, first: string, second: string | undefine
 
   const session = await openSession(world, account);
   const printer = new ApiPrinter(world, { include: flags.include, silent: flags.silent, jq: flags.jq, paginate: flags.paginate });
-  const fail = (status: number, url: URL, headers: Record<string, string>, body: Buffer, gqlError: string | undefined) =>
+  const fail = (status: number, url: URL, headers: Record<string, string>, body: string, gqlError: string | undefined) =>
     apiError(world, { status, url, headers, body, gqlError, provider, host: account.host });
-  await exchange({ http, token: session.tokens.accessToken, signal: world.signal, printer, flags, target, request, fail });
+  const responseTimeBudget = provider.restApi?.responseTimeBudget;
+  const http = await loading;
+  await exchange({ http, token: session.tokens.accessToken, signal: world.signal, printer, flags, target, request, responseTimeBudget, cacheDir: world.cacheDir, accountKey: account.key, fail });
   return 0;
 }
 
@@ -109,61 +119,102 @@ interface Exchange {
   flags: Flags;
   target: Target;
   request: Request;
-  fail(status: number, url: URL, headers: Record<string, string>, body: Buffer, gqlError: string | undefined): Error;
+  /** The provider's limit on server time, which a listing keeps to. */
+  responseTimeBudget: ResponseTimeBudget | undefined;
+  /** Where the page counts of listings read before are kept (ListingPages), and the account's key they are kept under. */
+  cacheDir: string;
+  accountKey: string;
+  fail(status: number, url: URL, headers: Record<string, string>, body: string, gqlError: string | undefined): Error;
 }
 
-/** Sends the request and prints the answer; with --paginate, every page after it (Link rel="next", or GraphQL's endCursor). */
-async function exchange({ http, token, signal, printer, flags, target, request, fail }: Exchange): Promise<void> {
-  let { method, url, body } = request;
-  const origin = new URL(url).origin;
-  const visited = new Set<string>([url]);
+/** Sends the request and prints the answer; with --paginate, every page after it (Link headers, or GraphQL's endCursor). */
+async function exchange(ex: Exchange): Promise<void> {
+  const { printer } = ex;
+  try {
+    if (ex.flags.paginate && !ex.target.graphql) await listPages(ex);
+    else await exchangeInTurn(ex);
+  } finally {
+    // An array left open is closed whatever stopped the output.
+    await printer.finish();
+  }
+}
+
+/** A page's answer: printed, then the one error line when it is not a success. */
+async function printPage({ printer, target, fail }: Exchange, res: { status: number; url: URL; headers: Record<string, string> }, body: ReceivedBody, gqlError?: string): Promise<void> {
+  const failed = res.status < 200 || res.status >= 300 || gqlError !== undefined;
+  await printer.page({ status: res.status, headers: res.headers, body, failed, graphql: target.graphql });
+  if (failed) throw fail(res.status, res.url, res.headers, body.text(), gqlError);
+}
+
+/**
+ * REST --paginate, on the listing engine `repos` uses (src/http/paginate.ts): when page 1's
+ * `Link` names the last page by number, the pages after it are asked for concurrently (the same
+ * bound, the provider's pacing, retries), and printed in order, each freed once out; otherwise
+ * `rel="next"` is followed one page at a time. Every page is asked for as a lone request is
+ * (redirects followed, credentials only to the first origin: send.ts). As for `repos`, the page
+ * count is remembered (src/store/listing-pages.ts), so the next time pages 2 up to it go with page 1.
+ */
+async function listPages(ex: Exchange): Promise<void> {
+  const { http, token, signal, flags, request } = ex;
+  const listings = new ListingPages(ex.cacheDir);
+  // The listing's key holds a digest of the URL, never the URL: its query may carry anything.
+  const listing = `${ex.accountKey} api ${createHash('sha256').update(request.url).digest('hex').slice(0, 32)}`;
+  const expectedLastPage = listings.recall(listing);
+  const pages = paginate({
+    http,
+    url: request.url,
+    // gh: the fields were for the first request (as its query); the links carry the query.
+    request: (url, pageSignal) => send(http, { method: 'GET', url: url.href, headers: request.headers, token, signal: pageSignal }),
+    // A page that fails is printed, then stops the listing (printPage).
+    check: async () => undefined,
+    parse: () => [],
+    signal,
+    maxPages: flags.maxPages,
+    ...(expectedLastPage ? { expectedLastPage } : {}),
+    ...(ex.responseTimeBudget ? { responseTimeBudget: ex.responseTimeBudget } : {}),
+  });
+  let lastPage: number | undefined;
+  for await (const page of pages) {
+    if (page.lastPage && page.predictable) lastPage = page.lastPage;
+    try {
+      await printPage(ex, page, page.body);
+    } finally {
+      page.release();
+    }
+  }
+  listings.remember(listing, lastPage ?? 1);
+}
+
+/** One request, or GraphQL's pages one after another: each page's endCursor goes into the next request. */
+async function exchangeInTurn(ex: Exchange): Promise<void> {
+  const { http, token, signal, flags, target, request } = ex;
+  let { body } = request;
+  const { method, url } = request;
   const cursors = new Set<string>();
-  let pages = 0;
-  for (;;) {
-    pages += 1;
+  for (let pages = 1; ; pages++) {
     const res = await send(http, { method, url, headers: request.headers, body, token, signal });
     const bytes = method === 'HEAD' || res.status === 204 ? (await res.dump(), Buffer.alloc(0)) : await res.bytes();
     const ok = res.status >= 200 && res.status < 300;
     const gqlError = ok && target.graphql ? graphqlErrors(bytes.toString('utf8')) : undefined;
-    // The next page, if any; a bad link or cursor stops the listing once this page is printed.
-    let next: string | undefined;
+    // The next page, if any; a repeated cursor stops the listing once this page is printed.
+    let next = false;
     let stop: unknown;
     if (ok && !gqlError && flags.paginate) {
-      try {
-        if (target.graphql) {
-          const cursor = nextEndCursor(bytes.toString('utf8'));
-          if (cursor !== undefined) {
-            if (cursors.has(cursor)) throw failure(`${res.url.host} answered the same GraphQL endCursor twice; stopped paginating`, { code: 'bad_pagination_cursor' });
-            cursors.add(cursor);
-            flags.params.endCursor = cursor;
-            body = request.bodyFor(flags.params);
-            next = url;
-          }
-        } else {
-          next = nextPage(res.headers.link, res.url, origin, visited);
-          // gh: the fields were for the first request; the next link carries the query.
-          body = undefined;
-          method = 'GET';
-        }
-      } catch (error) {
-        stop = error;
+      const cursor = nextEndCursor(bytes.toString('utf8'));
+      if (cursor !== undefined) {
+        if (cursors.has(cursor)) stop = failure(`${res.url.host} answered the same GraphQL endCursor twice; stopped paginating`, { code: 'bad_pagination_cursor' });
+        cursors.add(cursor);
+        flags.params.endCursor = cursor;
+        body = request.bodyFor(flags.params);
+        next = true;
       }
     }
-    await printer.page({ status: res.status, headers: res.headers, body: bytes, failed: !ok || gqlError !== undefined, graphql: target.graphql });
-    if (!ok || gqlError !== undefined) stop = fail(res.status, res.url, res.headers, bytes, gqlError);
-    if (stop !== undefined) {
-      await printer.finish();
-      throw stop;
-    }
-    if (next === undefined) break;
-    // Every loop has a bound: a server sending `next` (or a new cursor) without end stops here.
-    if (pages >= flags.maxPages) {
-      await printer.finish();
-      throw failure(pageCapMessage(new URL(url).host, flags.maxPages), { code: 'too_many_pages' });
-    }
-    url = next;
+    await printPage(ex, res, ReceivedBody.of(bytes), gqlError);
+    if (stop !== undefined) throw stop;
+    if (!next) return;
+    // Every loop has a bound: a server sending new cursors without end stops here.
+    if (pages >= flags.maxPages) throw failure(pageCapMessage(new URL(url).host, flags.maxPages), { code: 'too_many_pages' });
   }
-  await printer.finish();
 }
 
 interface Flags {
@@ -226,21 +277,11 @@ async function readFlags(world: World, opts: ApiOptions): Promise<Flags> {
   return { maxPages, method, methodGiven, params, headers, input, paginate: Boolean(opts.paginate), include: Boolean(opts.include), silent: Boolean(opts.silent), jq: opts.jq };
 }
 
-/** The `Link: rel="next"` page, only on the first request's origin and never one already read. */
-function nextPage(link: string | undefined, base: URL, origin: string, visited: Set<string>): string | undefined {
-  const next = parseLinkHeader(link, base).next;
-  if (!next) return undefined;
-  if (next.origin !== origin) throw failure(`${base.host} sent a pagination link to another origin (${next.origin}); not following it`, { code: 'bad_pagination_link' });
-  if (visited.has(next.href)) throw failure(`${base.host} sent a pagination link back to a page already read (${next.pathname}${next.search})`, { code: 'bad_pagination_link' });
-  visited.add(next.href);
-  return next.href;
-}
-
 /** The one stderr line for an answer that is not a success: the provider's message, and a missing GitHub scope. */
-function apiError(world: World, a: { status: number; url: URL; headers: Record<string, string>; body: Buffer; gqlError: string | undefined; provider: Provider; host: string }): Error {
+function apiError(world: World, a: { status: number; url: URL; headers: Record<string, string>; body: string; gqlError: string | undefined; provider: Provider; host: string }): Error {
   const quoted = (text: string) => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text);
   if (a.gqlError !== undefined) return failure(`${a.url.host} answered with GraphQL errors: ${quoted(a.gqlError)}`, { code: 'graphql_error' });
-  const message = errorBodyMessage(a.body.toString('utf8'));
+  const message = errorBodyMessage(a.body);
   const line = `${a.url.host} answered HTTP ${a.status}${message ? `: ${quoted(message)}` : ''}`;
   if (a.status === 401) return notSignedIn(line, 'bad_credentials');
   const scope = a.provider.restApi?.missingScope?.(a.status, a.headers);

@@ -3,6 +3,7 @@
 // each page's items through as the provider wrote them, so 5,000 repositories (~30 MB of JSON)
 // are never parsed and printed again as a whole, and memory stays bounded.
 import { usageError } from '../../errors.js';
+import { JsonItems } from '../../http/json-items.js';
 import type { RepoPage, RepoQuery } from '../../providers/types.js';
 import { openSession } from '../../session/open-session.js';
 import { ListingPages } from '../../store/listing-pages.js';
@@ -141,9 +142,9 @@ async function* tally(pages: AsyncIterable<RepoPage>, progress: Progress, totals
 }
 
 /** The page's items as the provider wrote them, with any control character in a string escaped. */
-function pageJson(page: RepoPage): Buffer[] {
-  const json = page.json ?? [];
-  return page.controls && json.length ? [Buffer.from(escapeJsonControls(Buffer.concat(json)))] : json;
+function pageJson(page: RepoPage): Uint8Array[] {
+  const pieces = page.json?.pieces() ?? [];
+  return page.json?.mayHoldControls && pieces.length ? [escapeJsonControls(Buffer.concat(pieces))] : pieces;
 }
 
 /** `[` + each page's items + `]`, page by page: never the whole listing in one string. */
@@ -163,7 +164,7 @@ async function writeJson(world: World, pages: AsyncIterable<RepoPage>, progress:
       empty = false;
     } else if (prefix) await writeResult(world, prefix);
     // Handed to the OS: the page's memory is reused for the next one's instead of piling up.
-    page.release?.();
+    page.json?.release();
   }
   await writeResult(world, opened ? ']\n' : '[]\n');
 }
@@ -174,7 +175,7 @@ async function writeFiltered(world: World, pages: AsyncIterable<RepoPage>, expr:
   for await (const page of pages) {
     const json = pageJson(page);
     if (json.length) parts.push(Buffer.concat(json).toString('utf8'));
-    page.release?.();
+    page.json?.release();
   }
   // The result may go to the same screen as the progress line: clear it first.
   progress.clear();
@@ -222,9 +223,8 @@ async function* selectFields(pages: AsyncIterable<RepoPage>, fields: readonly st
       const unknown = fields.filter((f) => !Object.hasOwn(items[0]!, f));
       if (unknown.length) throw usageError(`unknown --json field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `'${f}'`).join(', ')} (the repositories have: ${Object.keys(items[0]!).join(', ')})`, 'bad_json_field');
     }
-    page.release?.();
-    const picked = items.map((item) => JSON.stringify(Object.fromEntries(fields.map((f) => [f, item[f] ?? null]))));
-    yield { ...page, json: picked.length ? [Buffer.from(picked.join(','))] : [], controls: /[\u0000-\u001f\u007f-\u009f]/.test(picked.join('')) };
+    page.json?.release();
+    yield { ...page, json: JsonItems.of(items.map((item) => JSON.stringify(Object.fromEntries(fields.map((f) => [f, item[f] ?? null]))))) };
   }
 }
 

@@ -9,7 +9,8 @@
 // - `--silent`: no body;
 // - an error page: its body as is (never through jq), after closing an array left open.
 import { failure } from '../../errors.js';
-import { jsonArraySpans } from '../../http/json-spans.js';
+import type { JsonItems } from '../../http/json-items.js';
+import type { ReceivedBody } from '../../http/received-body.js';
 import { filterJson } from './jq.js';
 import { parseExact, prettyDelim, prettyJson } from './pretty.js';
 import { colorLevel } from '../terminal/paint.js';
@@ -27,7 +28,7 @@ export interface PrintOptions {
 export interface PageToPrint {
   status: number;
   headers: Record<string, string>;
-  body: Buffer;
+  body: ReceivedBody;
   /** A status or GraphQL error: printed as is, and the last page. */
   failed: boolean;
   /** GraphQL pages are objects, never merged. */
@@ -65,14 +66,14 @@ export class ApiPrinter {
       if (!first) await this.write('\n');
       await this.write(await this.headerBlock(page));
     }
-    if (this.opts.silent || page.body.length === 0) return;
+    if (this.opts.silent || page.body.byteLength === 0) return;
     if (page.failed) {
       await this.closeArray();
       return this.document(page.body, isJsonContentType(page.headers['content-type']));
     }
     if (this.opts.jq) {
       await this.closeArray();
-      const text = page.body.toString('utf8');
+      const text = page.body.text();
       if (!isJsonText(text)) throw failure(`--jq: the answer is not JSON (${page.headers['content-type'] ?? 'no content type'})`, { code: 'not_json' });
       await filterJson(this.world, text, this.opts.jq);
       this.atLineStart = true;
@@ -91,9 +92,9 @@ export class ApiPrinter {
   }
 
   /** One page of a JSON array, added to the merged array; false (nothing written) when the body is not an array. */
-  private async arrayPage(body: Buffer): Promise<boolean> {
+  private async arrayPage(body: ReceivedBody): Promise<boolean> {
     if (this.tty) {
-      const parsed = parseExact(body.toString('utf8'));
+      const parsed = parseExact(body.text());
       if (!parsed || !Array.isArray(parsed.value)) return false;
       await this.openArray();
       for (const item of parsed.value) {
@@ -103,18 +104,18 @@ export class ApiPrinter {
       }
       return true;
     }
-    let spans: ReturnType<typeof jsonArraySpans>;
+    let items: JsonItems;
     try {
-      spans = jsonArraySpans(body);
+      items = body.jsonItems();
     } catch {
       return false;
     }
     await this.openArray();
-    if (spans.length > 0) {
+    if (items.length > 0) {
       // The items with the provider's own separators between them: bytes as received.
       if (this.items > 0) await this.write(',');
-      await this.write(body.subarray(spans[0]![0], spans.at(-1)![1]));
-      this.items += spans.length;
+      for (const piece of items.pieces()) await this.write(piece);
+      this.items += items.length;
     }
     return true;
   }
@@ -135,10 +136,13 @@ export class ApiPrinter {
   }
 
   /** A whole body: as received in a pipe; laid out (JSON) or made harmless (text) on a terminal. */
-  private async document(body: Buffer, json: boolean): Promise<void> {
+  private async document(body: ReceivedBody, json: boolean): Promise<void> {
     await this.separate();
-    if (!this.tty) return this.write(body);
-    const text = body.toString('utf8');
+    if (!this.tty) {
+      for (const piece of body.pieces()) await this.write(piece);
+      return;
+    }
+    const text = body.text();
     const parsed = json ? parseExact(text) : undefined;
     if (parsed) return this.write(`${prettyJson(parsed.value, this.color)}\n`);
     return this.write(safeLines(text));
@@ -168,7 +172,10 @@ export class ApiPrinter {
   private async write(chunk: string | Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
     this.atLineStart = typeof chunk === 'string' ? chunk.endsWith('\n') : chunk[chunk.length - 1] === 0x0a;
-    await writeResult(this.world, chunk);
+    if (typeof chunk === 'string') return writeResult(this.world, chunk);
+    // A view of a page's body, which is freed once the page is printed: done once handed to the
+    // OS (its write callback), not merely queued. (On an error, EPIPE, program.ts ends the process.)
+    await new Promise<void>((resolve) => this.world.stdout.write(chunk, () => resolve()));
   }
 }
 
