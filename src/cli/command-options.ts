@@ -49,7 +49,7 @@ export const API_OPTIONS: readonly OptionSpec[] = [
   { flags: '-H, --header <key:value>', description: 'an HTTP request header (repeatable)', repeatable: true },
   { flags: '--input <file>', description: 'the request body from a file (- for stdin)' },
   { flags: '-R, --repo <owner/repo>', description: 'fill {owner} and {repo} in the endpoint from this (default: GH_REPO, else the current git repository)' },
-  { flags: '--paginate', description: 'follow Link rel="next" to fetch every page' },
+  { flags: '--paginate', description: 'fetch every page (Link rel="last": the rest at once; rel="next" or a cursor: one after another)' },
   { flags: '--max-pages <n>', description: 'with --paginate, follow at most this many pages (default 10000)' },
   { flags: '-i, --include', description: 'print the HTTP status line and response headers before the body' },
   { flags: '--silent', description: 'do not print the response body' },
