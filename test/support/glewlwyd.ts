@@ -22,7 +22,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -177,6 +177,7 @@ async function startOnce(opts: { redirectPort: number }): Promise<Glewlwyd> {
   };
   try {
     await startedLine(child, () => output);
+    await listening(port, child);
     const user: GlewlwydUser = { username: 'alice', password: 'alice-password-1', name: 'Alice Example', email: 'alice@example.com' };
     const redirectUri = `http://127.0.0.1:${opts.redirectPort}/callback`;
     const confidentialClient = { clientId: 'oauthcli-confidential', clientSecret: 'confidential-secret-1' };
@@ -235,6 +236,29 @@ function startedLine(child: ChildProcess, output: () => string): Promise<void> {
     child.once('exit', exited);
     check();
   });
+}
+
+/**
+ * Resolves once the port takes connections. glewlwyd logs "started on port" before it starts its
+ * HTTP listener (src/glewlwyd.c: the log line, then ulfius_start_framework), so a request sent on
+ * that line alone can meet a closed port. Tried again every 50 ms, for one step at most.
+ */
+async function listening(port: number, child: ChildProcess): Promise<void> {
+  const until = Date.now() + STEP_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`glewlwyd exited (${String(child.exitCode ?? child.signalCode)})`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > until) throw new Error(`port ${port} took no connection within ${STEP_MS / 1000} s of the "started" line`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The admin API (API.md), with the session cookie of the admin's password login. */
