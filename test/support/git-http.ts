@@ -188,7 +188,7 @@ function cgiEnv(req: IncomingMessage, url: URL, pathInfo: string, username: stri
   return env;
 }
 
-/** Runs git-http-backend and relays its answer; resolves with the HTTP status sent. */
+/** Runs git-http-backend and relays its answer; resolves with the HTTP status, once it is sent. */
 function runBackend(req: IncomingMessage, res: ServerResponse, env: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(GIT_HTTP_BACKEND, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -224,6 +224,9 @@ function runBackend(req: IncomingMessage, res: ServerResponse, env: Record<strin
       res.write(head.subarray(end.index + end[0].length));
       child.stdout.off('data', readHead);
       child.stdout.pipe(res);
+      // Recorded as the answer starts, not when the backend exits: receive-pack may run
+      // `gc --auto` after git has its answer, and a test reads the records once git is done.
+      resolve(status);
     };
     child.stdout.on('data', readHead);
 
